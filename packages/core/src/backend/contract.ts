@@ -1,0 +1,84 @@
+import type { DType, TypedArray } from '../ir/dtype.js';
+import type { Graph } from '../ir/graph.js';
+import type { OpName } from '../ir/ops.js';
+
+/** Bumped when the contract changes incompatibly; a backend declares the version it implements. */
+export const CONTRACT_VERSION = 1 as const;
+
+/** Whether a backend can run here, and if not, a sentence the user can act on. */
+export type Availability =
+  | { readonly available: true; readonly detail?: string }
+  | { readonly available: false; readonly reason: string };
+
+/** Data on the host: row-major typed array with a shape and dtype. */
+export interface HostTensor {
+  readonly data: TypedArray;
+  readonly shape: readonly number[];
+  readonly dtype: DType;
+}
+
+/**
+ * A tensor that lives where the backend computes (CPU memory, a GPU buffer). Pass it back into
+ * `run` to keep weights and optimizer state on the device; `download` only what you need.
+ */
+export interface DeviceTensor {
+  readonly shape: readonly number[];
+  readonly dtype: DType;
+  /** Name of the backend that owns it. */
+  readonly backend: string;
+  download(): Promise<TypedArray>;
+  /** Free device memory. Using the tensor afterwards throws. */
+  dispose(): void;
+}
+
+export interface RunOptions {
+  /** Outputs to return; others are not materialized where the backend can avoid it. Default: all. */
+  readonly outputs?: readonly string[];
+}
+
+/** A compiled graph. Compile once per shape, run many times. */
+export interface Executable {
+  readonly graph: Graph;
+  /** Inputs by name, host or device tensors (device tensors must belong to this backend). */
+  run(inputs: Record<string, HostTensor | DeviceTensor>, options?: RunOptions): Promise<Record<string, DeviceTensor>>;
+  /** Things the user should know: ops that fell back to another device, precision lowered, ... */
+  readonly warnings: readonly string[];
+  /** Where the graph runs, e.g. `cpu` or `webgpu`, as the backend knows it. */
+  readonly device: string;
+  dispose(): void;
+}
+
+/** What every backend implements. Core never imports a backend; backends import core. */
+export interface Backend {
+  readonly contractVersion: typeof CONTRACT_VERSION;
+  /** Unique name, e.g. `reference`, `onnxruntime-cpu`, `tfjs-wasm`. */
+  readonly name: string;
+  /** Element types it can compute in. Floats not listed are computed in the widest float listed. */
+  readonly dtypes: readonly DType[];
+  /** Ops it lowers; a graph with other ops is rejected at compile with the list of missing ops. */
+  readonly supportedOps: ReadonlySet<OpName>;
+  availability(): Promise<Availability>;
+  compile(graph: Graph): Promise<Executable>;
+  upload(t: HostTensor): DeviceTensor;
+  /** Release everything the backend holds (sessions, buffers). */
+  dispose(): Promise<void>;
+}
+
+/** A backend was asked to do something it cannot; the message says what to do instead. */
+export class BackendError extends Error {
+  constructor(readonly backend: string, message: string) {
+    super(`[${backend}] ${message}`);
+    this.name = 'BackendError';
+  }
+}
+
+export function isDeviceTensor(t: HostTensor | DeviceTensor): t is DeviceTensor {
+  return typeof (t as DeviceTensor).download === 'function';
+}
+
+/** Ops of `graph` that a backend does not list. */
+export function unsupportedOps(graph: Graph, supported: ReadonlySet<OpName>): OpName[] {
+  const missing = new Set<OpName>();
+  for (const n of graph.nodes) if (!supported.has(n.op)) missing.add(n.op);
+  return [...missing];
+}

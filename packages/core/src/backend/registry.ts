@@ -1,0 +1,69 @@
+import type { Backend } from './contract.js';
+
+/** A lazily constructed backend: the factory may import native code, so it runs only on demand. */
+export interface BackendEntry {
+  readonly name: string;
+  readonly factory: () => Backend | Promise<Backend>;
+  /** Higher wins when no name is asked for; negative means opt-in only (never chosen by default). */
+  readonly priority: number;
+  readonly description?: string;
+}
+
+const entries = new Map<string, BackendEntry>();
+const failures = new Map<string, string>();
+const instances = new Map<string, Backend>();
+
+export function registerBackend(name: string, factory: BackendEntry['factory'], options: { priority?: number; description?: string } = {}): void {
+  entries.set(name, { name, factory, priority: options.priority ?? 0, description: options.description });
+  failures.delete(name);
+  instances.delete(name);
+}
+
+export function registeredBackends(): BackendEntry[] {
+  return [...entries.values()].sort((a, b) => b.priority - a.priority);
+}
+
+async function tryCreate(e: BackendEntry): Promise<Backend> {
+  const cached = instances.get(e.name);
+  if (cached) return cached;
+  const failed = failures.get(e.name);
+  if (failed) throw new Error(failed);
+  let b: Backend;
+  try {
+    b = await e.factory();
+  } catch (err) {
+    const msg = (err as Error).message ?? String(err);
+    failures.set(e.name, msg);
+    throw err;
+  }
+  const a = await b.availability();
+  if (!a.available) {
+    failures.set(e.name, a.reason);
+    throw new Error(a.reason);
+  }
+  instances.set(e.name, b);
+  return b;
+}
+
+/**
+ * The first usable backend among `names` (in order), or by priority among non-negative ones if
+ * none are given. Failures are cached; if nothing works, one error lists every reason.
+ */
+export async function resolveBackend(names?: string | readonly string[]): Promise<Backend> {
+  const wanted = typeof names === 'string' ? [names] : names;
+  const list = wanted?.length ? wanted : registeredBackends().filter((e) => e.priority >= 0).map((e) => e.name);
+  const reasons: string[] = [];
+  for (const n of list) {
+    const e = entries.get(n);
+    if (!e) {
+      reasons.push(`[${n}] unknown backend (registered: ${[...entries.keys()].join(', ') || 'none'}; import its package's /register entry)`);
+      continue;
+    }
+    try {
+      return await tryCreate(e);
+    } catch (err) {
+      reasons.push(`[${n}] ${(err as Error).message}`);
+    }
+  }
+  throw new Error(`no usable backend:\n  ${reasons.join('\n  ')}`);
+}

@@ -1,0 +1,67 @@
+/**
+ * The closed set of primitive ops of the clt graph IR. A backend lowers exactly these; every
+ * composite (softmax, logsumexp, layers, losses) is built from them in core.
+ */
+export const UNARY_OPS = ['neg', 'exp', 'log', 'sqrt', 'tanh', 'sigmoid', 'relu', 'abs', 'erf'] as const;
+/** Broadcasting binary arithmetic, numpy rules. */
+export const BINARY_OPS = ['add', 'sub', 'mul', 'div', 'pow', 'max', 'min'] as const;
+/** Broadcasting comparisons, producing bool. */
+export const COMPARE_OPS = ['greater', 'greaterEqual', 'equal'] as const;
+export const REDUCE_OPS = ['sum', 'reduceMax'] as const;
+export const MOVEMENT_OPS = ['reshape', 'transpose', 'expand', 'slice', 'concat'] as const;
+export const OTHER_OPS = [
+  'where', // select(cond: bool, a, b), broadcasting
+  'cast', // change dtype
+  'gather', // take along an axis with i32 indices (like numpy.take)
+  'oneHot', // i32 indices -> float one-hot along a new last axis
+  'matmul', // batched matrix product, batch dims broadcast
+  'sortDesc', // sort descending along the last axis (values only); not differentiable
+  'cumsum', // inclusive prefix sum along an axis, optionally reversed
+  'stopGradient', // identity whose derivative is zero
+] as const;
+/** Leaves: graph inputs and constants. */
+export const LEAF_OPS = ['input', 'const'] as const;
+
+export type UnaryOp = (typeof UNARY_OPS)[number];
+export type BinaryOp = (typeof BINARY_OPS)[number];
+export type CompareOp = (typeof COMPARE_OPS)[number];
+export type ReduceOp = (typeof REDUCE_OPS)[number];
+export type MovementOp = (typeof MOVEMENT_OPS)[number];
+export type OpName = UnaryOp | BinaryOp | CompareOp | ReduceOp | MovementOp | (typeof OTHER_OPS)[number] | (typeof LEAF_OPS)[number];
+
+export const ALL_OPS: readonly OpName[] = [
+  ...UNARY_OPS, ...BINARY_OPS, ...COMPARE_OPS, ...REDUCE_OPS, ...MOVEMENT_OPS, ...OTHER_OPS, ...LEAF_OPS,
+];
+
+import type { DType } from './dtype.js';
+
+/** Static attributes of each op. Shapes are static: a graph is compiled once per shape. */
+export interface OpAttrs {
+  neg: {}; exp: {}; log: {}; sqrt: {}; tanh: {}; sigmoid: {}; relu: {}; abs: {}; erf: {};
+  add: {}; sub: {}; mul: {}; div: {}; pow: {}; max: {}; min: {};
+  greater: {}; greaterEqual: {}; equal: {};
+  sum: { axes: number[]; keepDims: boolean };
+  reduceMax: { axes: number[]; keepDims: boolean };
+  reshape: { shape: number[] };
+  transpose: { perm: number[] };
+  expand: { shape: number[] };
+  /** One [start, end) per axis, non-negative, clamped to the axis. */
+  slice: { starts: number[]; ends: number[] };
+  concat: { axis: number };
+  where: {};
+  cast: { to: DType };
+  gather: { axis: number };
+  oneHot: { depth: number; dtype: DType };
+  matmul: {};
+  sortDesc: {};
+  cumsum: { axis: number; reverse: boolean };
+  stopGradient: {};
+  input: { name: string };
+  /** Constant data, stored in float64 (or exact ints/bools) whatever the node's dtype. */
+  const: { value: Float64Array };
+}
+
+export function isUnary(op: OpName): op is UnaryOp { return (UNARY_OPS as readonly string[]).includes(op); }
+export function isBinary(op: OpName): op is BinaryOp { return (BINARY_OPS as readonly string[]).includes(op); }
+export function isCompare(op: OpName): op is CompareOp { return (COMPARE_OPS as readonly string[]).includes(op); }
+export function isReduce(op: OpName): op is ReduceOp { return (REDUCE_OPS as readonly string[]).includes(op); }

@@ -1,0 +1,173 @@
+import { isFloat, type DType } from './dtype.js';
+import type { OpAttrs, OpName } from './ops.js';
+import { isBinary, isCompare, isReduce, isUnary } from './ops.js';
+
+/** An error raised while tracing: names the op and the offending shapes or dtypes. */
+export class ShapeError extends Error {
+  constructor(op: string, message: string) {
+    super(`${op}: ${message}`);
+    this.name = 'ShapeError';
+  }
+}
+
+const fmt = (s: readonly number[]) => `[${s.join(',')}]`;
+
+/** Numpy broadcasting of two shapes. */
+export function broadcastShapes(op: string, a: readonly number[], b: readonly number[]): number[] {
+  const r = Math.max(a.length, b.length);
+  const out: number[] = new Array(r);
+  for (let i = 0; i < r; i++) {
+    const da = a[a.length - r + i] ?? 1, db = b[b.length - r + i] ?? 1;
+    if (da !== db && da !== 1 && db !== 1) throw new ShapeError(op, `cannot broadcast shapes ${fmt(a)} and ${fmt(b)} (axis ${i}: ${da} vs ${db})`);
+    out[i] = da === 1 ? db : da;
+  }
+  return out;
+}
+
+export function normAxis(op: string, axis: number, rank: number): number {
+  const a = axis < 0 ? axis + rank : axis;
+  if (!Number.isInteger(a) || a < 0 || a >= rank) throw new ShapeError(op, `axis ${axis} out of range for rank ${rank}`);
+  return a;
+}
+
+interface In { shape: readonly number[]; dtype: DType }
+
+/**
+ * Shape and dtype of a node from its op, attrs and inputs; throws ShapeError on any mismatch.
+ * The single source of truth for the IR's static semantics.
+ */
+export function inferNode(op: OpName, attrs: any, ins: In[]): { shape: number[]; dtype: DType } {
+  const need = (n: number) => {
+    if (ins.length !== n) throw new ShapeError(op, `expects ${n} inputs, got ${ins.length}`);
+  };
+  const floatIn = (i: number) => {
+    if (!isFloat(ins[i]!.dtype)) throw new ShapeError(op, `input ${i} must be a float tensor, got ${ins[i]!.dtype}`);
+  };
+  const sameDtype = () => {
+    if (ins[0]!.dtype !== ins[1]!.dtype) throw new ShapeError(op, `dtypes differ: ${ins[0]!.dtype} vs ${ins[1]!.dtype} (cast one explicitly)`);
+  };
+  if (isUnary(op)) {
+    need(1);
+    if (op === 'neg' || op === 'abs' || op === 'relu') {
+      if (ins[0]!.dtype === 'bool') throw new ShapeError(op, 'bool input');
+    } else floatIn(0);
+    return { shape: [...ins[0]!.shape], dtype: ins[0]!.dtype };
+  }
+  if (isBinary(op)) {
+    need(2); sameDtype();
+    if (ins[0]!.dtype === 'bool') throw new ShapeError(op, 'bool inputs');
+    if (op === 'pow' || op === 'div') floatIn(0);
+    return { shape: broadcastShapes(op, ins[0]!.shape, ins[1]!.shape), dtype: ins[0]!.dtype };
+  }
+  if (isCompare(op)) {
+    need(2); sameDtype();
+    return { shape: broadcastShapes(op, ins[0]!.shape, ins[1]!.shape), dtype: 'bool' };
+  }
+  if (isReduce(op)) {
+    need(1);
+    const a = attrs as OpAttrs['sum'];
+    const r = ins[0]!.shape.length;
+    const axes = a.axes.map((x) => normAxis(op, x, r));
+    if (new Set(axes).size !== axes.length) throw new ShapeError(op, `repeated axes ${fmt(a.axes)}`);
+    if (op === 'reduceMax' && axes.some((ax) => ins[0]!.shape[ax] === 0)) throw new ShapeError(op, `max over a zero-size axis of ${fmt(ins[0]!.shape)}`);
+    if (ins[0]!.dtype === 'bool') throw new ShapeError(op, 'bool input');
+    const shape = a.keepDims ? ins[0]!.shape.map((d, i) => (axes.includes(i) ? 1 : d)) : ins[0]!.shape.filter((_, i) => !axes.includes(i));
+    return { shape, dtype: ins[0]!.dtype };
+  }
+  switch (op) {
+    case 'input': case 'const':
+      throw new ShapeError(op, 'leaves are created by the builder');
+    case 'reshape': {
+      need(1);
+      const s = (attrs as OpAttrs['reshape']).shape;
+      if (s.some((d) => !Number.isInteger(d) || d < 0)) throw new ShapeError(op, `bad target shape ${fmt(s)}`);
+      const n = ins[0]!.shape.reduce((p, d) => p * d, 1), m = s.reduce((p, d) => p * d, 1);
+      if (n !== m) throw new ShapeError(op, `cannot reshape ${fmt(ins[0]!.shape)} (${n} elements) to ${fmt(s)} (${m} elements)`);
+      return { shape: [...s], dtype: ins[0]!.dtype };
+    }
+    case 'transpose': {
+      need(1);
+      const p = (attrs as OpAttrs['transpose']).perm, r = ins[0]!.shape.length;
+      if (p.length !== r || [...p].sort((x, y) => x - y).some((v, i) => v !== i)) throw new ShapeError(op, `perm ${fmt(p)} is not a permutation of rank ${r}`);
+      return { shape: p.map((i) => ins[0]!.shape[i]!), dtype: ins[0]!.dtype };
+    }
+    case 'expand': {
+      need(1);
+      const s = (attrs as OpAttrs['expand']).shape, x = ins[0]!.shape;
+      if (s.length < x.length) throw new ShapeError(op, `cannot expand ${fmt(x)} to lower rank ${fmt(s)}`);
+      for (let i = 0; i < x.length; i++) {
+        const dx = x[x.length - 1 - i]!, ds = s[s.length - 1 - i]!;
+        if (dx !== ds && dx !== 1) throw new ShapeError(op, `cannot expand ${fmt(x)} to ${fmt(s)}`);
+      }
+      return { shape: [...s], dtype: ins[0]!.dtype };
+    }
+    case 'slice': {
+      need(1);
+      const { starts, ends } = attrs as OpAttrs['slice'], x = ins[0]!.shape;
+      if (starts.length !== x.length || ends.length !== x.length) throw new ShapeError(op, `starts/ends must have one entry per axis of ${fmt(x)}`);
+      const shape = x.map((d, i) => {
+        const s = starts[i]!, e = ends[i]!;
+        if (!(Number.isInteger(s) && Number.isInteger(e) && s >= 0 && e >= s && e <= d)) throw new ShapeError(op, `bad range [${s}, ${e}) on axis ${i} of ${fmt(x)}`);
+        return e - s;
+      });
+      return { shape, dtype: ins[0]!.dtype };
+    }
+    case 'concat': {
+      if (ins.length < 1) throw new ShapeError(op, 'needs at least one input');
+      const r = ins[0]!.shape.length, ax = normAxis(op, (attrs as OpAttrs['concat']).axis, r);
+      let total = 0;
+      for (const t of ins) {
+        if (t.dtype !== ins[0]!.dtype) throw new ShapeError(op, `dtypes differ: ${ins.map((t) => t.dtype).join(', ')}`);
+        if (t.shape.length !== r || t.shape.some((d, i) => i !== ax && d !== ins[0]!.shape[i])) throw new ShapeError(op, `shapes ${ins.map((t) => fmt(t.shape)).join(' ')} differ off axis ${ax}`);
+        total += t.shape[ax]!;
+      }
+      return { shape: ins[0]!.shape.map((d, i) => (i === ax ? total : d)), dtype: ins[0]!.dtype };
+    }
+    case 'where': {
+      need(3);
+      if (ins[0]!.dtype !== 'bool') throw new ShapeError(op, `condition must be bool, got ${ins[0]!.dtype}`);
+      if (ins[1]!.dtype !== ins[2]!.dtype) throw new ShapeError(op, `branch dtypes differ: ${ins[1]!.dtype} vs ${ins[2]!.dtype}`);
+      const s = broadcastShapes(op, broadcastShapes(op, ins[0]!.shape, ins[1]!.shape), ins[2]!.shape);
+      return { shape: s, dtype: ins[1]!.dtype };
+    }
+    case 'cast':
+      need(1);
+      return { shape: [...ins[0]!.shape], dtype: (attrs as OpAttrs['cast']).to };
+    case 'stopGradient':
+      need(1);
+      return { shape: [...ins[0]!.shape], dtype: ins[0]!.dtype };
+    case 'gather': {
+      need(2);
+      const ax = normAxis(op, (attrs as OpAttrs['gather']).axis, ins[0]!.shape.length);
+      if (ins[1]!.dtype !== 'i32') throw new ShapeError(op, `indices must be i32, got ${ins[1]!.dtype}`);
+      const x = ins[0]!.shape;
+      return { shape: [...x.slice(0, ax), ...ins[1]!.shape, ...x.slice(ax + 1)], dtype: ins[0]!.dtype };
+    }
+    case 'oneHot': {
+      need(1);
+      const a = attrs as OpAttrs['oneHot'];
+      if (ins[0]!.dtype !== 'i32') throw new ShapeError(op, `indices must be i32, got ${ins[0]!.dtype}`);
+      if (!Number.isInteger(a.depth) || a.depth < 1) throw new ShapeError(op, `depth must be a positive integer, got ${a.depth}`);
+      return { shape: [...ins[0]!.shape, a.depth], dtype: a.dtype };
+    }
+    case 'matmul': {
+      need(2); sameDtype();
+      const a = ins[0]!.shape, b = ins[1]!.shape;
+      if (a.length < 2 || b.length < 2) throw new ShapeError(op, `inputs must have rank >= 2, got ${fmt(a)} and ${fmt(b)}`);
+      if (a[a.length - 1] !== b[b.length - 2]) throw new ShapeError(op, `inner dimensions differ: ${fmt(a)} @ ${fmt(b)}`);
+      const batch = broadcastShapes(op, a.slice(0, -2), b.slice(0, -2));
+      return { shape: [...batch, a[a.length - 2]!, b[b.length - 1]!], dtype: ins[0]!.dtype };
+    }
+    case 'sortDesc':
+      need(1);
+      if (ins[0]!.shape.length < 1) throw new ShapeError(op, 'needs rank >= 1');
+      floatIn(0);
+      return { shape: [...ins[0]!.shape], dtype: ins[0]!.dtype };
+    case 'cumsum': {
+      need(1);
+      normAxis(op, (attrs as OpAttrs['cumsum']).axis, ins[0]!.shape.length);
+      return { shape: [...ins[0]!.shape], dtype: ins[0]!.dtype };
+    }
+  }
+  throw new ShapeError(op, 'unknown op');
+}

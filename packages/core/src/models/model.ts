@@ -1,0 +1,51 @@
+import type { Tensor } from '../ir/tensor.js';
+import type { Rng } from '../util/random.js';
+
+/** A trainable parameter: its name in graphs, its shape, and how it is initialised. */
+export interface ParamSpec {
+  readonly name: string;
+  readonly shape: readonly number[];
+  /** Fill a fresh float64 array of size(shape) values. */
+  readonly init: (rng: Rng) => Float64Array;
+}
+
+/**
+ * What a dense layer exposes to probes while tracing: its input activations a (n × in), its
+ * pre-activation z = a Wᵀ + b (n × out) and the parameter names. The layer-wise Gram algorithm
+ * uses a and ∂f/∂z; nothing else needs to know the layer exists.
+ */
+export interface DenseTap {
+  readonly input: Tensor;
+  readonly preactivation: Tensor;
+  readonly weight: string;
+  readonly bias?: string;
+  /** Constant 0/1 mask multiplying the weight, if the layer is sparse. */
+  readonly mask?: Float64Array;
+}
+
+/**
+ * A model maps inputs x (n × inputDim) to outputs (n × outputDim) given parameters. Batch
+ * independence is part of the contract: output row i depends only on input row i (no BatchNorm),
+ * so per-sample Jacobians and structure matrices are well defined.
+ */
+export interface Model {
+  readonly kind: string;
+  readonly inputDim: number;
+  readonly outputDim: number;
+  readonly params: readonly ParamSpec[];
+  /** Trace the forward pass. Dense layers push their taps onto `taps` when given. */
+  apply(params: Record<string, Tensor>, x: Tensor, taps?: DenseTap[]): Tensor;
+  /** A JSON-able description (for checkpoints and reports). */
+  describe(): Record<string, unknown>;
+}
+
+export function parameterCount(model: Model): number {
+  return model.params.reduce((s, p) => s + p.shape.reduce((a, b) => a * b, 1), 0);
+}
+
+/** Seeded initial values for every parameter, in `model.params` order. */
+export function initParams(model: Model, rng: Rng): Record<string, Float64Array> {
+  const out: Record<string, Float64Array> = {};
+  for (const p of model.params) out[p.name] = p.init(rng);
+  return out;
+}
