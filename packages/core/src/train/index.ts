@@ -1,1 +1,1 @@
-export {};
+export { sgdStepGraph, softmaxCrossEntropy, stepNames, type SgdStepOptions } from './sgd-step.js';

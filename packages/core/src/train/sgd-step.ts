@@ -1,0 +1,84 @@
+import { gradients } from '../ad/gradients.js';
+import { GraphBuilder } from '../ir/builder.js';
+import type { DType } from '../ir/dtype.js';
+import type { Graph } from '../ir/graph.js';
+import type { Tensor } from '../ir/tensor.js';
+import { oneHot } from '../ir/tensor.js';
+import type { Model } from '../models/model.js';
+
+export interface SgdStepOptions {
+  /** Samples per step (static: the graph is compiled once per batch size). */
+  readonly batch: number;
+  /** Heavy-ball momentum μ in [0, 1); 0 drops the velocity inputs and outputs. */
+  readonly momentum?: number;
+  /** L2 weight decay added to the gradient (decoupled from the loss value). */
+  readonly weightDecay?: number;
+  readonly dtype?: DType;
+  /**
+   * Per-sample loss of logits [n, d] against one-hot targets [n, d] → [n]. Default: softmax
+   * cross-entropy (logsumexp − ⟨η, y⟩, the Shannon Fenchel–Young loss).
+   */
+  readonly loss?: (logits: Tensor, targets: Tensor) => Tensor;
+}
+
+export const softmaxCrossEntropy = (eta: Tensor, y: Tensor): Tensor => eta.logsumexp(-1).sub(eta.mul(y).sum(-1));
+
+/** Graph input/output names of the fused step, so callers never spell them by hand. */
+export const stepNames = {
+  param: (p: string) => p,
+  velocity: (p: string) => `v_${p}`,
+  newParam: (p: string) => `new_${p}`,
+  newVelocity: (p: string) => `new_v_${p}`,
+} as const;
+
+/**
+ * One fused SGD step as a single graph — forward, backward and update — so a backend compiles it
+ * once and runs it with parameters and velocities that never leave the device.
+ *
+ * Inputs: every parameter `p`, its velocity `v_p` (when momentum > 0), `x` [batch, in],
+ * `y` i32 [batch] class labels, `lr` scalar (an input, so schedules never recompile).
+ * Outputs: `new_p`, `new_v_p`, `loss` (mean over the batch), `correct` (number of argmax hits),
+ * `gradSqNorm` (‖∇‖² of the mean loss, for the Rayleigh quotient and divergence checks).
+ *
+ * Update: v ← μ v + (∇ + λ w);  w ← w − lr · v   (μ = 0: w ← w − lr (∇ + λ w)).
+ */
+export function sgdStepGraph(model: Model, options: SgdStepOptions): Graph {
+  const dt = options.dtype ?? 'f32', mu = options.momentum ?? 0, wd = options.weightDecay ?? 0, n = options.batch;
+  if (!(mu >= 0 && mu < 1)) throw new Error(`sgd: momentum must be in [0, 1), got ${mu}`);
+  if (!(wd >= 0)) throw new Error(`sgd: weightDecay must be >= 0, got ${wd}`);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`sgd: batch must be a positive integer, got ${n}`);
+  const lossFn = options.loss ?? softmaxCrossEntropy;
+  const b = new GraphBuilder();
+  const params: Record<string, Tensor> = {};
+  for (const p of model.params) params[p.name] = b.input(stepNames.param(p.name), p.shape, dt);
+  const vel: Record<string, Tensor> = {};
+  if (mu > 0) for (const p of model.params) vel[p.name] = b.input(stepNames.velocity(p.name), p.shape, dt);
+  const x = b.input('x', [n, model.inputDim], dt);
+  const y = b.input('y', [n], 'i32');
+  const lr = b.input('lr', [], dt);
+
+  const logits = model.apply(params, x);
+  const target = oneHot(y, model.outputDim, dt);
+  const loss = lossFn(logits, target).mean();
+  const names = model.params.map((p) => p.name);
+  const grads = gradients([loss], names.map((k) => params[k]!), [b.fill(1, [], dt)]);
+
+  const out: Record<string, Tensor> = { loss };
+  let sq: Tensor | undefined;
+  names.forEach((k, i) => {
+    let g = grads[i]!;
+    const s = g.square().sum();
+    sq = sq ? sq.add(s) : s;
+    if (wd > 0) g = g.add(params[k]!.mul(wd));
+    if (mu > 0) {
+      g = vel[k]!.mul(mu).add(g);
+      out[stepNames.newVelocity(k)] = g;
+    }
+    out[stepNames.newParam(k)] = params[k]!.sub(g.mul(lr));
+  });
+  out.gradSqNorm = sq!;
+  // Argmax hits without an argmax op: the label's logit equals the row max.
+  const labelLogit = logits.mul(target).sum(-1);
+  out.correct = labelLogit.greaterEqual(logits.max(-1)).cast(dt).sum();
+  return b.build(out);
+}
