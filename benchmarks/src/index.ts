@@ -1,1 +1,10 @@
-export {};
+export { measure, type Timing, type MeasureOptions } from './measure.js';
+export { discoverBackends, registerAll, BACKEND_PACKAGES, type BackendStatus } from './backends.js';
+export { catalogue } from './consistency/catalogue.js';
+export { runConsistency, type ConsistencyResult } from './consistency/run.js';
+export { compareOutputs, type Comparison } from './consistency/compare.js';
+export { TOLERANCES, graphWorkload, mlpWorkloads, trainWorkload, runGraph, type Workload, type Tolerance } from './consistency/workloads.js';
+export { throughputCases } from './throughput/cases.js';
+export { runThroughput, sgdStepCase, gemmFloorCase, type ThroughputCase, type ThroughputResult } from './throughput/workloads.js';
+export { writeReports } from './report.js';
+export { describeMachine } from './machine.js';

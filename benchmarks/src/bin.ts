@@ -1,0 +1,68 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { discoverBackends } from './backends.js';
+import { catalogue } from './consistency/catalogue.js';
+import { runConsistency } from './consistency/run.js';
+import { describeMachine } from './machine.js';
+import { writeReports } from './report.js';
+import { throughputCases } from './throughput/cases.js';
+import { runThroughput, type ThroughputResult } from './throughput/workloads.js';
+
+const HELP = `clt-bench: cross-backend consistency and throughput for clt
+
+Usage: clt-bench [--suite consistency|throughput|all] [--backends a,b] [--quick] [--out DIR] [--json]
+
+  --suite      consistency: every workload on every backend vs the float64 reference, exits 1 on
+               any failure (a CI gate); throughput: timed workloads with a GEMM floor (default: all)
+  --backends   comma-separated backend names (default: every available one; see \`clt backends\`)
+  --quick      CI-sized: fewer primitive cases and samples, the smallest sizes
+  --out DIR    where JSON, Markdown and SVG go (default: docs/benchmarks/local)
+  --json       print the results as JSON on stdout
+`;
+
+async function main() {
+  const { values } = parseArgs({
+    options: { suite: { type: 'string', default: 'all' }, backends: { type: 'string' }, quick: { type: 'boolean', default: false }, out: { type: 'string', default: 'docs/benchmarks/local' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
+  });
+  if (values.help) { process.stdout.write(HELP); return 0; }
+  const suite = values.suite!;
+  if (!['consistency', 'throughput', 'all'].includes(suite)) { process.stderr.write(`unknown --suite ${suite}\n${HELP}`); return 2; }
+  const wanted = values.backends?.split(',').map((s) => s.trim()).filter(Boolean);
+  const statuses = await discoverBackends(wanted);
+  const skipped = statuses.filter((s) => !s.available).map((s) => ({ name: s.name, reason: s.reason }));
+  const available = statuses.filter((s) => s.available && s.backend).map((s) => s.backend!);
+  const log = (s: string) => process.stderr.write(s + '\n');
+  log(`backends: ${available.map((b) => b.name).join(', ')}${skipped.length ? `; unavailable: ${skipped.map((s) => s.name).join(', ')}` : ''}`);
+  for (const s of skipped) log(`  ${s.name}: ${s.reason}`);
+  const machine = describeMachine();
+  let failed = 0;
+  const data: Parameters<typeof writeReports>[1] = { machine, skipped };
+  if (suite !== 'throughput') {
+    const work = await catalogue({ quick: values.quick });
+    const targets = available.filter((b) => b.name !== 'reference');
+    log(`consistency: ${work.length} workloads × ${targets.length} backends`);
+    const results = await runConsistency(targets, work, (d, t, label) => { if (process.stderr.isTTY) process.stderr.write(`\r  [${d}/${t}] ${label.slice(0, 60).padEnd(60)}`); });
+    if (process.stderr.isTTY) process.stderr.write('\n');
+    data.consistency = results;
+    failed = results.filter((r) => !r.ok).length;
+    for (const r of results.filter((r) => !r.ok)) log(`  FAIL ${r.backend} ${r.workload}: max rel ${r.maxRelErr.toExponential(2)} ${r.message ?? ''}`);
+    log(`consistency: ${results.length - failed} passed, ${failed} failed`);
+  }
+  if (suite !== 'consistency') {
+    const cases = throughputCases({ quick: values.quick });
+    const results: ThroughputResult[] = [];
+    for (const b of available.filter((b) => b.name !== 'reference')) {
+      log(`throughput: ${b.name}`);
+      const rs = await runThroughput(b, cases, { quick: values.quick });
+      for (const r of rs) log(`  ${r.case.padEnd(36)} ${r.timing.medianMs.toFixed(2).padStart(9)} ms  ${r.perSecond.toFixed(1)} ${r.unit}/s${r.ratioToFloor ? `  ×${r.ratioToFloor.toFixed(2)} GEMM floor` : ''}`);
+      results.push(...rs);
+    }
+    data.throughput = results;
+  }
+  const files = writeReports(values.out!, data);
+  log(`wrote ${files.join(', ')}`);
+  if (values.json) process.stdout.write(JSON.stringify(data, null, 1) + '\n');
+  return failed > 0 ? 1 : 0;
+}
+
+main().then((code) => process.exit(code), (err) => { process.stderr.write(`clt-bench: ${(err as Error).stack ?? err}\n`); process.exit(1); });
