@@ -1,12 +1,15 @@
 import { ReferenceBackend, registeredBackends, type Backend } from '@clt/core';
 
-/** The packages whose `/register` entry adds backends to the core registry. */
-export const BACKEND_PACKAGES = [
-  '@clt/backend-onnxruntime/register',
-  '@clt/backend-tfjs/register',
-  '@clt/backend-tfjs-node/register',
-  '@clt/backend-tfjs-node-gpu/register',
-] as const;
+/**
+ * The packages whose `/register` entry adds backends to the core registry. Static import strings,
+ * so a bundler (the GPU-machine bundle) can follow them.
+ */
+export const BACKEND_PACKAGES: Record<string, () => Promise<unknown>> = {
+  '@clt/backend-onnxruntime': () => import('@clt/backend-onnxruntime/register'),
+  '@clt/backend-tfjs': () => import('@clt/backend-tfjs/register'),
+  '@clt/backend-tfjs-node': () => import('@clt/backend-tfjs-node/register'),
+  '@clt/backend-tfjs-node-gpu': () => import('@clt/backend-tfjs-node-gpu/register'),
+};
 
 export interface BackendStatus {
   readonly name: string;
@@ -19,9 +22,9 @@ export interface BackendStatus {
 /** Import every backend package's register entry; a package that fails to import is reported, not fatal. */
 export async function registerAll(): Promise<string[]> {
   const problems: string[] = [];
-  for (const p of BACKEND_PACKAGES) {
+  for (const [p, load] of Object.entries(BACKEND_PACKAGES)) {
     try {
-      await import(p);
+      await load();
     } catch (err) {
       problems.push(`${p}: ${(err as Error).message}`);
     }
