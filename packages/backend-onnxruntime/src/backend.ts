@@ -1,0 +1,256 @@
+import {
+  BackendError, CONTRACT_VERSION, graphKey, inputSpecs, isDeviceTensor,
+  type Availability, type Backend, type DeviceTensor, type DType, type Executable, type Graph, type HostTensor, type OpName, type RunOptions,
+} from '@clt/core';
+import type { InferenceSession } from 'onnxruntime-node';
+import { EXECUTION_PROVIDERS, loadOrt, providerAvailability, type ExecutionProvider, type Ort } from './availability.js';
+import { hostToOrt, OrtDeviceTensor } from './device-tensor.js';
+import { LOWERED_OPS } from './lower/lower-table.js';
+import { lowerGraph } from './lower/model.js';
+import { fallbackNodes, probePlacement, type NodePlacement } from './placement.js';
+import { pruneGraph } from './prune.js';
+
+export interface OnnxRuntimeBackendOptions {
+  /**
+   * Providers to try, in order; the first that is available and accepts the graph runs it, and a
+   * warning on the executable says which were skipped and why. Default `['cpu']`.
+   */
+  readonly executionProviders?: readonly ExecutionProvider[];
+  /** Backend name; default `onnxruntime-<first provider>`. */
+  readonly name?: string;
+  /** Threads of the intra-op pool (CPU kernels). Default: ONNX Runtime's (one per physical core). */
+  readonly intraOpNumThreads?: number;
+  /** Default `'all'`: layout and fusion passes (MatMul+Add, Transpose+MatMul...) matter for graphs from autodiff. */
+  readonly graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'layout' | 'all';
+  /**
+   * Read node placement from a verbose session log at compile (one child process per graph) and
+   * warn about nodes that left the chosen provider. Default: true for providers other than cpu.
+   */
+  readonly reportPlacement?: boolean;
+  /** GPU ordinal for cuda/tensorrt. */
+  readonly deviceId?: number;
+}
+
+/** Name ONNX Runtime uses for a provider in its logs. */
+export const ORT_PROVIDER_NAME: Record<ExecutionProvider, string> = {
+  cpu: 'CPUExecutionProvider', webgpu: 'WebGpuExecutionProvider', cuda: 'CUDAExecutionProvider', tensorrt: 'TensorrtExecutionProvider',
+};
+
+interface Compiled {
+  readonly session: InferenceSession;
+  readonly provider: ExecutionProvider;
+  readonly outputNames: Readonly<Record<string, string>>;
+  readonly placement?: NodePlacement;
+}
+
+interface CacheEntry {
+  readonly graph: Graph;
+  /** Session of the full graph, then one per distinct requested output subset. */
+  readonly sessions: Map<string, Promise<Compiled>>;
+  readonly warnings: string[];
+  refs: number;
+}
+
+/**
+ * The clt backend on ONNX Runtime (onnxruntime-node). Each graph is lowered to an ONNX model
+ * (opset 18) and compiled to one `InferenceSession`, cached by the graph's structural key, so
+ * compiling the same graph again reuses the session. Device tensors wrap ORT values and are
+ * passed back into sessions as they are.
+ *
+ * dtypes: f32 everywhere; f64 on the CPU provider (ORT's CPU kernels cover every op the lowering
+ * emits in double); on WebGPU f64 is computed as f32. See docs/backend-onnxruntime.md.
+ */
+export class OnnxRuntimeBackend implements Backend {
+  readonly contractVersion = CONTRACT_VERSION;
+  readonly name: string;
+  readonly dtypes: readonly DType[];
+  readonly supportedOps: ReadonlySet<OpName> = LOWERED_OPS;
+  readonly providers: readonly ExecutionProvider[];
+  private readonly f64AsF32: boolean;
+  private readonly cache = new Map<string, CacheEntry>();
+
+  constructor(readonly options: OnnxRuntimeBackendOptions = {}) {
+    const eps = options.executionProviders ?? ['cpu'];
+    if (eps.length === 0) throw new BackendError('onnxruntime', 'executionProviders is empty; list at least one of cpu, webgpu, cuda, tensorrt');
+    for (const ep of eps) if (!(EXECUTION_PROVIDERS as readonly string[]).includes(ep)) throw new BackendError('onnxruntime', `unknown execution provider '${ep}' (known: ${EXECUTION_PROVIDERS.join(', ')})`);
+    this.providers = [...eps];
+    this.name = options.name ?? `onnxruntime-${eps[0]}`;
+    // WebGPU has no double kernels: any list that may land there computes f64 as f32 everywhere,
+    // so results never depend on which provider happened to load.
+    this.f64AsF32 = eps.includes('webgpu');
+    this.dtypes = this.f64AsF32 ? ['f32', 'i32', 'bool'] : ['f32', 'f64', 'i32', 'bool'];
+  }
+
+  /** Providers of this backend's list that can run here, and why the others cannot. */
+  async resolveProviders(): Promise<{ usable: ExecutionProvider[]; skipped: { provider: ExecutionProvider; reason: string }[] }> {
+    const usable: ExecutionProvider[] = [], skipped: { provider: ExecutionProvider; reason: string }[] = [];
+    for (const ep of this.providers) {
+      const a = await providerAvailability(ep);
+      if (a.available) usable.push(ep); else skipped.push({ provider: ep, reason: a.reason });
+    }
+    return { usable, skipped };
+  }
+
+  async availability(): Promise<Availability> {
+    const { usable, skipped } = await this.resolveProviders();
+    if (!usable.length) return { available: false, reason: skipped.map((s) => `[${s.provider}] ${s.reason}`).join(' ') };
+    const fell = skipped.length ? `; skipped ${skipped.map((s) => `${s.provider} (${s.reason})`).join(', ')}` : '';
+    return { available: true, detail: `ONNX Runtime, provider ${usable[0]}${fell}` };
+  }
+
+  upload(t: HostTensor): DeviceTensor {
+    return new OrtDeviceTensor(this.name, hostToOrt(loadOrt(), this.name, t, this.f64AsF32, true), [...t.shape], t.dtype);
+  }
+
+  async compile(graph: Graph): Promise<Executable> {
+    const ort = loadOrt();
+    const key = graphKey(graph);
+    let entry = this.cache.get(key);
+    if (!entry) {
+      entry = { graph, sessions: new Map(), warnings: [], refs: 0 };
+      this.cache.set(key, entry);
+      try {
+        await this.session(ort, entry, null);
+      } catch (err) {
+        this.cache.delete(key);
+        throw err;
+      }
+    }
+    entry.refs++;
+    return new OrtExecutable(this, ort, entry, await this.session(ort, entry, null));
+  }
+
+  /** The session running `outputs` of the entry's graph (null: all), created on first use. */
+  session(ort: Ort, entry: CacheEntry, outputs: readonly string[] | null): Promise<Compiled> {
+    const all = entry.graph.outputs.map((o) => o.name);
+    const want = outputs && outputs.length < all.length ? all.filter((n) => outputs.includes(n)) : null;
+    const k = want ? want.join('\u0000') : '';
+    let s = entry.sessions.get(k);
+    if (!s) {
+      s = this.createSession(ort, want ? pruneGraph(entry.graph, want) : entry.graph, entry.warnings, !want);
+      entry.sessions.set(k, s);
+      s.catch(() => entry.sessions.delete(k));
+    }
+    return s;
+  }
+
+  private async createSession(ort: Ort, graph: Graph, warnings: string[], primary: boolean): Promise<Compiled> {
+    const { usable, skipped } = await this.resolveProviders();
+    const failures = skipped.map((s) => `[${s.provider}] unavailable: ${s.reason}`);
+    const lowered = lowerGraph(graph, { f64AsF32: this.f64AsF32 });
+    for (const ep of usable) {
+      const options = this.sessionOptions(ep);
+      try {
+        const session = await ort.InferenceSession.create(lowered.bytes, options);
+        if (primary && failures.length) warnings.push(`execution provider fallback: ran on '${ep}' because ${failures.join('; ')}`);
+        let placement: NodePlacement | undefined;
+        if (primary && ep !== 'cpu' && (this.options.reportPlacement ?? true)) {
+          const { executionProviders: _, ...rest } = options;
+          placement = (await probePlacement(lowered.bytes, ep, rest)).placement;
+          if (!placement) warnings.push(`node placement on '${ep}' could not be read from the verbose session log`);
+          else {
+            const off = fallbackNodes(placement, ORT_PROVIDER_NAME[ep]);
+            if (off.length) warnings.push(`${off.length} node(s) did not land on ${ORT_PROVIDER_NAME[ep]} (copies around them): ${off.join('; ')}`);
+          }
+        }
+        return { session, provider: ep, outputNames: lowered.outputNames, ...(placement ? { placement } : {}) };
+      } catch (err) {
+        failures.push(`[${ep}] session creation failed: ${(err as Error).message}`);
+      }
+    }
+    throw new BackendError(this.name, `no execution provider could run this graph:\n  ${failures.join('\n  ')}`);
+  }
+
+  private sessionOptions(ep: ExecutionProvider): InferenceSession.SessionOptions {
+    const o = this.options;
+    const provider = ep === 'cuda' || ep === 'tensorrt' ? [{ name: ep, ...(o.deviceId !== undefined ? { deviceId: o.deviceId } : {}) }] : [ep];
+    return {
+      // TensorRT hands the nodes it cannot take to CUDA rather than to the CPU.
+      executionProviders: ep === 'tensorrt' ? [...provider, { name: 'cuda', ...(o.deviceId !== undefined ? { deviceId: o.deviceId } : {}) }] : provider,
+      graphOptimizationLevel: o.graphOptimizationLevel ?? 'all',
+      executionMode: 'sequential',
+      logSeverityLevel: 3,
+      ...(o.intraOpNumThreads ? { intraOpNumThreads: o.intraOpNumThreads } : {}),
+      // Outputs stay in GPU buffers; weights fed back next step never visit the host.
+      ...(ep === 'webgpu' ? { preferredOutputLocation: 'gpu-buffer' as const } : {}),
+    };
+  }
+
+  /** Called by an executable's dispose: the session goes when no executable uses it. */
+  release(entry: CacheEntry): void {
+    if (--entry.refs > 0) return;
+    for (const [k, e] of this.cache) if (e === entry) this.cache.delete(k);
+    for (const s of entry.sessions.values()) s.then((c) => c.session.release()).catch(() => {});
+  }
+
+  async dispose(): Promise<void> {
+    const entries = [...this.cache.values()];
+    this.cache.clear();
+    await Promise.all(entries.flatMap((e) => [...e.sessions.values()].map((s) => s.then((c) => c.session.release()).catch(() => {}))));
+  }
+
+  /** Compiled sessions held (for tests and diagnostics). */
+  get sessionCount(): number {
+    let n = 0;
+    for (const e of this.cache.values()) n += e.sessions.size;
+    return n;
+  }
+
+  get computesF64AsF32(): boolean { return this.f64AsF32; }
+}
+
+/** A compiled graph: the cached session(s) of one graph on one provider. */
+export class OrtExecutable implements Executable {
+  readonly graph: Graph;
+  readonly device: string;
+  readonly warnings: readonly string[];
+  /** Where ONNX Runtime placed each node (non-CPU providers with reportPlacement). */
+  readonly placement?: NodePlacement;
+  private disposed = false;
+  private readonly specs: ReturnType<typeof inputSpecs>;
+
+  constructor(private readonly backend: OnnxRuntimeBackend, private readonly ort: Ort, private readonly entry: CacheEntry, primary: Compiled) {
+    this.graph = entry.graph;
+    this.device = primary.provider;
+    this.warnings = entry.warnings;
+    if (primary.placement) this.placement = primary.placement;
+    this.specs = inputSpecs(entry.graph);
+  }
+
+  /** The ORT session of the full graph (tests check that compiling twice reuses it). */
+  get session(): Promise<InferenceSession> { return this.backend.session(this.ort, this.entry, null).then((c) => c.session); }
+
+  async run(inputs: Record<string, HostTensor | DeviceTensor>, options?: RunOptions): Promise<Record<string, DeviceTensor>> {
+    const name = this.backend.name;
+    if (this.disposed) throw new BackendError(name, 'run() after dispose(); compile the graph again');
+    const all = this.graph.outputs.map((o) => o.name);
+    const want = options?.outputs ?? all;
+    for (const w of want) if (!all.includes(w)) throw new BackendError(name, `unknown output "${w}" (outputs: ${all.join(', ')})`);
+    const feeds: Record<string, import('onnxruntime-node').Tensor> = {};
+    for (const [inName, s] of Object.entries(this.specs)) {
+      const t = inputs[inName];
+      if (!t) throw new BackendError(name, `missing input "${inName}" (${s.dtype}[${s.shape.join(',')}])`);
+      if (t.dtype !== s.dtype || t.shape.length !== s.shape.length || t.shape.some((d, i) => d !== s.shape[i])) {
+        throw new BackendError(name, `input "${inName}" is ${t.dtype}[${t.shape.join(',')}], the graph expects ${s.dtype}[${s.shape.join(',')}]`);
+      }
+      if (isDeviceTensor(t)) {
+        if (!(t instanceof OrtDeviceTensor)) throw new BackendError(name, `input "${inName}" lives on backend "${t.backend}"; download it and pass a host tensor`);
+        feeds[inName] = t.tensor;
+      } else feeds[inName] = hostToOrt(this.ort, name, t, this.backend.computesF64AsF32, false);
+    }
+    const compiled = await this.backend.session(this.ort, this.entry, want);
+    const res = await compiled.session.run(feeds, want.map((w) => compiled.outputNames[w]!));
+    const out: Record<string, DeviceTensor> = {};
+    for (const w of want) {
+      const node = this.graph.nodes[this.graph.outputs.find((o) => o.name === w)!.id]!;
+      out[w] = new OrtDeviceTensor(name, res[compiled.outputNames[w]!]!, node.shape, node.dtype);
+    }
+    return out;
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.backend.release(this.entry);
+  }
+}

@@ -1,0 +1,132 @@
+import { GraphBuilder, Mlp, Rng, initParams, sgdStepGraph, stepNames, type Backend, type DeviceTensor, type Executable, type Tensor } from '@clt/core';
+import { OnnxRuntimeBackend, type OnnxRuntimeBackendOptions } from '../backend.js';
+
+export interface SgdBenchOptions extends OnnxRuntimeBackendOptions {
+  /** MLP widths; default [784, 256, 256, 10]. */
+  readonly sizes?: readonly number[];
+  /** Default 128. */
+  readonly batch?: number;
+  /** Untimed rounds first (session warm-up, allocator arenas). Default 20. */
+  readonly warmup?: number;
+  /** Timed samples of each workload, interleaved step/floor so drift hits both alike. Default 15. */
+  readonly samples?: number;
+  /** Runs per sample (the sample is their total time / count). Default 20. */
+  readonly runsPerSample?: number;
+}
+
+export interface SgdBenchResult {
+  readonly backend: string;
+  /** Provider that actually ran the step graph. */
+  readonly device: string;
+  readonly sizes: readonly number[];
+  readonly batch: number;
+  readonly intraOpNumThreads: number | 'default';
+  /** Median milliseconds per fused SGD step (forward + backward + update, one graph). */
+  readonly stepMs: number;
+  /** Median milliseconds per run of the GEMM-floor graph (the step's matmuls alone). */
+  readonly floorMs: number;
+  readonly stepsPerSecond: number;
+  /** stepMs / floorMs: the graph's overhead over its matrix products; goal ≤ 1.30. */
+  readonly ratio: number;
+  readonly stepSamplesMs: readonly number[];
+  readonly floorSamplesMs: readonly number[];
+  /** Warnings of the two executables (provider fallback, node placement). */
+  readonly warnings: readonly string[];
+}
+
+const median = (xs: readonly number[]) => {
+  const s = [...xs].sort((a, b) => a - b), m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+interface Workload { exe: Executable; run: () => Promise<void>; dispose: () => void }
+
+/**
+ * The fused SGD step of an MLP (no momentum): inputs W_l, b_l, x, y, lr → outputs new W_l, b_l
+ * and the mean loss, in one graph; parameters stay device tensors from step to step and only the
+ * loss is downloaded, exactly as a trainer runs it.
+ */
+async function stepWorkload(backend: Backend, sizes: readonly number[], batch: number): Promise<Workload> {
+  const model = new Mlp({ sizes, activation: 'relu' });
+  const exe = await backend.compile(sgdStepGraph(model, { batch }));
+  const rng = new Rng(1);
+  const init = initParams(model, rng);
+  const state: Record<string, DeviceTensor> = {};
+  for (const p of model.params) state[p.name] = backend.upload({ data: Float32Array.from(init[p.name]!), shape: p.shape, dtype: 'f32' });
+  const x = backend.upload({ data: Float32Array.from(rng.normals(batch * sizes[0]!)), shape: [batch, sizes[0]!], dtype: 'f32' });
+  const y = backend.upload({ data: Int32Array.from({ length: batch }, () => rng.int(sizes[sizes.length - 1]!)), shape: [batch], dtype: 'i32' });
+  const lr = backend.upload({ data: Float32Array.of(1e-3), shape: [], dtype: 'f32' });
+  const outputs = [...model.params.map((p) => stepNames.newParam(p.name)), 'loss'];
+  return {
+    exe,
+    run: async () => {
+      const res = await exe.run({ ...state, x, y, lr }, { outputs });
+      await res.loss!.download();
+      res.loss!.dispose();
+      for (const p of model.params) { state[p.name]!.dispose(); state[p.name] = res[stepNames.newParam(p.name)]!; }
+    },
+    dispose: () => { for (const t of [...Object.values(state), x, y, lr]) t.dispose(); exe.dispose(); },
+  };
+}
+
+/**
+ * The GEMM floor of that step: its matrix products alone, same shapes — forward a_l W_lᵀ, backward
+ * δ_lᵀ a_l and δ_l W_l (l > 0) — each summed to a scalar so only one number leaves the graph, like
+ * the step's loss. Same definition as the benchmarks package's `gemm-floor` case.
+ */
+async function floorWorkload(backend: Backend, sizes: readonly number[], batch: number): Promise<Workload> {
+  const b = new GraphBuilder();
+  const rng = new Rng(2);
+  const feeds: Record<string, DeviceTensor> = {};
+  const input = (name: string, shape: number[]): Tensor => {
+    feeds[name] = backend.upload({ data: Float32Array.from(rng.normals(shape[0]! * shape[1]!, 0.1)), shape, dtype: 'f32' });
+    return b.input(name, shape);
+  };
+  let total: Tensor | undefined;
+  const acc = (t: Tensor) => { total = total ? total.add(t.sum()) : t.sum(); };
+  for (let l = 0; l + 1 < sizes.length; l++) {
+    const a = input(`a${l}`, [batch, sizes[l]!]), w = input(`W${l}`, [sizes[l + 1]!, sizes[l]!]), d = input(`d${l}`, [batch, sizes[l + 1]!]);
+    acc(a.matmul(w.T));
+    acc(d.T.matmul(a));
+    if (l > 0) acc(d.matmul(w));
+  }
+  const exe = await backend.compile(b.build({ total: total! }));
+  return {
+    exe,
+    run: async () => { const r = await exe.run(feeds); await r.total!.download(); r.total!.dispose(); },
+    dispose: () => { for (const t of Object.values(feeds)) t.dispose(); exe.dispose(); },
+  };
+}
+
+/**
+ * Time one fused SGD step of an MLP (default 784-256-256-10, batch 128) against its GEMM floor in
+ * the same process, interleaving samples; report medians, steps/s and the ratio step/floor.
+ * A benchmark, not a test: numbers depend on the machine and its load.
+ */
+export async function benchSgdStep(options: SgdBenchOptions = {}): Promise<SgdBenchResult> {
+  const sizes = options.sizes ?? [784, 256, 256, 10], batch = options.batch ?? 128;
+  const warmup = options.warmup ?? 20, samples = options.samples ?? 15, per = options.runsPerSample ?? 20;
+  const backend = new OnnxRuntimeBackend(options);
+  const avail = await backend.availability();
+  if (!avail.available) throw new Error(`benchSgdStep: ${backend.name} unavailable: ${avail.reason}`);
+  const step = await stepWorkload(backend, sizes, batch), floor = await floorWorkload(backend, sizes, batch);
+  try {
+    for (let i = 0; i < warmup; i++) { await step.run(); await floor.run(); }
+    const time = async (w: Workload) => {
+      const t0 = performance.now();
+      for (let i = 0; i < per; i++) await w.run();
+      return (performance.now() - t0) / per;
+    };
+    const stepS: number[] = [], floorS: number[] = [];
+    for (let s = 0; s < samples; s++) { stepS.push(await time(step)); floorS.push(await time(floor)); }
+    const stepMs = median(stepS), floorMs = median(floorS);
+    return {
+      backend: backend.name, device: step.exe.device, sizes, batch, intraOpNumThreads: options.intraOpNumThreads ?? 'default',
+      stepMs, floorMs, stepsPerSecond: 1000 / stepMs, ratio: stepMs / floorMs, stepSamplesMs: stepS, floorSamplesMs: floorS,
+      warnings: [...step.exe.warnings, ...floor.exe.warnings],
+    };
+  } finally {
+    step.dispose(); floor.dispose();
+    await backend.dispose();
+  }
+}
