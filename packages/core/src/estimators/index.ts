@@ -1,1 +1,5 @@
-export {};
+export * from './tridiagonal-eigen.js';
+export * from './symmetric-eigen.js';
+export * from './lanczos.js';
+export * from './power-iteration.js';
+export * from './hutchinson.js';

@@ -1,1 +1,4 @@
-export {};
+export * from './linear-operator.js';
+export * from './memory.js';
+export * from './dense.js';
+export * from './compose.js';

@@ -1,0 +1,133 @@
+import type { Backend, DeviceTensor, Executable, HostTensor } from '../backend/contract.js';
+import type { TypedArray } from '../ir/dtype.js';
+import type { Graph } from '../ir/graph.js';
+import type { Tensor } from '../ir/tensor.js';
+import { concat } from '../ir/tensor.js';
+import type { Model } from '../models/model.js';
+
+/** Parameter values by name: host arrays (uploaded per call) or device tensors (used in place). */
+export type ParamValues = Readonly<Record<string, Float64Array | Float32Array | DeviceTensor>>;
+/** A host array in row-major order, or a device tensor of the right shape. */
+export type ArrayValue = Float64Array | Float32Array | DeviceTensor;
+export type FloatDType = 'f32' | 'f64';
+
+/**
+ * What every probe shares: the backend, the float dtype its graphs use, and a cache of compiled
+ * executables keyed by graph kind and shape, so each graph is traced and compiled once per shape
+ * for the lifetime of the probe object.
+ */
+export class ProbeRuntime {
+  readonly dtype: FloatDType;
+  private readonly cache = new Map<string, Promise<Executable>>();
+
+  constructor(readonly backend: Backend, dtype?: FloatDType) {
+    this.dtype = dtype ?? (backend.dtypes.includes('f64') ? 'f64' : 'f32');
+  }
+
+  /** The compiled graph for `key`, built by `build` on first use. */
+  executable(key: string, build: () => Graph): Promise<Executable> {
+    let e = this.cache.get(key);
+    if (!e) {
+      e = this.backend.compile(build());
+      this.cache.set(key, e);
+      // A failed compile is not cached, so a fixed input can retry.
+      e.catch(() => this.cache.delete(key));
+    }
+    return e;
+  }
+
+  /** How many graphs this probe has compiled (for tests of the compile-once promise). */
+  get compiled(): number {
+    return this.cache.size;
+  }
+
+  /** Run a cached graph and download the wanted outputs as float64. Output tensors are disposed. */
+  async run(key: string, build: () => Graph, inputs: Record<string, HostTensor | DeviceTensor>, outputs?: readonly string[]): Promise<Record<string, Float64Array>> {
+    const exe = await this.executable(key, build);
+    const res = await exe.run(inputs, outputs ? { outputs } : undefined);
+    const out: Record<string, Float64Array> = {};
+    for (const [name, t] of Object.entries(res)) {
+      out[name] = toF64(await t.download());
+      t.dispose();
+    }
+    return out;
+  }
+
+  /** A host array or device tensor as a graph input of `shape` in this probe's dtype. */
+  input(name: string, value: ArrayValue, shape: readonly number[]): HostTensor | DeviceTensor {
+    const n = shape.reduce((a, b) => a * b, 1);
+    if (isDevice(value)) {
+      if (value.shape.reduce((a, b) => a * b, 1) !== n) throw new Error(`${name}: device tensor has shape [${value.shape}], expected [${shape}]`);
+      return value;
+    }
+    if (value.length !== n) throw new Error(`${name}: ${value.length} values, expected ${n} for shape [${shape.join(', ')}]`);
+    const data = this.dtype === 'f64' ? (value instanceof Float64Array ? value : Float64Array.from(value)) : value instanceof Float32Array ? value : Float32Array.from(value);
+    return { data, shape, dtype: this.dtype };
+  }
+
+  /** Inputs for every model parameter, checked against the model's shapes. */
+  paramInputs(model: Model, params: ParamValues): Record<string, HostTensor | DeviceTensor> {
+    const out: Record<string, HostTensor | DeviceTensor> = {};
+    for (const p of model.params) {
+      const v = params[p.name];
+      if (!v) throw new Error(`missing parameter "${p.name}" (have: ${Object.keys(params).join(', ') || 'none'}); pass every entry of model.params`);
+      out[p.name] = this.input(`parameter ${p.name}`, v, p.shape);
+    }
+    return out;
+  }
+
+  /** Release every compiled executable. */
+  async dispose(): Promise<void> {
+    for (const e of this.cache.values()) (await e.catch(() => undefined))?.dispose();
+    this.cache.clear();
+  }
+}
+
+/** A device tensor (as opposed to a host typed array). */
+export function isDevice(v: ArrayValue): v is DeviceTensor {
+  return !ArrayBuffer.isView(v);
+}
+
+export function toF64(a: TypedArray): Float64Array {
+  return a instanceof Float64Array ? a : Float64Array.from(a);
+}
+
+/** Number of rows n of a data array with `width` columns; throws when it does not divide. */
+export function rowsOf(x: ArrayValue, width: number, what = 'x'): number {
+  const len = isDevice(x) ? x.shape.reduce((a, b) => a * b, 1) : x.length;
+  const n = len / width;
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${what}: ${len} values is not a whole number of rows of width ${width}`);
+  return n;
+}
+
+/** Parameter tensors flattened and concatenated in `model.params` order: [P]. */
+export function flattenParams(ts: readonly Tensor[]): Tensor {
+  const flat = ts.map((t) => t.reshape([t.size]));
+  return flat.length === 1 ? flat[0]! : concat(flat, 0);
+}
+
+/** Graph inputs for the model's parameters, in `model.params` order. */
+export function paramTensors(model: Model, input: (name: string, shape: readonly number[]) => Tensor): Record<string, Tensor> {
+  const out: Record<string, Tensor> = {};
+  for (const p of model.params) out[p.name] = input(p.name, p.shape);
+  return out;
+}
+
+/** Slices of a flat [P] vector shaped like the parameters. */
+export function splitFlat(model: Model, v: Tensor): Record<string, Tensor> {
+  const out: Record<string, Tensor> = {};
+  let o = 0;
+  for (const p of model.params) {
+    const s = p.shape.reduce((a, b) => a * b, 1);
+    out[p.name] = v.slice([o], [o + s]).reshape(p.shape);
+    o += s;
+  }
+  return out;
+}
+
+/** Pad a host array of n rows (width w) to `rows` rows with zeros (chunked graphs have one shape). */
+export function padRows(x: Float64Array | Float32Array, w: number, from: number, rows: number): Float64Array {
+  const out = new Float64Array(rows * w);
+  out.set(x.subarray(from * w, Math.min(x.length, (from + rows) * w)));
+  return out;
+}

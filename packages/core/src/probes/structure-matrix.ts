@@ -1,0 +1,294 @@
+import { isDeviceTensor, type Backend, type DeviceTensor } from '../backend/contract.js';
+import { lanczos, type LanczosOptions, type LanczosResult } from '../estimators/lanczos.js';
+import { symmetricEigen } from '../estimators/symmetric-eigen.js';
+import { defineOperator, type DenseMatrix, type LinearOperator } from '../linop/linear-operator.js';
+import { DEFAULT_MEMORY_BUDGET, denseBytes, fitsBudget, guardMemory } from '../linop/memory.js';
+import { parameterCount, type Model } from '../models/model.js';
+import { jacobianContractionGraph } from './jacobian-contraction.js';
+import { layerwiseGramGraph, uncoveredParams } from './layerwise-gram.js';
+import { ntkVpGraph } from './ntk-vp.js';
+import { isDevice, padRows, ProbeRuntime, rowsOf, type ArrayValue, type FloatDType, type ParamValues } from './runtime.js';
+
+/**
+ * The three exact algorithms for the structure matrix / empirical NTK (they agree to round-off;
+ * the tests check it). Costs in forward-pass units of one sample, n samples, d outputs, P params:
+ *
+ * - `'jacobian-contraction'`: per-sample Jacobians by n·d VJPs (one-hot cotangents), contracted
+ *   J Jᵀ on the device. Cost: n(1 + 2d) passes + (n·d)²·P flops. Any model.
+ * - `'ntk-vp'`: matrix-free Θu = J(Jᵀu), one VJP then one JVP. Cost: ≈ 5n passes per product;
+ *   the dense NTK needs n·d products. Any model; the only choice past the memory budget.
+ * - `'layerwise-gram'`: Σ_l (A_l A_lᵀ + 1) ⊙ (B_l B_lᵀ) with B_l = ∂f/∂z_l, never forming J.
+ *   Cost: n(1 + d) passes + Σ_l (n²·in_l + (n·d)²·out_l) flops. Dense-layer models only.
+ */
+export type StructureAlgorithm = 'jacobian-contraction' | 'ntk-vp' | 'layerwise-gram';
+export const STRUCTURE_ALGORITHMS: readonly StructureAlgorithm[] = ['jacobian-contraction', 'ntk-vp', 'layerwise-gram'];
+
+/**
+ * Default algorithm: `'layerwise-gram'`, because its contraction costs Σ_l out_l per entry pair
+ * instead of P (≈ 650× less for a 784-512-512-10 MLP) and it never holds a d × P Jacobian. When
+ * some parameter is not in a dense layer the default is `'jacobian-contraction'` instead (exact
+ * for any model). Both are exact; the choice changes cost, never the answer.
+ */
+export const DEFAULT_STRUCTURE_ALGORITHM: StructureAlgorithm = 'layerwise-gram';
+
+export interface StructureMatrixOptions {
+  readonly algorithm?: StructureAlgorithm;
+  /** Float dtype of the graphs; default f64 where the backend has it, else f32. */
+  readonly dtype?: FloatDType;
+  /** Bytes any one dense object (NTK, Jacobians, Lanczos basis) may take; default 1 GiB. */
+  readonly memoryBudget?: number;
+  /** Samples per Jacobian-contraction graph; default: ≤ 32 and c·d·P values within budget/4. */
+  readonly chunk?: number;
+  /** Columns per NTK–vector-product run; default 16. */
+  readonly block?: number;
+}
+
+/** Per-sample structure matrices A_i = J_i J_iᵀ, row-major [n, d, d]. */
+export interface StructureBlocks {
+  readonly n: number;
+  readonly d: number;
+  readonly data: Float64Array;
+  readonly algorithm: StructureAlgorithm;
+  readonly parameterCount: number;
+}
+
+/** The empirical NTK Θ over n samples, index (i, k) ↦ i·d + k (sample-major). */
+export interface EmpiricalNtk extends DenseMatrix {
+  readonly n: number;
+  readonly d: number;
+  readonly algorithm: StructureAlgorithm;
+  readonly parameterCount: number;
+}
+
+export interface NtkExtremes {
+  readonly largest: number;
+  /** 0 exactly when P < n·d (`rankDeficient`). */
+  readonly smallest: number;
+  readonly rankDeficient: boolean;
+  readonly method: 'dense' | 'lanczos';
+  readonly size: number;
+  readonly parameterCount: number;
+  /** All eigenvalues (dense method) or the Lanczos report. */
+  readonly eigenvalues?: Float64Array;
+  readonly lanczos?: LanczosResult;
+}
+
+/** A linear operator holding device copies of the parameters; dispose when done. */
+export type DisposableOperator = LinearOperator & { dispose(): void };
+
+/**
+ * Structure-matrix probe: per-sample A_x = J_x J_xᵀ, the empirical NTK over a probe set, its
+ * traced n × n form, NTK–vector products as a LinearOperator, and its extreme eigenvalues.
+ * Runs on any backend: graphs are traced in core, compiled once per shape and cached here.
+ *
+ * @see spec/theory.md §3.1 and §7 items 6–9.
+ */
+export class StructureMatrixProbe {
+  readonly algorithm: StructureAlgorithm;
+  readonly runtime: ProbeRuntime;
+  readonly parameterCount: number;
+  readonly memoryBudget: number;
+  private readonly block: number;
+
+  constructor(readonly model: Model, backend: Backend, private readonly options: StructureMatrixOptions = {}) {
+    this.runtime = new ProbeRuntime(backend, options.dtype);
+    this.parameterCount = parameterCount(model);
+    this.memoryBudget = options.memoryBudget ?? DEFAULT_MEMORY_BUDGET;
+    this.block = Math.max(1, options.block ?? 16);
+    const requested = options.algorithm;
+    if (requested !== undefined && !STRUCTURE_ALGORITHMS.includes(requested))
+      throw new Error(`unknown structure-matrix algorithm "${requested}"; use one of ${STRUCTURE_ALGORITHMS.join(', ')}`);
+    const missing = uncoveredParams(model);
+    if (requested === 'layerwise-gram' && missing.length)
+      throw new Error(`layerwise-gram needs every parameter in a dense layer, but [${missing.join(', ')}] are not; use 'jacobian-contraction' or 'ntk-vp'`);
+    this.algorithm = requested ?? (missing.length ? 'jacobian-contraction' : DEFAULT_STRUCTURE_ALGORITHM);
+  }
+
+  private get d(): number { return this.model.outputDim; }
+  private get bytes(): number { return this.runtime.dtype === 'f64' ? 8 : 4; }
+
+  /** Per-sample structure matrices A_i (d × d each). */
+  async blocks(params: ParamValues, x: ArrayValue): Promise<StructureBlocks> {
+    const n = rowsOf(x, this.model.inputDim), d = this.d, P = this.parameterCount;
+    let data: Float64Array;
+    if (this.algorithm === 'layerwise-gram') {
+      data = (await this.runtime.run(`lw:blocks:${n}`, () => layerwiseGramGraph(this.model, n, this.runtime.dtype, 'blocks'),
+        { ...this.runtime.paramInputs(this.model, params), x: this.runtime.input('x', x, [n, this.model.inputDim]) })).blocks!;
+    } else if (this.algorithm === 'jacobian-contraction') {
+      data = new Float64Array(n * d * d);
+      await this.forChunks(x, n, 'blocks', (c0, rows, out) => data.set(out.subarray(0, rows * d * d), c0 * d * d), params);
+    } else {
+      data = new Float64Array(n * d * d);
+      const host = await hostArray(x), w = this.model.inputDim;
+      const u = new Float64Array(d * d);
+      for (let k = 0; k < d; k++) u[k * d + k] = 1;
+      const inputs = { ...this.runtime.paramInputs(this.model, params), u: this.runtime.input('u', u, [d, 1, d]) };
+      for (let i = 0; i < n; i++) {
+        const res = await this.runtime.run(`vp:1:${d}`, () => ntkVpGraph(this.model, 1, d, this.runtime.dtype), { ...inputs, x: this.runtime.input('x', host.subarray(i * w, (i + 1) * w), [1, w]) });
+        data.set(res.ntkU!, i * d * d); // column k of A_i = A_i e_k = row k (A_i is symmetric)
+      }
+    }
+    return { n, d, data, algorithm: this.algorithm, parameterCount: P };
+  }
+
+  /** The full empirical NTK ((n·d) × (n·d)). Fails past the memory budget with what to change. */
+  async ntk(params: ParamValues, x: ArrayValue): Promise<EmpiricalNtk> {
+    const n = rowsOf(x, this.model.inputDim), d = this.d, N = n * d;
+    guardMemory(`the empirical NTK of ${n} samples × ${d} outputs (${N}×${N})`, denseBytes(N * N) * 2, this.memoryBudget,
+      'Use probe.operator() with lanczos/hutchinsonTrace (matrix-free), per-sample blocks(), fewer probe samples, or raise memoryBudget.');
+    let data: Float64Array;
+    if (this.algorithm === 'layerwise-gram') {
+      data = (await this.runtime.run(`lw:full:${n}`, () => layerwiseGramGraph(this.model, n, this.runtime.dtype, 'full'),
+        { ...this.runtime.paramInputs(this.model, params), x: this.runtime.input('x', x, [n, this.model.inputDim]) })).K!;
+    } else if (this.algorithm === 'ntk-vp') {
+      const op = await this.operator(params, x);
+      data = new Float64Array(N * N);
+      for (let c0 = 0; c0 < N; c0 += this.block) {
+        const k = Math.min(this.block, N - c0), e = new Float64Array(k * N);
+        for (let j = 0; j < k; j++) e[j * N + c0 + j] = 1;
+        data.set(await op.matmat(e, k), c0 * N); // Θ e_j is column j = row j (Θ symmetric)
+      }
+      op.dispose();
+    } else {
+      data = await this.jacobianNtk(params, x, n);
+    }
+    return { size: N, data, n, d, algorithm: this.algorithm, parameterCount: this.parameterCount };
+  }
+
+  /** The traced NTK, n × n: T_ij = Σ_k Θ_{(i,k),(j,k)} = ⟨J_i, J_j⟩_F. */
+  async tracedNtk(params: ParamValues, x: ArrayValue): Promise<DenseMatrix> {
+    const n = rowsOf(x, this.model.inputDim), d = this.d;
+    if (this.algorithm === 'layerwise-gram')
+      return { size: n, data: (await this.runtime.run(`lw:traced:${n}`, () => layerwiseGramGraph(this.model, n, this.runtime.dtype, 'traced'),
+        { ...this.runtime.paramInputs(this.model, params), x: this.runtime.input('x', x, [n, this.model.inputDim]) })).traced! };
+    const K = await this.ntk(params, x), N = n * d, t = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) { let s = 0; for (let k = 0; k < d; k++) s += K.data[(i * d + k) * N + j * d + k]!; t[i * n + j] = s; }
+    return { size: n, data: t };
+  }
+
+  /** Per-sample Jacobians J_i (d × P), row-major [n, d, P]. Memory-guarded: n·d·P·8 bytes. */
+  async jacobians(params: ParamValues, x: ArrayValue): Promise<{ n: number; d: number; P: number; data: Float64Array }> {
+    const n = rowsOf(x, this.model.inputDim), d = this.d, P = this.parameterCount;
+    guardMemory(`per-sample Jacobians (${n} × ${d} × ${P})`, denseBytes(n * d * P), this.memoryBudget,
+      'Use blocks()/ntk() (the contraction stays on the device), fewer samples, or raise memoryBudget.');
+    const data = new Float64Array(n * d * P);
+    await this.forChunks(x, n, 'jacobian', (c0, rows, out) => data.set(out.subarray(0, rows * d * P), c0 * d * P), params);
+    return { n, d, P, data };
+  }
+
+  /**
+   * Θ as a matrix-free operator (NTK–vector products), size n·d, symmetric, rank ≤ P. Parameters
+   * and x are uploaded once; call `dispose()` to free them.
+   *
+   * Cost: ≈ 5 forward-pass units of the n samples per product; `block` products share a run.
+   */
+  async operator(params: ParamValues, x: ArrayValue): Promise<DisposableOperator> {
+    const n = rowsOf(x, this.model.inputDim), d = this.d, N = n * d, P = this.parameterCount, rt = this.runtime;
+    const owned: DeviceTensor[] = [];
+    const upload = (name: string, v: ArrayValue, shape: readonly number[]) => {
+      const t = rt.input(name, v, shape);
+      if (isDeviceTensor(t)) return t;
+      const dev = rt.backend.upload(t);
+      owned.push(dev);
+      return dev;
+    };
+    const fixed: Record<string, DeviceTensor> = { x: upload('x', x, [n, this.model.inputDim]) };
+    for (const p of this.model.params) {
+      const v = params[p.name];
+      if (!v) throw new Error(`missing parameter "${p.name}"; pass every entry of model.params`);
+      fixed[p.name] = upload(`parameter ${p.name}`, v, p.shape);
+    }
+    const apply = async (v: Float64Array, m: number) =>
+      (await rt.run(`vp:${n}:${m}`, () => ntkVpGraph(this.model, n, m, rt.dtype), { ...fixed, u: rt.input('u', v, [m, n, d]) })).ntkU!;
+    const op = defineOperator({
+      size: N,
+      symmetric: true,
+      ...(P < N ? { rankBound: P } : {}),
+      label: `NTK(${n} samples × ${d} outputs, ntk-vp)`,
+      matvec: (v) => apply(v, 1),
+      matmat: async (v, k) => {
+        const out = new Float64Array(N * k), m = Math.min(this.block, k);
+        for (let j0 = 0; j0 < k; j0 += m) {
+          const cols = Math.min(m, k - j0), chunk = new Float64Array(m * N);
+          chunk.set(v.subarray(j0 * N, (j0 + cols) * N));
+          out.set((await apply(chunk, m)).subarray(0, cols * N), j0 * N);
+        }
+        return out;
+      },
+    });
+    return { ...op, dispose: () => { for (const t of owned.splice(0)) t.dispose(); } };
+  }
+
+  /**
+   * λ_max and λ_min of the empirical NTK. `method: 'auto'` (default) uses the dense eigensolver
+   * when n·d ≤ 1500 and the matrix fits the memory budget, else Lanczos on NTK–vector products
+   * (matrix-free). When P < n·d the NTK has rank ≤ P < n·d: λ_min = 0 exactly, flagged.
+   */
+  async extremes(params: ParamValues, x: ArrayValue, options: { method?: 'auto' | 'dense' | 'lanczos'; lanczos?: LanczosOptions } = {}): Promise<NtkExtremes> {
+    const n = rowsOf(x, this.model.inputDim), N = n * this.d, P = this.parameterCount, rankDeficient = P < N;
+    const method = options.method === 'dense' || options.method === 'lanczos' ? options.method
+      : N <= 1500 && fitsBudget(denseBytes(N * N) * 2, this.memoryBudget) ? 'dense' : 'lanczos';
+    const base = { rankDeficient, size: N, parameterCount: P };
+    if (method === 'dense') {
+      const eig = symmetricEigen(await this.ntk(params, x)).values;
+      return { ...base, method, largest: eig[N - 1]!, smallest: rankDeficient ? 0 : eig[0]!, eigenvalues: eig };
+    }
+    const op = await this.operator(params, x);
+    try {
+      const r = await lanczos(op, { memoryBudget: this.memoryBudget, ...options.lanczos });
+      return { ...base, method, largest: r.largest, smallest: r.smallest, lanczos: r };
+    } finally {
+      op.dispose();
+    }
+  }
+
+  /** Release compiled graphs. */
+  dispose(): Promise<void> {
+    return this.runtime.dispose();
+  }
+
+  private chunkSize(n: number): number {
+    const perSample = this.d * this.parameterCount * this.bytes;
+    const c = this.options.chunk ?? Math.max(1, Math.min(32, Math.floor(this.memoryBudget / 4 / perSample)));
+    return Math.max(1, Math.min(n, c));
+  }
+
+  /** Run a Jacobian-contraction graph over chunks of c samples (the last chunk zero-padded). */
+  private async forChunks(x: ArrayValue, n: number, mode: 'blocks' | 'jacobian', sink: (c0: number, rows: number, out: Float64Array) => void, params: ParamValues): Promise<void> {
+    const c = this.chunkSize(n), host = await hostArray(x), w = this.model.inputDim, rt = this.runtime;
+    const pin = rt.paramInputs(this.model, params);
+    for (let c0 = 0; c0 < n; c0 += c) {
+      const res = await rt.run(`jc:${mode}:${c}`, () => jacobianContractionGraph(this.model, c, rt.dtype, mode), { ...pin, x: rt.input('x', padRows(host, w, c0, c), [c, w]) });
+      sink(c0, Math.min(c, n - c0), mode === 'blocks' ? res.blocks! : res.J!);
+    }
+  }
+
+  /** Θ by chunk pairs: K_ab = J(x_a) J(x_b)ᵀ on the device; J is never downloaded. */
+  private async jacobianNtk(params: ParamValues, x: ArrayValue, n: number): Promise<Float64Array> {
+    const d = this.d, N = n * d, c = this.chunkSize(n), cd = c * d, host = await hostArray(x), w = this.model.inputDim, rt = this.runtime;
+    const pin = rt.paramInputs(this.model, params);
+    const K = new Float64Array(N * N);
+    const chunkX = (a: number) => rt.input('x', padRows(host, w, a * c, c), [c, w]);
+    const C = Math.ceil(n / c);
+    for (let a = 0; a < C; a++)
+      for (let b = a; b < C; b++) {
+        const blk = a === b
+          ? (await rt.run(`jc:gram:${c}`, () => jacobianContractionGraph(this.model, c, rt.dtype, 'gram'), { ...pin, x: chunkX(a) })).K!
+          : (await rt.run(`jc:cross:${c}`, () => jacobianContractionGraph(this.model, c, rt.dtype, 'cross'), { ...pin, x: chunkX(a), x2: rt.input('x2', padRows(host, w, b * c, c), [c, w]) })).K!;
+        const ra = Math.min(c, n - a * c) * d, rb = Math.min(c, n - b * c) * d;
+        for (let i = 0; i < ra; i++)
+          for (let j = 0; j < rb; j++) {
+            const v = blk[i * cd + j]!, r = a * cd + i, s = b * cd + j;
+            K[r * N + s] = v;
+            K[s * N + r] = v;
+          }
+      }
+    return K;
+  }
+}
+
+async function hostArray(x: ArrayValue): Promise<Float64Array | Float32Array> {
+  if (!isDevice(x)) return x;
+  const data = await x.download();
+  return data instanceof Float32Array || data instanceof Float64Array ? data : Float64Array.from(data);
+}
