@@ -81,8 +81,10 @@ async function probe(ep: ExecutionProvider): Promise<Availability> {
     return { available: true, detail: `ONNX Runtime ${ort.env.versions.common} ${ep} provider` };
   } catch (err) {
     const msg = (err as Error).message.replace(/\s+/g, ' ').trim();
+    // Drop ONNX Runtime's build-tree source location, keep the message.
+    const clean = msg.replace(/^\/\S+:\d+ .*? was false\. /, '');
     const vulkan = ep === 'webgpu' && !hasVulkanLoader() ? ' No Vulkan loader (libvulkan.so.1) was found on this machine.' : '';
-    return { available: false, reason: `the ${ep} provider failed to initialize: ${msg}.${vulkan} ${HOW_TO[ep]}` };
+    return { available: false, reason: `the ${ep} provider failed to initialize: ${clean}${/[.!]$/.test(clean) ? '' : '.'}${vulkan} ${HOW_TO[ep]}` };
   }
 }
 

@@ -113,3 +113,16 @@ it('max/min as Where(Greater): ties and broadcasting match Math.max (NaN excepte
   expect(Array.from(await r.mx!.download())).toEqual(Array.from(a, (v) => Math.max(v, 0)).map((v) => v + 0));
   expect(Array.from(await r.mn!.download())).toEqual(Array.from(a, (v) => Math.min(v, 0)).map((v) => v + 0));
 });
+
+it('f64 erf (composite of double ops) matches the reference erf to 3e-15 on [-7, 7], odd, NaN-propagating', async () => {
+  const xs = Float64Array.from({ length: 1401 }, (_, i) => (i - 700) / 100);
+  xs[700] = NaN;
+  const g = trace({ x: spec([xs.length], 'f64') }, ({ x }) => ({ e: x.erf() }));
+  const want = interpret(g, { x: xs }).e!;
+  const exe = await backend.compile(g);
+  const got = await (await exe.run({ x: { data: xs, shape: [xs.length], dtype: 'f64' } })).e!.download();
+  expect(Number.isNaN(got[700]!)).toBe(true);
+  for (let i = 0; i < xs.length; i++) if (i !== 700) expect(Math.abs(got[i]! - want[i]!), `erf(${xs[i]})`).toBeLessThan(3e-15);
+  for (let i = 0; i < 700; i++) expect(got[i]).toBe(-got[1400 - i]!);
+  exe.dispose();
+});
