@@ -226,6 +226,7 @@ export class OrtExecutable implements Executable {
     const all = this.graph.outputs.map((o) => o.name);
     const want = options?.outputs ?? all;
     for (const w of want) if (!all.includes(w)) throw new BackendError(name, `unknown output "${w}" (outputs: ${all.join(', ')})`);
+    if (want.length === 0) return {};
     const feeds: Record<string, import('onnxruntime-node').Tensor> = {};
     for (const [inName, s] of Object.entries(this.specs)) {
       const t = inputs[inName];
