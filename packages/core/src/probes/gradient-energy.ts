@@ -1,0 +1,156 @@
+import { gradients } from '../ad/gradients.js';
+import type { Backend } from '../backend/contract.js';
+import { GraphBuilder } from '../ir/builder.js';
+import type { Graph } from '../ir/graph.js';
+import { concat, type Tensor } from '../ir/tensor.js';
+import type { FYLoss } from '../losses/fenchel-young.js';
+import type { DenseTap, Model } from '../models/model.js';
+import { softmaxCrossEntropy } from '../train/sgd-step.js';
+import { uncoveredParams } from './layerwise-gram.js';
+import { ProbeRuntime, rowsOf, type ArrayValue, type FloatDType, type ParamValues } from './runtime.js';
+
+/** Per-sample loss of outputs η [n, d] against targets y [n, d] → [n]. */
+export type PerSampleLoss = (eta: Tensor, y: Tensor) => Tensor;
+
+/** An FY loss object (its IR composite is used) or a per-sample loss function. */
+export type LossLike = Pick<FYLoss, 'ir'> | PerSampleLoss;
+
+export function perSampleLoss(loss: LossLike | undefined): PerSampleLoss {
+  if (!loss) return softmaxCrossEntropy;
+  return typeof loss === 'function' ? loss : (eta, y) => loss.ir.loss(eta, y);
+}
+
+/** Targets as [n, d] floats: soft/one-hot rows as given, or i32 class labels one-hot encoded. */
+export function targetRows(y: Float64Array | Float32Array | Int32Array, n: number, d: number): Float64Array {
+  if (y instanceof Int32Array) {
+    if (y.length !== n) throw new Error(`labels: ${y.length} labels for ${n} samples`);
+    const t = new Float64Array(n * d);
+    y.forEach((c, i) => {
+      if (!(c >= 0 && c < d)) throw new Error(`labels: label ${c} at sample ${i} is outside [0, ${d})`);
+      t[i * d + c] = 1;
+    });
+    return t;
+  }
+  if (y.length !== n * d) throw new Error(`targets: ${y.length} values, expected n·d = ${n * d} (or pass an Int32Array of ${n} labels)`);
+  return Float64Array.from(y);
+}
+
+export interface GradientEnergyResult {
+  readonly n: number;
+  /** ‖g_i‖² = ‖∇_θ ℓ_i‖² per sample. */
+  readonly perSampleSqNorms: Float64Array;
+  /** E = (1/n) Σ_i ‖g_i‖² — the mean of squared per-sample norms, not ‖mean g‖². */
+  readonly energy: number;
+  /** ‖∇R̂‖² = ‖(1/n) Σ_i g_i‖², the ordinary batch-gradient norm, for contrast (≤ E by Jensen). */
+  readonly batchGradSqNorm: number;
+  /** Residuals r_i = ∂ℓ_i/∂η_i (= ŷ_i − y_i for an FY loss), [n, d]. */
+  readonly residuals: Float64Array;
+  readonly residualSqNorms: Float64Array;
+  /** ‖r‖² = Σ_i ‖r_i‖² over the batch. */
+  readonly residualSqNorm: number;
+  /** n²‖∇R̂‖²/‖r‖² ∈ [λ_min(Θ), λ_max(Θ)] of the batch NTK; undefined when r = 0. */
+  readonly rayleighQuotient: number | undefined;
+  readonly losses: Float64Array;
+  /** 'dense-taps': ‖a_i‖²‖δ_i‖² per dense layer (no per-sample gradient formed); 'per-sample-vjp' otherwise. */
+  readonly method: 'dense-taps' | 'per-sample-vjp';
+}
+
+/**
+ * The free Rayleigh quotient of an ordinary (mini-)batch step. With ∇R̂ = (1/N) J_Sᵀ r_S,
+ * N²‖∇R̂‖² = r_Sᵀ Θ r_S, so N²‖∇R̂‖²/‖r_S‖² lies in [λ_min(Θ), λ_max(Θ)] of the batch NTK Θ = J_S J_Sᵀ
+ * at no extra cost beyond ‖r_S‖². Undefined (returns undefined) when r_S = 0.
+ *
+ * @see spec/related-papers.md A.3.3 (A4); theory.md §3.3.
+ */
+export function freeRayleighQuotient(batchGradSqNorm: number, residualSqNorm: number, batch: number): number | undefined {
+  return residualSqNorm > 0 ? (batch * batch * batchGradSqNorm) / residualSqNorm : undefined;
+}
+
+/**
+ * Graph of per-sample squared gradient norms without per-sample gradients. For a dense layer
+ * z_i = W a_i + b, ∂ℓ_i/∂W = δ_i a_iᵀ with δ_i = ∂ℓ_i/∂z_i, so ‖∂ℓ_i/∂W‖² = ‖a_i‖²‖δ_i‖² and
+ * ‖∂ℓ_i/∂b‖² = ‖δ_i‖² (Goodfellow 2015; Opacus' "ghost norms"). A mask M gives Σ_o δ_io² (M a_i²)_o.
+ * δ comes from one backward pass of Σ_i ℓ_i: batch independence keeps rows separate.
+ *
+ * Inputs: parameters, `x` [n, in], `y` [n, d]. Outputs: `perSampleSq`, `residualSq`, `loss` [n],
+ * `residual` [n, d], `batchGradSq` scalar.
+ * Cost: 1 forward + 1 backward pass of the batch (3 forward-pass units) + O(n·Σ_l(in_l + out_l)).
+ */
+export function gradientEnergyGraph(model: Model, n: number, dtype: FloatDType, loss?: LossLike): Graph {
+  const b = new GraphBuilder();
+  const params: Record<string, Tensor> = {};
+  for (const p of model.params) params[p.name] = b.input(p.name, p.shape, dtype);
+  const x = b.input('x', [n, model.inputDim], dtype);
+  const y = b.input('y', [n, model.outputDim], dtype);
+  const lossFn = perSampleLoss(loss);
+  const ps = model.params.map((p) => params[p.name]!);
+  const taps: DenseTap[] = [];
+  const f = model.apply(params, x, taps);
+  const l = lossFn(f, y);
+  const total = l.sum();
+  const covered = uncoveredParams(model).length === 0;
+  const zs = covered ? taps.map((t) => t.preactivation) : [];
+  const g = gradients([total], [f, ...zs, ...ps], [b.fill(1, [], dtype)]);
+  const r = g[0]!, deltas = g.slice(1, 1 + zs.length), pg = g.slice(1 + zs.length);
+  let batchSq: Tensor | undefined;
+  for (const t of pg) { const s = t.square().sum(); batchSq = batchSq ? batchSq.add(s) : s; }
+  let perSample: Tensor | undefined;
+  if (covered) {
+    taps.forEach((tap, k) => {
+      const d2 = deltas[k]!.square();
+      const a2 = tap.input.square();
+      let term = tap.mask ? d2.mul(a2.matmul(b.constant(tap.mask, [d2.shape[1]!, a2.shape[1]!], dtype).T)).sum(-1) : d2.sum(-1).mul(a2.sum(-1));
+      if (tap.bias) term = term.add(d2.sum(-1));
+      perSample = perSample ? perSample.add(term) : term;
+    });
+  } else {
+    // Fallback: one VJP per sample (each per-sample gradient exists only inside the graph).
+    const w = model.inputDim, d = model.outputDim, rows: Tensor[] = [];
+    for (let i = 0; i < n; i++) {
+      const li = lossFn(model.apply(params, x.slice([i, 0], [i + 1, w])), y.slice([i, 0], [i + 1, d])).sum();
+      const gi = gradients([li], ps, [b.fill(1, [], dtype)]);
+      rows.push(gi.map((t) => t.square().sum()).reduce((a, c) => a.add(c)).reshape([1]));
+    }
+    perSample = rows.length === 1 ? rows[0]! : concat(rows, 0);
+  }
+  return b.build({ perSampleSq: perSample!, residualSq: r.square().sum(-1), loss: l, residual: r, batchGradSq: batchSq!.div(n * n) });
+}
+
+/**
+ * Gradient energy E = (1/n) Σ_i ‖∇_θ ℓ_i‖², the batch-gradient norm beside it, the residuals and
+ * the free Rayleigh quotient, on any backend (one compiled graph per batch size).
+ *
+ * Cost: 3 forward-pass units of the batch for dense-layer models; models with other parameters
+ * use n per-sample VJPs (≈ 3n single-sample passes).
+ * @see spec/theory.md §3.2, §3.3, §7 items 10–13.
+ */
+export class GradientEnergyProbe {
+  readonly runtime: ProbeRuntime;
+  readonly method: 'dense-taps' | 'per-sample-vjp';
+
+  constructor(readonly model: Model, backend: Backend, private readonly options: { loss?: LossLike; dtype?: FloatDType } = {}) {
+    this.runtime = new ProbeRuntime(backend, options.dtype);
+    this.method = uncoveredParams(model).length === 0 ? 'dense-taps' : 'per-sample-vjp';
+  }
+
+  async measure(params: ParamValues, x: ArrayValue, y: Float64Array | Float32Array | Int32Array): Promise<GradientEnergyResult> {
+    const n = rowsOf(x, this.model.inputDim), d = this.model.outputDim, rt = this.runtime;
+    const res = await rt.run(`ge:${n}`, () => gradientEnergyGraph(this.model, n, rt.dtype, this.options.loss), {
+      ...rt.paramInputs(this.model, params),
+      x: rt.input('x', x, [n, this.model.inputDim]),
+      y: rt.input('y', targetRows(y, n, d), [n, d]),
+    });
+    const perSampleSqNorms = res.perSampleSq!, residualSqNorms = res.residualSq!;
+    const energy = perSampleSqNorms.reduce((s, v) => s + v, 0) / n;
+    const residualSqNorm = residualSqNorms.reduce((s, v) => s + v, 0);
+    const batchGradSqNorm = res.batchGradSq![0]!;
+    return {
+      n, perSampleSqNorms, energy, batchGradSqNorm, residuals: res.residual!, residualSqNorms, residualSqNorm,
+      rayleighQuotient: freeRayleighQuotient(batchGradSqNorm, residualSqNorm, n), losses: res.loss!, method: this.method,
+    };
+  }
+
+  dispose(): Promise<void> {
+    return this.runtime.dispose();
+  }
+}
