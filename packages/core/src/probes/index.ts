@@ -7,3 +7,4 @@ export * from './gershgorin.js';
 export * from './structure-summary.js';
 export * from './gradient-energy.js';
 export * from './hessian.js';
+export { benchStructureMatrix, type BenchStructureOptions, type BenchStructureResult } from './bench.js';

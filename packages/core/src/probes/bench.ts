@@ -1,0 +1,94 @@
+import type { Backend } from '../backend/contract.js';
+import { lanczos, type LanczosOptions } from '../estimators/lanczos.js';
+import { symmetricEigen } from '../estimators/symmetric-eigen.js';
+import { denseOperator } from '../linop/dense.js';
+import { initParams, parameterCount } from '../models/model.js';
+import { Mlp, type Activation } from '../models/mlp.js';
+import { Rng } from '../util/random.js';
+import { STRUCTURE_ALGORITHMS, StructureMatrixProbe, type StructureAlgorithm } from './structure-matrix.js';
+import type { FloatDType } from './runtime.js';
+
+export interface BenchStructureOptions {
+  /** MLP widths, e.g. [784, 512, 512, 10]. */
+  readonly sizes: readonly number[];
+  /** Probe samples. */
+  readonly n: number;
+  /** Inputs [n, sizes[0]] (e.g. MNIST digits); default seeded uniform [0, 1). */
+  readonly x?: Float64Array;
+  readonly seed?: number;
+  readonly activation?: Activation;
+  readonly dtype?: FloatDType;
+  readonly algorithms?: readonly StructureAlgorithm[];
+  /** Lanczos on the matrix-free NTK (ntk-vp products, default) or on the dense NTK. */
+  readonly lanczosOn?: 'ntk-vp' | 'dense';
+  readonly lanczos?: LanczosOptions;
+  readonly memoryBudget?: number;
+  /** Progress lines (default: none). */
+  readonly log?: (line: string) => void;
+}
+
+export interface BenchStructureResult {
+  readonly backend: string;
+  readonly sizes: readonly number[];
+  readonly n: number;
+  readonly d: number;
+  readonly parameterCount: number;
+  /** Per algorithm: first call (trace + compile + run) and a second, warm call, in ms. */
+  readonly algorithms: readonly { algorithm: StructureAlgorithm; firstMs: number; warmMs: number; maxRelDiff: number }[];
+  readonly dense: { readonly ms: number; readonly largest: number; readonly smallest: number };
+  readonly lanczos: { readonly ms: number; readonly on: 'ntk-vp' | 'dense'; readonly iterations: number; readonly largest: number; readonly smallest: number; readonly relErrLargest: number; readonly relErrSmallest: number; readonly converged: boolean };
+}
+
+const now = () => performance.now();
+
+/**
+ * Benchmark for the structure-matrix probes (a helper, not a test): builds the empirical NTK of an
+ * MLP on n inputs with each algorithm (cold and warm), reports how far each is from the first,
+ * then λ_max/λ_min by the dense eigensolver and by Lanczos with the iteration count. On the
+ * reference backend this is slow; run it on a compiled backend for real timings.
+ */
+export async function benchStructureMatrix(backend: Backend, options: BenchStructureOptions): Promise<BenchStructureResult> {
+  const { sizes, n } = options, log = options.log ?? (() => {});
+  const model = new Mlp({ sizes, activation: options.activation ?? 'relu' });
+  const rng = new Rng(options.seed ?? 0);
+  const params = initParams(model, rng);
+  const x = options.x ?? Float64Array.from({ length: n * model.inputDim }, () => rng.uniform());
+  const d = model.outputDim, N = n * d;
+  const common = { ...(options.dtype ? { dtype: options.dtype } : {}), ...(options.memoryBudget ? { memoryBudget: options.memoryBudget } : {}) };
+  const algos: BenchStructureResult['algorithms'][number][] = [];
+  let reference: Float64Array | undefined;
+  for (const algorithm of options.algorithms ?? STRUCTURE_ALGORITHMS) {
+    const probe = new StructureMatrixProbe(model, backend, { ...common, algorithm });
+    let t = now();
+    const K = await probe.ntk(params, x);
+    const firstMs = now() - t;
+    t = now();
+    await probe.ntk(params, x);
+    const warmMs = now() - t;
+    reference ??= K.data;
+    let diff = 0, scale = 0;
+    for (let i = 0; i < K.data.length; i++) { diff = Math.max(diff, Math.abs(K.data[i]! - reference[i]!)); scale = Math.max(scale, Math.abs(reference[i]!)); }
+    algos.push({ algorithm, firstMs, warmMs, maxRelDiff: scale > 0 ? diff / scale : diff });
+    log(`${algorithm}: first ${firstMs.toFixed(0)} ms, warm ${warmMs.toFixed(0)} ms, max rel diff ${algos.at(-1)!.maxRelDiff.toExponential(2)}`);
+    await probe.dispose();
+  }
+  const K = { size: N, data: reference! };
+  let t = now();
+  const eig = symmetricEigen(K).values;
+  const dense = { ms: now() - t, largest: eig[N - 1]!, smallest: eig[0]! };
+  log(`dense eigensolver (${N}×${N}): ${dense.ms.toFixed(0)} ms`);
+  const on = options.lanczosOn ?? 'ntk-vp';
+  const probe = new StructureMatrixProbe(model, backend, { ...common, algorithm: 'ntk-vp' });
+  const op = on === 'dense' ? denseOperator(K, { symmetric: true }) : await probe.operator(params, x);
+  t = now();
+  const r = await lanczos(op, { tol: 1e-8, ...options.lanczos });
+  const ms = now() - t;
+  if ('dispose' in op) (op as { dispose(): void }).dispose();
+  await probe.dispose();
+  const rel = (a: number, b: number) => Math.abs(a - b) / Math.max(Math.abs(b), Number.MIN_VALUE);
+  log(`lanczos on ${on}: ${r.iterations} products, ${ms.toFixed(0)} ms`);
+  return {
+    backend: backend.name, sizes, n, d, parameterCount: parameterCount(model), algorithms: algos, dense,
+    lanczos: { ms, on, iterations: r.iterations, largest: r.largest, smallest: r.smallest, relErrLargest: rel(r.largest, dense.largest), relErrSmallest: r.rankDeficient ? 0 : rel(r.smallest, dense.smallest), converged: r.converged },
+  };
+}
