@@ -71,14 +71,15 @@ export function planGemms(graph: Graph): GemmFusion {
     if (cons && cons.op === 'mul' && isScalar(nodes[cons.inputs[0] === plan.root ? cons.inputs[1]! : cons.inputs[0]!]!) && same(cons.shape, nodes[plan.root]!.shape)) {
       const s = cons.inputs[0] === plan.root ? cons.inputs[1]! : cons.inputs[0]!;
       const upd = soleUse(cons.id);
-      if (upd && (upd.op === 'sub' || upd.op === 'add') && upd.inputs[1] === cons.id && upd.inputs[0] !== cons.id && same(nodes[upd.inputs[0]!]!.shape, cons.shape)) {
+      if (upd && !gemms.has(upd.id) && (upd.op === 'sub' || upd.op === 'add') && upd.inputs[1] === cons.id && upd.inputs[0] !== cons.id && same(nodes[upd.inputs[0]!]!.shape, cons.shape)) {
         covered.add(plan.root).add(cons.id);
         plan = { ...plan, root: upd.id, c: upd.inputs[0]!, scale: s, alpha: upd.op === 'sub' ? -1 : 1 };
         cons = undefined;
       }
     }
     // Bias: product + C, C broadcasting to the product's shape (either operand order).
-    if (cons && cons.op === 'add' && plan.c === undefined && same(cons.shape, nodes[plan.root]!.shape)) {
+    // An add of two products is claimed by the first product only (a second claim would overwrite it).
+    if (cons && cons.op === 'add' && plan.c === undefined && !gemms.has(cons.id) && same(cons.shape, nodes[plan.root]!.shape)) {
       const c = cons.inputs[0] === plan.root ? cons.inputs[1]! : cons.inputs[0]!;
       if (c !== plan.root && nodes[c]!.shape.length <= 2) {
         covered.add(plan.root);
