@@ -75,6 +75,11 @@ describe('lanczos (full reorthogonalization)', () => {
       expect(Math.abs(r.smallest - exact[0]!) / exact[0]!).toBeLessThan(1e-6);
       expect(r.iterations).toBe(r.matvecs);
       expect(r.residualLargest).toBeLessThanOrEqual(1e-10 * r.largest + 1e-300);
+      // λ_max converges first; asking for it alone stops exactly there (same seed, same recurrence).
+      expect(r.iterationsLargest!).toBeLessThan(r.iterationsSmallest!);
+      const top = await lanczos(m, { seed, which: 'largest' });
+      expect(top.iterations).toBe(r.iterationsLargest);
+      expect(Math.abs(top.largest - exact[n - 1]!) / exact[n - 1]!).toBeLessThan(1e-6);
     }
   });
 

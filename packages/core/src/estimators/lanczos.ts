@@ -33,6 +33,9 @@ export interface LanczosResult {
   /** Lanczos steps taken; equals the number of operator applications. */
   readonly iterations: number;
   readonly matvecs: number;
+  /** First iteration at which the largest (smallest) Ritz pair met `tol`; undefined if it never did. */
+  readonly iterationsLargest?: number;
+  readonly iterationsSmallest?: number;
   /** The wanted extremes met `tol`, or the Krylov space was exhausted (then exact). */
   readonly converged: boolean;
   /** The whole space was spanned: the Ritz values are the eigenvalues (to round-off). */
@@ -79,6 +82,7 @@ export async function lanczos(a: OperatorLike, options: LanczosOptions = {}): Pr
   const alpha: number[] = [], beta: number[] = [];
   let q = start(n, rng, options.start);
   let k = 0, matvecs = 0, exhausted = false, converged = false;
+  let itLargest: number | undefined, itSmallest: number | undefined;
   let last: Ritz | undefined;
   const tmp = new Float64Array(maxIt);
 
@@ -95,6 +99,10 @@ export async function lanczos(a: OperatorLike, options: LanczosOptions = {}): Pr
     const b = norm(w);
     const scale = Math.max(...alpha.map(Math.abs), ...beta.map(Math.abs), Number.MIN_VALUE);
     last = ritz(alpha, beta, b);
+    if (k >= 2 || k === n) {
+      itLargest ??= met(last, b, tol, last.values.length - 1) || k === n ? k : undefined;
+      itSmallest ??= met(last, b, tol, 0) || k === n ? k : undefined;
+    }
     if (k === n) { exhausted = true; converged = true; break; }
     if (done(last, b, which, tol)) { converged = true; break; }
     if (b <= 1e-12 * scale) {
@@ -126,6 +134,8 @@ export async function lanczos(a: OperatorLike, options: LanczosOptions = {}): Pr
     residualSmallest: rankDeficient ? 0 : resid(0),
     iterations: k,
     matvecs,
+    ...(itLargest !== undefined ? { iterationsLargest: itLargest } : {}),
+    ...(itSmallest !== undefined && !rankDeficient ? { iterationsSmallest: itSmallest } : {}),
     converged,
     exhausted,
     rankDeficient,
@@ -145,10 +155,16 @@ function ritz(alpha: number[], beta: number[], bNext: number): Ritz {
   return { values: res.values, lastComp: res.vectors!, beta: bNext };
 }
 
-function done(r: Ritz, b: number, which: string, tol: number): boolean {
+/** Ritz pair j meets the residual test |β s_j| ≤ tol·max|θ|. */
+function met(r: Ritz, b: number, tol: number, j: number): boolean {
   const m = r.values.length;
   const scale = Math.max(Math.abs(r.values[0]!), Math.abs(r.values[m - 1]!));
-  const ok = (j: number) => Math.abs(r.lastComp[j]!) * b <= tol * scale;
+  return Math.abs(r.lastComp[j]!) * b <= tol * scale;
+}
+
+function done(r: Ritz, b: number, which: string, tol: number): boolean {
+  const m = r.values.length;
+  const ok = (j: number) => met(r, b, tol, j);
   if (m < 2) return false;
   return (which !== 'smallest' ? ok(m - 1) : true) && (which !== 'largest' ? ok(0) : true);
 }

@@ -36,7 +36,7 @@ export interface BenchStructureResult {
   /** Per algorithm: first call (trace + compile + run) and a second, warm call, in ms. */
   readonly algorithms: readonly { algorithm: StructureAlgorithm; firstMs: number; warmMs: number; maxRelDiff: number }[];
   readonly dense: { readonly ms: number; readonly largest: number; readonly smallest: number };
-  readonly lanczos: { readonly ms: number; readonly on: 'ntk-vp' | 'dense'; readonly iterations: number; readonly largest: number; readonly smallest: number; readonly relErrLargest: number; readonly relErrSmallest: number; readonly converged: boolean };
+  readonly lanczos: { readonly ms: number; readonly on: 'ntk-vp' | 'dense'; readonly iterations: number; readonly iterationsLargest?: number; readonly iterationsSmallest?: number; readonly largest: number; readonly smallest: number; readonly relErrLargest: number; readonly relErrSmallest: number; readonly converged: boolean };
 }
 
 const now = () => performance.now();
@@ -86,9 +86,9 @@ export async function benchStructureMatrix(backend: Backend, options: BenchStruc
   if ('dispose' in op) (op as { dispose(): void }).dispose();
   await probe.dispose();
   const rel = (a: number, b: number) => Math.abs(a - b) / Math.max(Math.abs(b), Number.MIN_VALUE);
-  log(`lanczos on ${on}: ${r.iterations} products, ${ms.toFixed(0)} ms`);
+  log(`lanczos on ${on}: ${r.iterations} products (λ_max converged at ${r.iterationsLargest ?? '-'}, λ_min at ${r.iterationsSmallest ?? '-'}), ${ms.toFixed(0)} ms`);
   return {
     backend: backend.name, sizes, n, d, parameterCount: parameterCount(model), algorithms: algos, dense,
-    lanczos: { ms, on, iterations: r.iterations, largest: r.largest, smallest: r.smallest, relErrLargest: rel(r.largest, dense.largest), relErrSmallest: r.rankDeficient ? 0 : rel(r.smallest, dense.smallest), converged: r.converged },
+    lanczos: { ms, on, iterations: r.iterations, ...(r.iterationsLargest !== undefined ? { iterationsLargest: r.iterationsLargest } : {}), ...(r.iterationsSmallest !== undefined ? { iterationsSmallest: r.iterationsSmallest } : {}), largest: r.largest, smallest: r.smallest, relErrLargest: rel(r.largest, dense.largest), relErrSmallest: r.rankDeficient ? 0 : rel(r.smallest, dense.smallest), converged: r.converged },
   };
 }
