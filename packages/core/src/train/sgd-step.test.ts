@@ -31,6 +31,14 @@ describe('sgdStepGraph', () => {
     }
     const sq = model.params.reduce((s, p) => s + g[`grad_${p.name}`]!.reduce((a, v) => a + v * v, 0), 0);
     expect(r.gradSqNorm![0]).toBeCloseTo(sq, 12);
+    // Residual of the softmax FY loss: softmax(logits) − onehot(y), computed independently.
+    const fwd = interpret(trace({ ...Object.fromEntries(model.params.map((p) => [p.name, spec(p.shape, 'f64')])), x: spec([n, 5], 'f64') }, (xs) => ({ z: model.apply(xs, xs.x!) })), { ...params, x }).z!;
+    let rr = 0;
+    for (let i = 0; i < n; i++) {
+      const row = Array.from(fwd.slice(i * 3, i * 3 + 3)), m = Math.max(...row), e = row.map((v) => Math.exp(v - m)), s = e.reduce((a, b) => a + b);
+      e.forEach((v, j) => { rr += (v / s - (j === y[i] ? 1 : 0)) ** 2; });
+    }
+    expect(r.residualSqNorm![0]).toBeCloseTo(rr, 12);
   });
 
   it('counts argmax hits', () => {
