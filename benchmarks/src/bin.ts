@@ -6,14 +6,21 @@ import { runConsistency } from './consistency/run.js';
 import { describeMachine } from './machine.js';
 import { writeReports } from './report.js';
 import { throughputCases } from './throughput/cases.js';
+import { runStructureSuite, structureMarkdown } from './structure.js';
+import { writeAtomic } from './report.js';
+import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
 import { runThroughput, type ThroughputResult } from './throughput/workloads.js';
 
 const HELP = `clt-bench: cross-backend consistency and throughput for clt
 
-Usage: clt-bench [--suite consistency|throughput|all] [--backends a,b] [--quick] [--out DIR] [--json]
+Usage: clt-bench [--suite consistency|throughput|structure|all] [--backends a,b] [--quick] [--out DIR] [--json]
 
   --suite      consistency: every workload on every backend vs the float64 reference, exits 1 on
-               any failure (a CI gate); throughput: timed workloads with a GEMM floor (default: all)
+               any failure (a CI gate); throughput: timed workloads with a GEMM floor;
+               structure: the NTK of an MLP 784-512-512-10 on 256 MNIST digits by each algorithm,
+               Lanczos vs dense (slow on CPU; not part of 'all') (default: all)
+  --n N        samples for the structure suite (default 256)
   --backends   comma-separated backend names (default: every available one; see \`clt backends\`)
   --quick      CI-sized: fewer primitive cases and samples, the smallest sizes
   --out DIR    where JSON, Markdown and SVG go (default: docs/benchmarks/local)
@@ -22,11 +29,11 @@ Usage: clt-bench [--suite consistency|throughput|all] [--backends a,b] [--quick]
 
 async function main() {
   const { values } = parseArgs({
-    options: { suite: { type: 'string', default: 'all' }, backends: { type: 'string' }, quick: { type: 'boolean', default: false }, out: { type: 'string', default: 'docs/benchmarks/local' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
+    options: { suite: { type: 'string', default: 'all' }, backends: { type: 'string' }, quick: { type: 'boolean', default: false }, out: { type: 'string', default: 'docs/benchmarks/local' }, json: { type: 'boolean', default: false }, n: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false } },
   });
   if (values.help) { process.stdout.write(HELP); return 0; }
   const suite = values.suite!;
-  if (!['consistency', 'throughput', 'all'].includes(suite)) { process.stderr.write(`unknown --suite ${suite}\n${HELP}`); return 2; }
+  if (!['consistency', 'throughput', 'structure', 'all'].includes(suite)) { process.stderr.write(`unknown --suite ${suite}\n${HELP}`); return 2; }
   const wanted = values.backends?.split(',').map((s) => s.trim()).filter(Boolean);
   const statuses = await discoverBackends(wanted);
   const skipped = statuses.filter((s) => !s.available).map((s) => ({ name: s.name, reason: s.reason }));
@@ -37,6 +44,18 @@ async function main() {
   const machine = describeMachine();
   let failed = 0;
   const data: Parameters<typeof writeReports>[1] = { machine, skipped };
+  if (suite === 'structure') {
+    const results = [];
+    for (const b of available.filter((b) => b.name !== 'reference')) {
+      log(`structure: ${b.name}`);
+      results.push(await runStructureSuite(b, { n: values.n ? Number(values.n) : 256, log: (l) => log(`  ${l}`) }));
+    }
+    mkdirSync(values.out!, { recursive: true });
+    writeAtomic(join(values.out!, 'structure.json'), JSON.stringify({ machine, results }, null, 1));
+    writeAtomic(join(values.out!, 'structure.md'), `# Structure-matrix benchmark\n\nMachine: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, ${machine.date}\n\n` + structureMarkdown(results));
+    log(structureMarkdown(results));
+    return 0;
+  }
   if (suite !== 'throughput') {
     const work = await catalogue({ quick: values.quick });
     const targets = available.filter((b) => b.name !== 'reference');

@@ -1,6 +1,42 @@
-import type { Workload } from './workloads.js';
+import { Mlp, Rng, STRUCTURE_ALGORITHMS, StructureMatrixProbe, initParams, lanczos } from '@clt/core';
+import { TOLERANCES, type Workload } from './workloads.js';
 
-/** Structure-matrix and Lanczos workloads (filled in once the probes module lands). */
+/**
+ * The structure matrix (empirical NTK) of a small tanh MLP by each exact algorithm, and its
+ * extreme eigenvalues by Lanczos on the matrix-free NTK–vector-product operator. Backends run the
+ * probe graphs in float32; the reference in float64.
+ */
 export function probeWorkloads(): Workload[] {
-  return [];
+  const model = new Mlp({ sizes: [16, 12, 12, 4], activation: 'tanh' });
+  const rng = new Rng(3), n = 6;
+  const params = initParams(model, rng);
+  const x = rng.normals(n * 16);
+  const dtypeFor = (name: string) => (name === 'reference' ? 'f64' : 'f32');
+  const ntk = STRUCTURE_ALGORITHMS.map((algorithm): Workload => ({
+    name: `probe/ntk/${algorithm}`,
+    group: 'probe',
+    tolerance: TOLERANCES.probe,
+    async run(backend) {
+      const probe = new StructureMatrixProbe(model, backend, { algorithm, dtype: dtypeFor(backend.name) });
+      const k = await probe.ntk(params, x);
+      const blocks = await probe.blocks(params, x);
+      return { ntk: k.data, blocks: blocks.data };
+    },
+  }));
+  const extremes: Workload = {
+    name: 'probe/lanczos-extremes',
+    group: 'probe',
+    tolerance: TOLERANCES.probe,
+    async run(backend) {
+      const probe = new StructureMatrixProbe(model, backend, { algorithm: 'ntk-vp', dtype: dtypeFor(backend.name) });
+      const op = await probe.operator(params, x);
+      try {
+        const r = await lanczos(op, { tol: 1e-8 });
+        return { extremes: Float64Array.of(r.largest, r.smallest) };
+      } finally {
+        op.dispose();
+      }
+    },
+  };
+  return [...ntk, extremes];
 }
