@@ -1,1 +1,15 @@
-export {};
+// Fenchel–Young losses (spec/theory.md §2): each loss as IR composites and float64 host functions.
+export { makeFYLoss, type FYLoss, type FYLossParts, type TargetDomain } from './fenchel-young.js';
+export { softmaxLoss } from './softmax.js';
+export { sparsemaxLoss, sparsemaxIR, sparsemaxHost } from './sparsemax.js';
+export { entmaxLoss, entmax15Loss, type EntmaxLoss, type EntmaxOptions } from './entmax.js';
+export {
+  entmaxBisectHost, entmax15Host, entmaxBisectIR, entmax15IR, tsallisOmegaHost, tsallisOmegaIR, tsallisThreshHi,
+  type BisectOptions, type BisectResult,
+} from './tsallis.js';
+export { squaredLoss } from './squared.js';
+export { bernoulliLoss } from './bernoulli.js';
+export { poissonLoss } from './poisson.js';
+export { fyLoss, FY_LOSS_NAMES, type FYLossName, type FYLossSpec } from './factory.js';
+export { LossInputError, oneHotLabels, validateTargetsIn, SIMPLEX_TOL } from './validate.js';
+export { lossConformanceCases, hessianVector, type LossConformanceCase } from './conformance.js';
