@@ -38,7 +38,10 @@ const cases: Case[] = [
       ab: a.matmul(b), abc: a.matmul(b).matmul(c), be: b.T.matmul(e), de: d.matmul(e.slice([0, 0, 0], [1, 3, 3]).reshape([3, 3])), dd: d.matmul(d.transpose([0, 1, 2, 4, 3])) })),
     inputs: (r) => ({ a: r.normals(24), b: r.normals(20), c: r.normals(10), e: r.normals(24), d: r.normals(72) }) },
   { name: 'ordering', ops: ['sortDesc', 'cumsum', 'stopGradient'],
-    build: (dt) => trace({ x: f([3, 5], dt) }, ({ x }) => ({ s: x.sortDesc(), c: x.cumsum(-1), cr: x.cumsum(0, true), sg: x.stopGradient().mul(2) })),
+    build: (dt) => trace({ x: f([3, 5], dt) }, ({ x }) => ({
+      s: x.sortDesc(), c: x.cumsum(-1), cr: x.cumsum(0, true), sg: x.stopGradient().mul(2),
+      // Several axis lengths in one graph: tfjs-webgpu's own reverse scan reuses shaders across lengths.
+      cr5: x.cumsum(-1, true), cr4: x.slice([0, 0], [3, 4]).cumsum(-1, true), cr2: x.slice([0, 0], [2, 2]).cumsum(0, true) })),
     inputs: (r) => ({ x: r.normals(15) }) },
   { name: 'i32 arithmetic', ops: [],
     build: () => trace({ a: spec([6], 'i32'), b: spec([6], 'i32') }, ({ a, b }) => ({ add: a.add(b), mul: a.mul(b), relu: a.relu(), neg: a.neg(), abs: a.abs(), cs: a.cumsum(0), csr: a.cumsum(0, true), max: a.maximum(b), min: a.minimum(b), s: a.sum(), m: a.max(), gt: a.greater(b), toF: a.cast('f32') })),

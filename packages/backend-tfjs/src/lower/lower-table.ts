@@ -28,6 +28,9 @@ export type TfLowering<K extends OpName> = (cx: TfLowerContext, node: Node<K>, i
 const isFloat = (t: tf.Tensor) => t.dtype === 'float32';
 const norm = (axis: number, rank: number) => (axis < 0 ? axis + rank : axis);
 
+/** Zeros of a node's shape and computed dtype. */
+export const zerosOf = (n: Node) => tf.zeros([...n.shape], tfDtype(n.dtype));
+
 const unary = (f: (x: tf.Tensor) => tf.Tensor): TfLowering<OpName> => (_cx, _n, [x]) => f(x!);
 
 /**
@@ -61,6 +64,8 @@ const sortDesc: TfLowering<'sortDesc'> = (_cx, n, [x]) => {
  * full batch and flattened to [B, m, k] @ [B, k, n].
  */
 const matmul: TfLowering<'matmul'> = (_cx, n, [a, b]) => {
+  // An empty inner dimension gives zeros (wasm and webgpu read uninitialized memory there).
+  if (a!.size === 0 || b!.size === 0) return zerosOf(n);
   if (a!.rank === 2 && b!.rank === 2) return tf.matMul(a!, b!);
   const m = a!.shape[a!.rank - 2]!, k = a!.shape[a!.rank - 1]!, nn = b!.shape[b!.rank - 1]!;
   const batch = n.shape.slice(0, -2), bsz = batch.reduce((p, d) => p * d, 1);
@@ -91,7 +96,8 @@ export const TF_LOWERINGS = {
   },
   max: extremum(tf.maximum), min: extremum(tf.minimum),
   greater: (_cx, _n, [a, b]) => tf.greater(a!, b!), greaterEqual: (_cx, _n, [a, b]) => tf.greaterEqual(a!, b!), equal: (_cx, _n, [a, b]) => tf.equal(a!, b!),
-  sum: (_cx, n, [x]) => (n.attrs.axes.length === 0 ? tf.clone(x!) : tf.sum(x!, n.attrs.axes.map((a) => norm(a, x!.rank)), n.attrs.keepDims)),
+  // A sum over a zero-size axis is 0; tfjs-wasm returns garbage and tfjs-webgpu cannot make the buffer.
+  sum: (_cx, n, [x]) => (x!.size === 0 ? zerosOf(n) : n.attrs.axes.length === 0 ? tf.clone(x!) : tf.sum(x!, n.attrs.axes.map((a) => norm(a, x!.rank)), n.attrs.keepDims)),
   reduceMax: (_cx, n, [x]) => (n.attrs.axes.length === 0 ? tf.clone(x!) : tf.max(x!, n.attrs.axes.map((a) => norm(a, x!.rank)), n.attrs.keepDims)),
   reshape: (_cx, n, [x]) => tf.reshape(x!, n.attrs.shape),
   transpose: (_cx, n, [x]) => tf.transpose(x!, n.attrs.perm),
@@ -115,7 +121,14 @@ export const TF_LOWERINGS = {
   },
   matmul,
   sortDesc,
-  cumsum: (_cx, n, [x]) => tf.cumsum(x!, norm(n.attrs.axis, x!.rank), false, n.attrs.reverse),
+  cumsum: (cx, n, [x]) => {
+    const ax = norm(n.attrs.axis, x!.rank);
+    if (cx.platform !== 'webgpu' || !n.attrs.reverse) return tf.cumsum(x!, ax, false, n.attrs.reverse);
+    // tfjs-webgpu's reverse cumsum reuses a shader compiled for another axis length (its cache
+    // key misses the length): [1,1,1,1] gave [4,4,4,2]. Flip, scan forward, flip back instead.
+    return tf.reverse(tf.cumsum(tf.reverse(x!, ax), ax), ax);
+  },
+
   stopGradient: (_cx, _n, [x]) => tf.clone(x!),
   // Leaves are bound by the plan (inputs per run, constants once at compile); see plan.ts.
   input: () => { throw new Error('tfjs lowering: input nodes are bound by the plan'); },

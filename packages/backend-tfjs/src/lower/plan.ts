@@ -1,6 +1,6 @@
 import { inputName, type Graph, type Node, type OpName } from '@clt/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { constTensor, TF_LOWERINGS, type TfjsPlatform, type TfLowerContext, type TfLowering } from './lower-table.js';
+import { constTensor, TF_LOWERINGS, zerosOf, type TfjsPlatform, type TfLowerContext, type TfLowering } from './lower-table.js';
 
 /** One step of a plan: the rule of a node, its operand slots, and the slots it is the last reader of. */
 interface Step {
@@ -10,6 +10,8 @@ interface Step {
   readonly inNodes: readonly Node[];
   /** Intermediate slots whose last reader is this step (freed right after it). */
   readonly free: readonly number[];
+  /** The result has no elements. */
+  readonly empty: boolean;
 }
 
 /**
@@ -45,7 +47,7 @@ export class TfPlan {
         if (n.op === 'const') { this.consts.set(n.id, tf.keep(constTensor(n as Node<'const'>))); continue; }
         steps.push({
           node: n, rule: TF_LOWERINGS[n.op] as TfLowering<OpName>, args: n.inputs,
-          inNodes: n.inputs.map((i) => graph.nodes[i]!), free: freeAt.get(n.id) ?? [],
+          inNodes: n.inputs.map((i) => graph.nodes[i]!), free: freeAt.get(n.id) ?? [], empty: n.shape.includes(0),
         });
       }
     } catch (err) {
@@ -77,7 +79,8 @@ export class TfPlan {
       for (const s of this.steps) {
         if (needed && !needed[s.node.id]) continue;
         const ins = s.args.map((i) => vals[i]!);
-        let out = s.rule(this.cx, s.node, ins, s.inNodes);
+        // Empty results skip the kernel: tfjs-webgpu cannot create zero-size buffers.
+        let out = s.empty ? zerosOf(s.node) : s.rule(this.cx, s.node, ins, s.inNodes);
         // A rule returning an operand would alias two slots; a clone shares the data, not the handle.
         if (ins.includes(out)) out = tf.clone(out);
         vals[s.node.id] = out;
