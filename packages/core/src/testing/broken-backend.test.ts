@@ -1,0 +1,107 @@
+import { describe, expect, it } from 'vitest';
+import type { DeviceTensor, Executable, HostTensor } from '../backend/contract.js';
+import type { TypedArray } from '../ir/dtype.js';
+import { size, type Graph, type Node } from '../ir/graph.js';
+import { ALL_OPS, isBinary } from '../ir/ops.js';
+import { evalNode } from '../reference/kernels.js';
+import { ReferenceBackend } from '../reference/backend.js';
+import { conformanceCases, runConformance, summarizeConformance } from './index.js';
+
+/**
+ * A toy backend that wraps the reference but rewrites the graph it is given, the way a buggy
+ * lowering would. The suite must catch each bug, by name.
+ */
+class RewritingBackend extends ReferenceBackend {
+  constructor(private readonly rewrite: (g: Graph) => Graph) { super(); }
+  override async compile(graph: Graph): Promise<Executable> {
+    const exe = await super.compile(this.rewrite(graph));
+    return { ...exe, graph, run: exe.run.bind(exe), dispose: exe.dispose.bind(exe) };
+  }
+}
+const mapNodes = (g: Graph, f: (n: Node) => Node): Graph => ({ ...g, nodes: g.nodes.map(f) });
+
+/** A lowering table with a wrong entry: exp dispatched to the sigmoid kernel. */
+const badExp = (g: Graph) => mapNodes(g, (n) => (n.op === 'exp' ? ({ ...n, op: 'sigmoid' } as Node) : n));
+
+/**
+ * The classic naive broadcast: operand b of a binary op is read cyclically, b[i mod |b|]. Right
+ * for scalars and for rank extension ([4] against [2,3,4]), wrong for size-1 axes ([3,1] with [1,4]).
+ */
+class CyclicBroadcastBackend extends ReferenceBackend {
+  override async compile(graph: Graph): Promise<Executable> {
+    const base = await super.compile(graph);
+    return {
+      ...base,
+      run: async (inputs) => {
+        const vals: TypedArray[] = [];
+        for (const n of graph.nodes) {
+          if (n.op === 'input') vals[n.id] = Float64Array.from((inputs[(n.attrs as { name: string }).name] as HostTensor).data);
+          else if (n.op === 'const') vals[n.id] = (n.attrs as { value: Float64Array }).value;
+          else if (isBinary(n.op) && n.inputs.some((i) => size(graph.nodes[i]!.shape) !== size(n.shape))) {
+            const [a, b] = n.inputs.map((i) => vals[i]!), f = evalNode;
+            const out = new Float64Array(size(n.shape));
+            const one = (x: number, y: number) => f({ ...n, shape: [] }, [Float64Array.of(x), Float64Array.of(y)], [[], []])[0]!;
+            for (let i = 0; i < out.length; i++) out[i] = one(a![i % a!.length]!, b![i % b!.length]!);
+            vals[n.id] = out;
+          } else vals[n.id] = evalNode(n, n.inputs.map((i) => vals[i]!), n.inputs.map((i) => graph.nodes[i]!.shape));
+        }
+        const out: Record<string, DeviceTensor> = {};
+        for (const o of graph.outputs) out[o.name] = this.upload({ data: vals[o.id]!, shape: graph.nodes[o.id]!.shape, dtype: graph.nodes[o.id]!.dtype });
+        return out;
+      },
+    };
+  }
+}
+
+/** A backend that rejects broadcasting outright: the failure is a thrown error, reported per case. */
+class NoBroadcastBackend extends ReferenceBackend {
+  override async compile(graph: Graph): Promise<Executable> {
+    for (const n of graph.nodes)
+      if ((n.op === 'add' || n.op === 'mul') && n.inputs.some((i) => graph.nodes[i]!.shape.join(',') !== n.shape.join(',')))
+        throw new Error(`${n.op}: broadcasting not implemented`);
+    return super.compile(graph);
+  }
+}
+
+describe('the conformance suite can fail', () => {
+  it('catches an exp kernel that computes something else, in forward, VJP and composite cases', async () => {
+    const results = await runConformance(new RewritingBackend(badExp));
+    const failed = results.filter((r) => !r.ok).map((r) => r.name);
+    console.log(summarizeConformance(results).split('\n').slice(0, 4).join('\n'));
+    expect(failed).toContain('forward/exp');
+    expect(failed).toContain('forward/exp/nan-inf');
+    expect(failed).toContain('vjp/exp');
+    expect(failed).toContain('composite/mlp-loss-grad');
+    expect(failed).toContain('composite/softmax-xent-grad');
+    expect(failed).not.toContain('forward/log');
+  });
+
+  it('catches a cyclic (numpy-less) broadcast in the size-1 cases only', async () => {
+    const results = await runConformance(new CyclicBroadcastBackend(), { dtype: 'f64' });
+    const failed = results.filter((r) => !r.ok).map((r) => r.name);
+    console.log(summarizeConformance(results).split('\n')[0]);
+    expect(failed).toEqual(expect.arrayContaining(['forward/add/broadcast-size1', 'forward/mul/broadcast-size1', 'forward/pow/broadcast-size1', 'vjp/add/broadcast']));
+    expect(failed).not.toContain('forward/add/broadcast-scalar');
+    expect(failed).not.toContain('forward/add/rank-extension');
+    expect(failed).not.toContain('forward/exp');
+  });
+
+  it('catches a backend without broadcasting', async () => {
+    const results = await runConformance(new NoBroadcastBackend());
+    const failed = results.filter((r) => !r.ok).map((r) => r.name);
+    expect(failed).toEqual(expect.arrayContaining(['forward/add/broadcast-scalar', 'forward/add/broadcast-size1', 'forward/add/rank-extension', 'forward/mul/rank-extension']));
+    expect(failed).not.toContain('forward/add');
+    expect(results.find((r) => r.name === 'forward/add/broadcast-scalar')!.message).toMatch(/broadcasting not implemented/);
+  });
+
+  it('has unique case names and covers every op', () => {
+    const cases = conformanceCases('f32');
+    expect(new Set(cases.map((c) => c.name)).size).toBe(cases.length);
+    const forward = new Set(cases.filter((c) => c.kind === 'forward').map((c) => c.op));
+    expect(ALL_OPS.filter((op) => !forward.has(op))).toEqual([]);
+    const differentiable = ALL_OPS.filter((op) => !['greater', 'greaterEqual', 'equal', 'oneHot', 'sortDesc', 'input', 'const'].includes(op));
+    const withVjp = new Set(cases.filter((c) => c.kind === 'vjp').map((c) => c.op));
+    expect(differentiable.filter((op) => !withVjp.has(op))).toEqual([]);
+    expect(conformanceCases('f64').map((c) => c.name)).toEqual(cases.map((c) => c.name));
+  });
+});

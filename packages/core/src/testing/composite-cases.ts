@@ -1,0 +1,78 @@
+import type { HostTensor } from '../backend/contract.js';
+import { grad, hvp, jvp } from '../ad/transforms.js';
+import { spec, trace } from '../ir/builder.js';
+import type { Graph } from '../ir/graph.js';
+import { inputName, size } from '../ir/graph.js';
+import { oneHot, type Tensor } from '../ir/tensor.js';
+import { Rng } from '../util/random.js';
+import { draw, host, type ConformanceCase } from './case.js';
+
+type F = 'f32' | 'f64';
+
+/** Sizes of the conformance MLP: n samples, d inputs, h hidden units, k classes. Small on purpose. */
+export const MLP_SIZES = { n: 4, d: 3, h: 5, k: 3 } as const;
+
+/** Softmax cross-entropy, mean over rows: mean_i (logsumexp(z_i) − z_i[y_i]). */
+export function softmaxCrossEntropy(logits: Tensor, labels: Tensor): Tensor {
+  const k = logits.shape[logits.rank - 1]!;
+  return logits.logsumexp(-1).sub(logits.mul(oneHot(labels, k, logits.dtype)).sum(-1)).mean();
+}
+
+/**
+ * The conformance MLP: logits = tanh(relu(x W1 + b1) W2 + b2) W3 + b3, loss = softmax
+ * cross-entropy against integer labels `y`. Outputs `loss` (and `logits` when asked).
+ */
+export function mlpGraph(dtype: F, options: { logits?: boolean; loss?: boolean } = {}): Graph {
+  const { n, d, h, k } = MLP_SIZES;
+  return trace({
+    x: spec([n, d], dtype), y: spec([n], 'i32'),
+    w1: spec([d, h], dtype), b1: spec([h], dtype), w2: spec([h, h], dtype), b2: spec([h], dtype), w3: spec([h, k], dtype), b3: spec([k], dtype),
+  }, ({ x, y, w1, b1, w2, b2, w3, b3 }) => {
+    const h1 = x!.matmul(w1!).add(b1!).relu();
+    const h2 = h1.matmul(w2!).add(b2!).tanh();
+    const logits = h2.matmul(w3!).add(b3!);
+    const out: Record<string, Tensor> = {};
+    if (options.loss ?? true) out.loss = softmaxCrossEntropy(logits, y!);
+    if (options.logits) out.logits = logits;
+    return out;
+  });
+}
+
+const WEIGHTS = ['w1', 'b1', 'w2', 'b2', 'w3', 'b3'] as const;
+
+/**
+ * Seeded inputs for any graph derived from `mlpGraph`: labels in [0, k), weights N(0, 0.8²),
+ * everything else (data, cotangents, tangents, vectors) N(0, 1).
+ */
+export function mlpInputs(graph: Graph, rng: Rng): Record<string, HostTensor> {
+  const out: Record<string, HostTensor> = {};
+  for (const id of graph.inputs) {
+    const n = graph.nodes[id]!, name = inputName(graph, id), m = size(n.shape);
+    const values = name === 'y' ? draw(rng, `index:${MLP_SIZES.k}`, m)
+      : (WEIGHTS as readonly string[]).includes(name) ? draw(rng, 'normal', m).map((v) => 0.8 * v)
+      : draw(rng, 'normal', m);
+    out[name] = host(n.shape, n.dtype, values);
+  }
+  return out;
+}
+
+/** Composed graphs: the MLP forward, its loss gradient, a JVP and a Hessian–vector product, softmax cross-entropy. */
+export function compositeCases(dtype: F): ConformanceCase[] {
+  const rng = new Rng(dtype === 'f32' ? 5 : 6);
+  const c = (name: string, graph: Graph): ConformanceCase => ({ name, kind: 'composite', graph, inputs: mlpInputs(graph, rng) });
+  const wrt = [...WEIGHTS];
+  const xent = trace({ z: spec([4, 5], dtype), y: spec([4], 'i32') }, ({ z, y }) => ({ loss: softmaxCrossEntropy(z!, y!), p: z!.softmax(-1) }));
+  const xentCase = (name: string, scale: number): ConformanceCase => {
+    const g = grad(xent, { of: 'loss', wrt: ['z'] });
+    return { name, kind: 'composite', graph: g, inputs: { z: host([4, 5], dtype, draw(rng, 'normal', 20).map((v) => scale * v)), y: host([4], 'i32', draw(rng, 'index:5', 4)) } };
+  };
+  return [
+    c('composite/mlp-forward', mlpGraph(dtype, { logits: true })),
+    c('composite/mlp-loss-grad', grad(mlpGraph(dtype), { wrt })),
+    c('composite/mlp-jvp', jvp(mlpGraph(dtype, { logits: true, loss: false }), { wrt })),
+    c('composite/mlp-hvp', hvp(mlpGraph(dtype), { wrt })),
+    xentCase('composite/softmax-xent-grad', 2),
+    // Logits of size ~100 overflow exp in float32 unless logsumexp is max-shifted (it is).
+    xentCase('composite/softmax-xent-large-logits', 60),
+  ];
+}

@@ -1,0 +1,19 @@
+/**
+ * `@clt/core/testing`: the backend conformance suite. A backend package runs it in its own tests:
+ *
+ * ```ts
+ * import { describeConformance } from '@clt/core/testing';
+ * describeConformance('my-backend f32', async () => new MyBackend(), { dtype: 'f32' });
+ * ```
+ *
+ * Every case is a graph with seeded inputs; `checkCase` compiles it on the backend, runs it,
+ * downloads the outputs and compares them elementwise with the float64 reference `interpret`.
+ * A separate entry from `@clt/core`, so the main entry never loads vitest.
+ */
+export type { ConformanceCase, Domain, InputSpec } from './case.js';
+export { type Tolerance, type CaseResult, DEFAULT_TOLERANCE, checkCase, compareArrays } from './check.js';
+export type { ConformanceOptions } from './options.js';
+export { toleranceFor, skipReason } from './options.js';
+export { conformanceCases, runConformance, summarizeConformance } from './run.js';
+export { describeConformance } from './describe.js';
+export { mlpGraph, mlpInputs, softmaxCrossEntropy, MLP_SIZES } from './composite-cases.js';
