@@ -13,6 +13,8 @@ export interface TfjsBackendOptions extends PlatformOptions {
   readonly platform?: TfjsPlatform;
   /** Name in the clt registry; default `tfjs-<platform>`. */
   readonly name?: string;
+  /** `Executable.device`; default the platform name (tfjs-node-gpu says `cuda`). */
+  readonly device?: string;
 }
 
 /**
@@ -95,7 +97,7 @@ export class TfjsExecutable implements Executable {
   private readonly outputIds: ReadonlySet<number>;
 
   constructor(private readonly backend: TfjsBackend, readonly graph: Graph, readonly plan: TfPlan, readonly warnings: readonly string[]) {
-    this.device = backend.platform;
+    this.device = backend.options.device ?? backend.platform;
     this.specs = inputSpecs(graph);
     this.outputIds = new Set(graph.outputs.map((o) => o.id));
   }

@@ -15,6 +15,11 @@ export interface PlatformOptions {
   /** tfjs-wasm threads; honoured only where tfjs finds multithreaded wasm support (not in Node). */
   readonly wasmThreads?: number;
   readonly webgpu?: WebGpuOptions;
+  /**
+   * Checked once the tfjs backend works, with its instance (e.g. tfjs-node-gpu: is TensorFlow
+   * using a GPU?); returns null or a reason the platform is unusable.
+   */
+  readonly verify?: (instance: unknown) => string | null;
 }
 
 export interface PlatformReady {
@@ -91,6 +96,8 @@ async function doInit(platform: TfjsPlatform, options: PlatformOptions): Promise
   const got = Array.from(await check.data());
   check.dispose();
   if (previous && previous !== platform && tf.findBackend(previous)) await tf.setBackend(previous);
+  const refused = options.verify?.(tf.findBackend(platform));
+  if (refused) return { available: false, reason: refused };
   if (got.join(',') !== '19,22,43,50') return { available: false, reason: `tfjs ${platform} initialized but computed a 2×2 matmul wrong ([${got.join(', ')}] instead of [19, 22, 43, 50]); the driver or adapter is broken.` };
   return { available: true, detail, warnings };
 }
