@@ -17,3 +17,4 @@ export { toleranceFor, skipReason } from './options.js';
 export { conformanceCases, runConformance, summarizeConformance } from './run.js';
 export { describeConformance } from './describe.js';
 export { mlpGraph, mlpInputs, softmaxCrossEntropy, MLP_SIZES } from './composite-cases.js';
+export { centralDiff, forwardDiff, relErr, dot, maxAbs, hostCopy } from './finite-differences.js';

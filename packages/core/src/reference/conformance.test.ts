@@ -1,5 +1,5 @@
-import { ReferenceBackend } from '../reference/backend.js';
-import { describeConformance } from './index.js';
+import { ReferenceBackend } from './backend.js';
+import { describeConformance } from '../testing/index.js';
 
 describeConformance('reference backend passes the conformance suite (f32 cases)', async () => new ReferenceBackend(), { dtype: 'f32' });
 describeConformance('reference backend passes the conformance suite (f64 cases)', async () => new ReferenceBackend(), { dtype: 'f64' });
