@@ -3,10 +3,8 @@ import { makeFYLoss, type FYLoss } from './fenchel-young.js';
 import { conjugateSurrogate, dot, rowDot, shifted, shiftRows } from './numerics.js';
 import { softmaxLoss } from './softmax.js';
 import { sparsemaxLoss } from './sparsemax.js';
-import {
-  bisectIterations, entmax15Host, entmax15IR, entmaxBisectHost, entmaxBisectIR, tsallisOmegaHost, tsallisOmegaIR,
-  type BisectResult,
-} from './tsallis.js';
+import { bisectIterations, entmaxBisectHost, entmaxBisectIR, type BisectResult } from './entmax-bisect.js';
+import { entmax15Host, entmax15IR, tsallisOmegaHost, tsallisOmegaIR, tsallisOmegaRelHost, tsallisOmegaRelIR } from './tsallis.js';
 import { LossInputError } from './validate.js';
 
 export interface EntmaxOptions {
@@ -43,8 +41,8 @@ export interface EntmaxLoss extends FYLoss {
  * α = 1 is softmax (Shannon), α = 2 is sparsemax (returned as is: its Ω = ½‖μ‖² is the Gini
  * convention, ½ above the Tsallis formula at α = 2; loss, map and entropy are the same). α = 1.5 uses
  * the exact sort; other α use bisection on the threshold with a reported residual. All are stable for
- * α ∈ (1, 10] and logits up to 1e4 in magnitude (see tsallis.ts for the parametrization that keeps
- * α = 1 + 1e-6 within 1e-10 of softmax). The IR loss has exact gradient ŷ − y and exact Hessian a.e.
+ * α ∈ (1, 10] and logits up to 1e4 in magnitude (see entmax-bisect.ts for the parametrizations that
+ * keep α = 1 + 1e-6 within 1e-10 of softmax and α = 10 free of NaN in float32). The IR loss has exact gradient ŷ − y and exact Hessian a.e.
  *
  * @see spec/theory.md §2.2 (row "α-entmax"), §7 rows 1–5, 17.
  */
@@ -72,10 +70,11 @@ export function entmaxLoss(alpha: number, options: EntmaxOptions = {}): EntmaxLo
     return entmaxBisectIR(e, alpha, bisectIterations(alpha, e.shape[1]!, irTol(e.dtype)));
   };
   const mapHost = (e: Float64Array): Float64Array => (exact ? entmax15Host(e).p : entmaxBisectHost(e, alpha, { tol: options.tol }).p);
-  // Ω*(e) on shifted rows with exact gradient and Hessian (conjugateSurrogate).
-  const conjIR = (e: Tensor): Tensor => {
+  // Ω*(e) on shifted rows with exact gradient and Hessian (conjugateSurrogate); `omega` may be Ω up
+  // to a constant (the loss uses the form precise for differences, see tsallisOmegaRelHost).
+  const conjIR = (e: Tensor, omega = tsallisOmegaIR): Tensor => {
     const p = mapIR(e).p, ps = p.stopGradient();
-    return conjugateSurrogate(rowDot(e.stopGradient(), ps).sub(tsallisOmegaIR(ps, alpha)), p, e);
+    return conjugateSurrogate(rowDot(e.stopGradient(), ps).sub(omega(ps, alpha)), p, e);
   };
 
   const loss = makeFYLoss({
@@ -91,7 +90,7 @@ export function entmaxLoss(alpha: number, options: EntmaxOptions = {}): EntmaxLo
       regularizer: (mu) => tsallisOmegaIR(mu, alpha),
       loss(eta, y) {
         const { e } = shiftRows(eta);
-        return tsallisOmegaIR(y, alpha).sub(rowDot(e, y)).add(conjIR(e));
+        return tsallisOmegaRelIR(y, alpha).sub(rowDot(e, y)).add(conjIR(e, tsallisOmegaRelIR));
       },
     },
     host: {
@@ -105,7 +104,7 @@ export function entmaxLoss(alpha: number, options: EntmaxOptions = {}): EntmaxLo
       loss(eta, y) {
         const { e } = shifted(eta);
         const p = mapHost(e);
-        return tsallisOmegaHost(y, alpha) - dot(e, y) + dot(e, p) - tsallisOmegaHost(p, alpha);
+        return tsallisOmegaRelHost(y, alpha) - tsallisOmegaRelHost(p, alpha) + dot(e, p) - dot(e, y);
       },
       entropy: (p) => -tsallisOmegaHost(p, alpha),
     },

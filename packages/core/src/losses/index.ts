@@ -3,10 +3,10 @@ export { makeFYLoss, type FYLoss, type FYLossParts, type TargetDomain } from './
 export { softmaxLoss } from './softmax.js';
 export { sparsemaxLoss, sparsemaxIR, sparsemaxHost } from './sparsemax.js';
 export { entmaxLoss, entmax15Loss, type EntmaxLoss, type EntmaxOptions } from './entmax.js';
+export { entmax15Host, entmax15IR, tsallisOmegaHost, tsallisOmegaIR, tsallisThreshHi } from './tsallis.js';
 export {
-  entmaxBisectHost, entmax15Host, entmaxBisectIR, entmax15IR, tsallisOmegaHost, tsallisOmegaIR, tsallisThreshHi,
-  type BisectOptions, type BisectResult,
-} from './tsallis.js';
+  entmaxBisectHost, entmaxBisectIR, bisectIterations, thresholdParam, type BisectOptions, type BisectResult, type ThresholdParam,
+} from './entmax-bisect.js';
 export { squaredLoss } from './squared.js';
 export { bernoulliLoss } from './bernoulli.js';
 export { poissonLoss } from './poisson.js';

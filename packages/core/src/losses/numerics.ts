@@ -62,24 +62,33 @@ export function shifted(x: Float64Array): { e: Float64Array; m: number } {
 
 // ---------------------------------------------------------------- IR composites
 
-/** log(1 + u) for u > −1, accurate near 0 (series for |u| < SERIES_CUT). */
+/**
+ * log(1 + u) for u > −1, accurate to a few ulps in the tensor's own precision: a series for
+ * |u| < SERIES_CUT, elsewhere Kahan's log(w)·u/(w − 1) with w = 1 + u rounded, whose ratio cancels
+ * the rounding of w (plain log(1 + u) has absolute error ≈ ε, which α-entmax divides by α − 1).
+ */
 export function log1pT(u: Tensor): Tensor {
   const small = u.abs().less(SERIES_CUT);
   const us = where(small, u, 0); // series argument: bounded
   const ub = where(small, 1, u); // log argument: away from the series region, never −1 for safe callers
   // u − u²/2 + u³/3 − u⁴/4 + u⁵/5, Horner form.
   const series = us.mul(us.mul(us.mul(us.mul(us.mul(0.2).sub(0.25)).add(1 / 3)).sub(0.5)).add(1));
-  return where(small, series, ub.add(1).log());
+  const w = ub.add(1);
+  return where(small, series, w.log().mul(ub.div(w.sub(1))));
 }
 
-/** eˣ − 1, accurate near 0 (series for |x| < SERIES_CUT). */
+/**
+ * eˣ − 1, accurate to a few ulps in the tensor's precision: a series for |x| < SERIES_CUT, Kahan's
+ * (w − 1)·x/log w with w = eˣ rounded for |x| < 1, and plain eˣ − 1 beyond (no cancellation there).
+ */
 export function expm1T(x: Tensor): Tensor {
-  const small = x.abs().less(SERIES_CUT);
+  const ax = x.abs(), small = ax.less(SERIES_CUT), mid = ax.less(1);
   const xs = where(small, x, 0);
-  const xb = where(small, 1, x);
   // x + x²/2 + x³/6 + x⁴/24 + x⁵/120, Horner form.
   const series = xs.mul(xs.mul(xs.mul(xs.mul(xs.mul(1 / 120).add(1 / 24)).add(1 / 6)).add(0.5)).add(1));
-  return where(small, series, xb.exp().sub(1));
+  const xm = where(small, 0.5, where(mid, x, 0.5)), wm = xm.exp(); // wm ≠ 1 on the Kahan branch
+  const kahan = wm.sub(1).mul(xm.div(wm.log()));
+  return where(small, series, where(mid, kahan, where(mid, 0, x).exp().sub(1)));
 }
 
 /** x·log x elementwise with 0·log 0 = 0 and a finite gradient everywhere x > 0 (x ≥ 0 assumed). */

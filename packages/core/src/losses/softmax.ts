@@ -21,7 +21,9 @@ export const softmaxLoss: FYLoss = makeFYLoss({
   domain: 'simplex',
   entropyDomain: 'simplex',
   ir: {
-    predict: (eta) => eta.softmax(-1),
+    // Shift first: Tensor.softmax subtracts logsumexp(η) ≈ max η from η, which loses ulp(1e4) ≈ 1e-3
+    // in float32 at |η| = 1e4; on shifted logits that difference is O(1).
+    predict: (eta) => shiftRows(eta).e.softmax(-1),
     conjugate: (eta) => eta.logsumexp(-1),
     regularizer: (mu) => xlogxT(mu).sum(-1),
     loss(eta, y) {

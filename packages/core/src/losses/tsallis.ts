@@ -1,19 +1,10 @@
 import type { Tensor } from '../ir/tensor.js';
 import { where } from '../ir/tensor.js';
-import { expm1T, log1pT } from './numerics.js';
+import { expm1T } from './numerics.js';
 
 /**
- * Numerics of the Tsallis α-entropy and of the α-entmax threshold, host (float64) and IR.
- *
- * Parametrization. Write the entmax map with the Tsallis q-exponential
- *
- *     ŷ_j = exp_α(η_j − t) = [1 + (α−1)(η_j − t)]₊^{1/(α−1)},   t chosen so that Σ_j ŷ_j = 1,
- *
- * which is the usual [(α−1)η − τ]₊^{1/(α−1)} with τ = (α−1)t − 1. Unlike τ, t stays O(1) as α → 1
- * (it tends to logsumexp(η)), and evaluating exp_α as exp(log1p(u)/(α−1)), u = (α−1)(η − t), keeps
- * full precision for α = 1 + 1e-6 (the direct power (1 + u)^{10⁶} loses 10 digits). On max-shifted
- * logits (max = 0) the root lies in [0, t_hi], t_hi = (1 − d^{1−α})/(α−1) ≤ log d: Σ exp_α(−t) ≥ 1
- * at t = 0 (the top entry is 1) and ≤ 1 at t_hi (every entry ≤ 1/d).
+ * The Tsallis α-entropy Ω_α and the exact sort-based 1.5-entmax, host (float64) and IR. The
+ * bisection for general α lives in entmax-bisect.ts.
  *
  * @see spec/theory.md §2.2 (row "α-entmax"); Peters, Niculae & Martins 2019; Blondel et al. 2020.
  */
@@ -41,70 +32,6 @@ export function tsallisOmegaIR(mu: Tensor, alpha: number): Tensor {
   return where(pos, ms.mul(expm1T(ms.log().mul(alpha - 1))), 0).sum(-1).div(alpha * (alpha - 1));
 }
 
-export interface BisectOptions {
-  /** Stop when the bracket on t is narrower than this (default 1e-14). */
-  readonly tol?: number;
-  /** Hard cap on halvings (default 200). */
-  readonly maxIter?: number;
-}
-
-export interface BisectResult {
-  /** The normalized map ŷ (sums to 1 exactly up to roundoff). */
-  readonly p: Float64Array;
-  /** The threshold t in the exp_α parametrization (τ = (α−1)t − 1). */
-  readonly t: number;
-  /** |Σ_j exp_α(e_j − t) − 1| before normalization: how far the bisection was from the root. */
-  readonly residual: number;
-  readonly iterations: number;
-}
-
-/** Σ_j exp_α(e_j − t), written into `out` when given. */
-function qexpSum(e: Float64Array, t: number, a1: number, out?: Float64Array): number {
-  let s = 0;
-  for (let j = 0; j < e.length; j++) {
-    const u = a1 * (e[j]! - t);
-    const v = u > -1 ? Math.exp(Math.log1p(u) / a1) : 0;
-    if (out) out[j] = v;
-    s += v;
-  }
-  return s;
-}
-
-/** α-entmax of one max-shifted vector by bisection on t, any α > 1. */
-export function entmaxBisectHost(e: Float64Array, alpha: number, options: BisectOptions = {}): BisectResult {
-  const a1 = alpha - 1, tol = options.tol ?? 1e-14, maxIter = options.maxIter ?? 200;
-  let lo = 0, hi = tsallisThreshHi(alpha, e.length), it = 0;
-  while (hi - lo > tol && it < maxIter) {
-    const mid = 0.5 * (lo + hi);
-    if (mid <= lo || mid >= hi) break; // the bracket is one ulp wide
-    if (qexpSum(e, mid, a1) >= 1) lo = mid; else hi = mid;
-    it++;
-  }
-  // Newton polish on the (now fixed) support: F(t) = Σ exp_α(e − t) − 1, F'(t) = −Σ ŷ^{2−α}. The
-  // bisection alone leaves |δŷ| ≈ δt·ŷ^{2−α}, up to d^{α−2}·tol: 1e-9 at α = 7 without it.
-  let t = 0.5 * (lo + hi);
-  for (let k = 0; k < 2; k++) {
-    const f = qexpSum(e, t, a1) - 1, fp = qexpSlope(e, t, a1);
-    const next = Math.min(hi, Math.max(lo, t + f / fp));
-    if (!Number.isFinite(next) || Math.abs(qexpSum(e, next, a1) - 1) >= Math.abs(f)) break;
-    t = next;
-  }
-  const p = new Float64Array(e.length);
-  const s = qexpSum(e, t, a1, p);
-  for (let j = 0; j < p.length; j++) p[j] = p[j]! / s;
-  return { p, t, residual: Math.abs(s - 1), iterations: it };
-}
-
-/** Σ_j ŷ_j^{2−α} = −dΣ exp_α(e − t)/dt over the support (log space: ŷ^{2−α} overflows for large α). */
-function qexpSlope(e: Float64Array, t: number, a1: number): number {
-  let s = 0;
-  for (let j = 0; j < e.length; j++) {
-    const u = a1 * (e[j]! - t);
-    if (u > -1) s += Math.exp(((1 - a1) / a1) * Math.log1p(u));
-  }
-  return s;
-}
-
 /** Exact 1.5-entmax of one max-shifted vector (sort-based, Peters et al. 2019): O(d log d). */
 export function entmax15Host(e: Float64Array): { p: Float64Array; tau: number } {
   const d = e.length, z = new Float64Array(d);
@@ -123,59 +50,27 @@ export function entmax15Host(e: Float64Array): { p: Float64Array; tau: number } 
   return { p, tau };
 }
 
-// ---------------------------------------------------------------- IR
-
-/** exp_α(v) = [1 + (α−1)v]₊^{1/(α−1)} elementwise, with safe branches. */
-function qexpT(v: Tensor, a1: number): Tensor {
-  const u = v.mul(a1), pos = u.greater(-1);
-  return where(pos, log1pT(where(pos, u, 0)).div(a1).exp(), 0);
-}
-
-/** Number of halvings to shrink the bracket [0, hi] below tol. */
-export function bisectIterations(alpha: number, d: number, tol: number): number {
-  const hi = tsallisThreshHi(alpha, d);
-  return hi <= tol ? 0 : Math.min(200, Math.ceil(Math.log2(hi / tol)));
-}
-
 /**
- * α-entmax of max-shifted rows e [n, d] by unrolled bisection (fixed iteration count, so the graph
- * is static). The threshold t is found on stop-gradient values; the output is then re-expressed
- * differentiably with t linearized by the implicit function theorem,
- *
- *     t(e) ≈ t₀ + Σ_j w_j (e_j − e₀_j),   w = s/Σs,  s_j = ŷ_j^{2−α} on the support,
- *
- * which is exact to first order, so the Jacobian of ŷ is the true diag(s) − s sᵀ/Σs (up to the
- * bisection residual). w is computed in log space so large α (s ∝ ŷ^{2−α} huge) cannot overflow.
- * Returns the map and the per-row bisection residual |Σ exp_α(e − t₀) − 1|, [n].
+ * Ω_α up to an additive constant, in the form that is most precise for differences Ω(y) − Ω(ŷ) (the
+ * loss needs only those): the expm1 form for α < 1.5, and Σ μ^α/(α(α−1)) = Ω_α + 1/(α(α−1)) for
+ * α ≥ 1.5, where the expm1 form would sum terms ≈ −μ_j to −1 and cancel against Σ μ^α ≪ 1
+ * (at α = 10 that costs 4 digits in float32).
  */
-export function entmaxBisectIR(e: Tensor, alpha: number, iterations: number): { p: Tensor; residual: Tensor } {
-  const a1 = alpha - 1, [n, d] = e.shape as [number, number], b = e.builder, dt = e.dtype;
-  const es = e.stopGradient();
-  let lo = b.fill(0, [n, 1], dt), hi = b.fill(tsallisThreshHi(alpha, d), [n, 1], dt);
-  for (let i = 0; i < iterations; i++) {
-    const mid = lo.add(hi).mul(0.5);
-    const up = qexpT(es.sub(mid), a1).sum(-1, true).greaterEqual(1);
-    lo = where(up, mid, lo);
-    hi = where(up, hi, mid);
-  }
-  // One Newton step on the support, kept inside the bracket (see entmaxBisectHost).
-  const logSlope = (t: Tensor) => {
-    const u = es.sub(t).mul(a1), mask = u.greater(-1);
-    // log s_j = ((2−α)/(α−1))·log1p(u_j), s_j = ŷ_j^{2−α} = −∂ŷ_j/∂t.
-    return { mask, ls: where(mask, log1pT(where(mask, u, 0)).mul((2 - alpha) / a1), -1e30) };
-  };
-  const tb = lo.add(hi).mul(0.5), sl = logSlope(tb);
-  const fb = qexpT(es.sub(tb), a1).sum(-1, true).sub(1);
-  const slope = where(sl.mask, sl.ls.exp(), 0).sum(-1, true);
-  const t0 = tb.add(fb.div(slope)).maximum(lo).minimum(hi);
-  const p0 = qexpT(es.sub(t0), a1), s0 = p0.sum(-1, true);
-  const { mask, ls } = logSlope(t0);
-  const ex = where(mask, ls.sub(ls.max(-1, true)).exp(), 0);
-  const w = ex.div(ex.sum(-1, true));
-  const tLin = t0.add(w.mul(e.sub(es)).sum(-1, true));
-  const p = where(mask, qexpT(e.sub(tLin), a1), 0).div(s0);
-  return { p, residual: s0.sub(1).abs().reshape([n]) };
+export function tsallisOmegaRelHost(mu: Float64Array, alpha: number): number {
+  if (alpha < 1.5) return tsallisOmegaHost(mu, alpha);
+  let s = 0;
+  for (let j = 0; j < mu.length; j++) if (mu[j]! > 0) s += Math.pow(mu[j]!, alpha);
+  return s / (alpha * (alpha - 1));
 }
+
+/** IR version of `tsallisOmegaRelHost`, rows [n, d] → [n]. */
+export function tsallisOmegaRelIR(mu: Tensor, alpha: number): Tensor {
+  if (alpha < 1.5) return tsallisOmegaIR(mu, alpha);
+  const pos = mu.greater(0);
+  return where(pos, where(pos, mu, 1).pow(alpha), 0).sum(-1).div(alpha * (alpha - 1));
+}
+
+// ---------------------------------------------------------------- IR
 
 /**
  * Exact 1.5-entmax of max-shifted rows as an IR composite: the support and τ come from a sort of
