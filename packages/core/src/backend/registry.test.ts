@@ -44,6 +44,14 @@ describe('backend registry', () => {
     expect(bad).toBe(2);
   });
 
+  it('an availability() that throws is a cached failure too', async () => {
+    let made = 0;
+    registerBackend('c-throws', () => { made++; return Object.assign(fake('c-throws', { available: true }), { availability: async () => { throw new Error('driver query crashed'); } }); });
+    await expect(resolveBackend('c-throws')).rejects.toThrow(/driver query crashed/);
+    await expect(resolveBackend('c-throws')).rejects.toThrow(/driver query crashed/);
+    expect(made).toBe(1);
+  });
+
   it('when nothing works, one error lists every reason, unknown names included', async () => {
     registerBackend('e-1', () => fake('e-1', { available: false, reason: 'WebGPU adapter not found' }));
     registerBackend('e-2', async () => { throw new Error('onnxruntime-node not installed'); });

@@ -29,14 +29,16 @@ async function tryCreate(e: BackendEntry): Promise<Backend> {
   const failed = failures.get(e.name);
   if (failed) throw new Error(failed);
   let b: Backend;
+  let a: Awaited<ReturnType<Backend['availability']>>;
   try {
     b = await e.factory();
+    // A throwing availability() is a failure like any other: cached, so the factory is not re-run.
+    a = await b.availability();
   } catch (err) {
     const msg = (err as Error).message ?? String(err);
     failures.set(e.name, msg);
     throw err;
   }
-  const a = await b.availability();
   if (!a.available) {
     failures.set(e.name, a.reason);
     throw new Error(a.reason);

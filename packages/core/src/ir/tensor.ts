@@ -114,7 +114,10 @@ export class Tensor {
   // Composites used everywhere: kept here so that models and losses read like math.
   /** log Σ exp along `axis`, max-shifted so large logits neither overflow nor underflow. */
   logsumexp(axis = -1, keepDims = false): Tensor {
-    const m = this.max(axis, true).stopGradient();
+    const top = this.max(axis, true).stopGradient();
+    // An infinite max (a row of −∞, or a +∞ entry) would make x − m NaN; shift by 0 there instead,
+    // so the result is −∞ or +∞ as the math says.
+    const m = where(top.abs().less(Infinity), top, 0);
     const s = this.sub(m).exp().sum(axis, true).log().add(m);
     return keepDims ? s : s.reshape(s.shape.filter((_, i) => i !== normAxis('logsumexp', axis, this.rank)));
   }
