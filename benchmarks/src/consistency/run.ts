@@ -1,7 +1,7 @@
 import type { Backend, TypedArray } from '@clt/core';
 import { ReferenceBackend } from '@clt/core';
 import { compareOutputs, type Comparison } from './compare.js';
-import type { Workload } from './workloads.js';
+import { executableWarnings, type Workload } from './workloads.js';
 
 export interface ConsistencyResult extends Comparison {
   readonly backend: string;
@@ -10,6 +10,8 @@ export interface ConsistencyResult extends Comparison {
   readonly rtol: number;
   readonly atol: number;
   readonly ms: number;
+  /** Executable warnings seen while this workload ran (e.g. nodes that fell back to the CPU). */
+  readonly warnings?: string[];
 }
 
 /**
@@ -27,12 +29,14 @@ export async function runConsistency(backends: readonly Backend[], workloads: re
     for (const w of workloads) {
       const t0 = performance.now();
       let cmp: Comparison;
+      executableWarnings.clear();
       try {
         cmp = compareOutputs(await w.run(b), wants.get(w.name)!, w.tolerance);
       } catch (err) {
         cmp = { ok: false, maxAbsErr: Infinity, maxRelErr: Infinity, message: (err as Error).message.split('\n')[0] };
       }
-      results.push({ backend: b.name, workload: w.name, group: w.group, rtol: w.tolerance.rtol, atol: w.tolerance.atol, ms: performance.now() - t0, ...cmp });
+      const warnings = [...executableWarnings];
+      results.push({ backend: b.name, workload: w.name, group: w.group, rtol: w.tolerance.rtol, atol: w.tolerance.atol, ms: performance.now() - t0, ...cmp, ...(warnings.length ? { warnings } : {}) });
       onProgress?.(++done, total, `${b.name} ${w.name}`);
     }
   }

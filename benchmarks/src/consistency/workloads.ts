@@ -37,9 +37,16 @@ export function hostInputs(graph: Graph, inputs: Record<string, HostTensor | Arr
   return out;
 }
 
+/**
+ * Warnings raised by executables while workloads run (provider fallback, nodes placed on the CPU):
+ * the runner drains them per workload into the report.
+ */
+export const executableWarnings = new Set<string>();
+
 /** Compile once, run once, download every output. */
 export async function runGraph(backend: Backend, graph: Graph, inputs: Record<string, HostTensor>): Promise<Record<string, TypedArray>> {
   const exe = await backend.compile(graph);
+  for (const w of exe.warnings) executableWarnings.add(w);
   try {
     const res = await exe.run(inputs);
     const out: Record<string, TypedArray> = {};
