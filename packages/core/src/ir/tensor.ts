@@ -121,11 +121,17 @@ export class Tensor {
     const s = this.sub(m).exp().sum(axis, true).log().add(m);
     return keepDims ? s : s.reshape(s.shape.filter((_, i) => i !== normAxis('logsumexp', axis, this.rank)));
   }
+  /** x − max(x) along `axis`, the max held constant: exact for every derivative, keeps exp(·) in (0, 1]. */
+  private shifted(axis: number): Tensor {
+    return this.sub(this.max(axis, true).stopGradient());
+  }
   softmax(axis = -1): Tensor {
-    return this.sub(this.logsumexp(axis, true)).exp();
+    const e = this.shifted(axis).exp();
+    return e.div(e.sum(axis, true));
   }
   logSoftmax(axis = -1): Tensor {
-    return this.sub(this.logsumexp(axis, true));
+    const s = this.shifted(axis);
+    return s.sub(s.exp().sum(axis, true).log());
   }
 }
 
