@@ -94,6 +94,35 @@ describe('the conformance suite can fail', () => {
     expect(results.find((r) => r.name === 'forward/add/broadcast-scalar')!.message).toMatch(/broadcasting not implemented/);
   });
 
+  it('catches contract violations: a dispose that does not dispose, outputs that are dropped', async () => {
+    class Sloppy extends ReferenceBackend {
+      override upload(t: HostTensor): DeviceTensor {
+        return Object.assign(super.upload(t), { dispose: () => {} }); // forgets to release anything
+      }
+      override async compile(graph: Graph): Promise<Executable> {
+        const exe = await super.compile(graph);
+        return { ...exe, run: async (inputs, options) => (options?.outputs ? {} : exe.run(inputs)) };
+      }
+    }
+    const results = await runConformance(new Sloppy(), { skip: { forward: 'contract only', vjp: 'contract only', composite: 'contract only' } });
+    const failed = results.filter((r) => !r.ok).map((r) => r.name);
+    expect(failed).toEqual(['contract/requested-outputs', 'contract/dispose']);
+    expect(results.filter((r) => r.skipped === 'contract only')).toHaveLength(conformanceCases('f32').length);
+  });
+
+  it('skips are reported with their reason, tolerances apply per op, and unknown keys are refused', async () => {
+    const b = new RewritingBackend(badExp);
+    const results = await runConformance(b, { skip: { exp: 'exp lowering under repair', 'vjp/erf': 'erf derivative uses exp' }, perCase: { 'composite/mlp-forward': { rtol: 1, atol: 1 } } });
+    const byName = new Map(results.map((r) => [r.name, r]));
+    expect(byName.get('forward/exp')).toMatchObject({ ok: true, skipped: 'exp lowering under repair' });
+    expect(byName.get('forward/exp/nan-inf')!.skipped).toBe('exp lowering under repair');
+    expect(byName.get('vjp/erf')!.skipped).toBe('erf derivative uses exp');
+    // Loosened to rtol 1 the MLP forward passes; the other composites through exp still fail.
+    expect(results.filter((r) => !r.ok).map((r) => r.name)).toEqual(['composite/mlp-loss-grad', 'composite/mlp-hvp', 'composite/softmax-xent-grad', 'composite/softmax-xent-large-logits']);
+    await expect(runConformance(b, { skip: { 'forwrd/exp': 'typo' } })).rejects.toThrow(/skip\["forwrd\/exp"\] match no case/);
+    await expect(runConformance(b, { perCase: { erf: { rtol: -1 } } })).rejects.toThrow(/erf.rtol must be a non-negative number/);
+  });
+
   it('has unique case names and covers every op', () => {
     const cases = conformanceCases('f32');
     expect(new Set(cases.map((c) => c.name)).size).toBe(cases.length);

@@ -1,5 +1,6 @@
 import type { Backend } from '../backend/contract.js';
 import { checkCase } from './check.js';
+import { CONTRACT_CHECKS, checkContract } from './contract-checks.js';
 import { skipReason, toleranceFor, validateOptions, type ConformanceOptions } from './options.js';
 import { conformanceCases } from './run.js';
 
@@ -15,7 +16,7 @@ try {
 }
 
 /**
- * Register the suite with vitest: `describe(title)` with one `it` per case. Skipped cases are
+ * Register the suite with vitest: `describe(title)` with one `it` per contract check and per case. Skipped cases are
  * registered with `it.skip` and the reason in the test title, so they show in every report.
  * The backend is created once (`beforeAll`), checked for availability, and disposed afterwards.
  *
@@ -26,7 +27,7 @@ export function describeConformance(title: string, makeBackend: () => Promise<Ba
   if (!vitest) throw new Error(`describeConformance must be called from a vitest test file (vitest could not be loaded: ${vitestError})`);
   const { describe, it, beforeAll, afterAll } = vitest;
   const cases = conformanceCases(options.dtype ?? 'f32');
-  validateOptions(cases, options);
+  validateOptions([...cases, ...CONTRACT_CHECKS.map((name) => ({ name }))], options);
   describe(title, () => {
     let backend: Backend | undefined;
     let setupError: Error | undefined;
@@ -42,6 +43,18 @@ export function describeConformance(title: string, makeBackend: () => Promise<Ba
     afterAll(async () => {
       await backend?.dispose();
     });
+    for (const name of CONTRACT_CHECKS) {
+      const reason = skipReason({ name }, options);
+      if (reason !== undefined) {
+        it.skip(`${name} (skipped: ${reason})`, () => {});
+        continue;
+      }
+      it(name, async () => {
+        if (setupError) throw setupError;
+        const r = await checkContract(backend!, name, options.dtype ?? 'f32');
+        if (!r.ok) throw new Error(`${name}: ${r.message}`);
+      });
+    }
     for (const c of cases) {
       const reason = skipReason(c, options);
       if (reason !== undefined) {

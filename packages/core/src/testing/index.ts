@@ -14,6 +14,7 @@ export type { ConformanceCase, Domain, InputSpec } from './case.js';
 export { type Tolerance, type CaseResult, DEFAULT_TOLERANCE, checkCase, compareArrays } from './check.js';
 export type { ConformanceOptions } from './options.js';
 export { toleranceFor, skipReason } from './options.js';
+export { CONTRACT_CHECKS, checkContract, type ContractCheck } from './contract-checks.js';
 export { conformanceCases, runConformance, summarizeConformance } from './run.js';
 export { describeConformance } from './describe.js';
 export { mlpGraph, mlpInputs, softmaxCrossEntropy, MLP_SIZES } from './composite-cases.js';

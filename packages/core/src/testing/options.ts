@@ -1,4 +1,7 @@
 import type { ConformanceCase } from './case.js';
+
+/** What option keys match against: a case, or a contract check (name only). */
+type Named = Pick<ConformanceCase, 'name'> & { op?: string | undefined };
 import { DEFAULT_TOLERANCE, type Tolerance } from './check.js';
 
 /** How a backend runs the suite: precision, tolerances it declares (and justifies), skips with reasons. */
@@ -19,14 +22,14 @@ export interface ConformanceOptions {
 }
 
 /** How specifically `key` names case `c`: -1 no match, 0 by op, 1 + length by name prefix or exact name. */
-function specificity(c: ConformanceCase, key: string): number {
+function specificity(c: Named, key: string): number {
   if (key === c.name || c.name.startsWith(key + '/')) return 1 + key.length;
   if (key === c.op) return 0;
   return -1;
 }
 
 /** Tolerance for a case: dtype default, then `tolerance`, then matching `perCase` entries by specificity. */
-export function toleranceFor(c: ConformanceCase, options: ConformanceOptions): Tolerance {
+export function toleranceFor(c: Named, options: ConformanceOptions): Tolerance {
   let tol: Tolerance = { ...DEFAULT_TOLERANCE[options.dtype ?? 'f32'], ...options.tolerance };
   const matches = Object.entries(options.perCase ?? {})
     .map(([k, t]) => [specificity(c, k), t] as const)
@@ -37,7 +40,7 @@ export function toleranceFor(c: ConformanceCase, options: ConformanceOptions): T
 }
 
 /** The reason a case is skipped (most specific matching key), or undefined. */
-export function skipReason(c: ConformanceCase, options: ConformanceOptions): string | undefined {
+export function skipReason(c: Named, options: ConformanceOptions): string | undefined {
   let best = -1, reason: string | undefined;
   for (const [k, r] of Object.entries(options.skip ?? {})) {
     const s = specificity(c, k);
@@ -47,7 +50,7 @@ export function skipReason(c: ConformanceCase, options: ConformanceOptions): str
 }
 
 /** Throw if an option key names no case: a typo would otherwise loosen or skip nothing, silently. */
-export function validateOptions(cases: readonly ConformanceCase[], options: ConformanceOptions): void {
+export function validateOptions(cases: readonly Named[], options: ConformanceOptions): void {
   if (options.dtype !== undefined && options.dtype !== 'f32' && options.dtype !== 'f64')
     throw new Error(`conformance: dtype must be 'f32' or 'f64', got ${JSON.stringify(options.dtype)}`);
   const unknown: string[] = [];

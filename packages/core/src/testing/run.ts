@@ -1,6 +1,7 @@
 import type { Backend } from '../backend/contract.js';
 import type { ConformanceCase } from './case.js';
 import { checkCase, type CaseResult } from './check.js';
+import { CONTRACT_CHECKS, checkContract } from './contract-checks.js';
 import { compositeCases } from './composite-cases.js';
 import { forwardCases } from './forward-cases.js';
 import { skipReason, toleranceFor, validateOptions, type ConformanceOptions } from './options.js';
@@ -18,14 +19,19 @@ export function conformanceCases(dtype: 'f32' | 'f64' = 'f32'): ConformanceCase[
 }
 
 /**
- * Run every case on `backend`, in order, one at a time. Skipped cases come back with `ok: true`
+ * Run the contract checks (`contract/*`, see `checkContract`) and then every case on `backend`, in
+ * order, one at a time. Skipped cases come back with `ok: true`
  * and `skipped` set to the backend's reason; failures carry a message naming the output, the
  * first bad element and both values. Never throws for a failing case (only for bad options).
  */
 export async function runConformance(backend: Backend, options: ConformanceOptions = {}): Promise<CaseResult[]> {
   const cases = conformanceCases(options.dtype ?? 'f32');
-  validateOptions(cases, options);
+  validateOptions([...cases, ...CONTRACT_CHECKS.map((name) => ({ name }))], options);
   const results: CaseResult[] = [];
+  for (const name of CONTRACT_CHECKS) {
+    const reason = skipReason({ name }, options);
+    results.push(reason !== undefined ? { name, ok: true, skipped: reason, maxAbsErr: 0, maxRelErr: 0 } : await checkContract(backend, name, options.dtype ?? 'f32'));
+  }
   for (const c of cases) {
     const reason = skipReason(c, options);
     if (reason !== undefined) results.push({ name: c.name, ok: true, skipped: reason, maxAbsErr: 0, maxRelErr: 0 });
