@@ -164,3 +164,24 @@ describe('registry', () => {
     expect(b.dtypes).toEqual(['f32', 'i32', 'bool']);
   });
 });
+
+describe('transpose folding into matmul', () => {
+  it.each([['cpu', cpu, ['matmul', 'matmul']], ['wasm', wasm, ['transpose', 'matmul', 'matmul']]] as const)('tfjs-%s: x Wᵀ and Aᵀ B run without their transposes where the kernel takes the flag; a transpose read elsewhere still runs', async (_p, backend, ops) => {
+    const g = trace({ x: spec([3, 4], 'f32'), w: spec([5, 4], 'f32'), a: spec([3, 2], 'f32') }, ({ x, w, a }) => ({ y: x.matmul(w.T), z: a.T.matmul(x) }));
+    const exe = (await backend.compile(g)) as TfjsExecutable;
+    expect(exe.plan.steps.map((s) => s.node.op)).toEqual(ops);
+    const rng = new Rng(4);
+    const inputs = { x: Float32Array.from(rng.normals(12)), w: Float32Array.from(rng.normals(20)), a: Float32Array.from(rng.normals(6)) };
+    const want = interpret(g, inputs);
+    const r = await exe.run({ x: { data: inputs.x, shape: [3, 4], dtype: 'f32' }, w: { data: inputs.w, shape: [5, 4], dtype: 'f32' }, a: { data: inputs.a, shape: [3, 2], dtype: 'f32' } });
+    for (const k of ['y', 'z'] as const) {
+      const got = await r[k]!.download();
+      got.forEach((v, i) => expect(Math.abs(v - want[k]![i]!)).toBeLessThan(1e-5 + 1e-5 * Math.abs(want[k]![i]!)));
+      r[k]!.dispose();
+    }
+    const g2 = trace({ w: spec([5, 4], 'f32'), x: spec([3, 4], 'f32') }, ({ w, x }) => ({ y: x.matmul(w.T), wt: w.T }));
+    const exe2 = (await backend.compile(g2)) as TfjsExecutable;
+    expect(exe2.plan.steps.map((s) => s.node.op).sort()).toEqual(['matmul', 'transpose']);
+    exe.dispose(); exe2.dispose();
+  });
+});
