@@ -166,7 +166,7 @@ describe('registry', () => {
 });
 
 describe('transpose folding into matmul', () => {
-  it.each([['cpu', cpu, ['matmul', 'matmul']], ['wasm', wasm, ['transpose', 'matmul', 'matmul']]] as const)('tfjs-%s: x Wᵀ and Aᵀ B run without their transposes where the kernel takes the flag; a transpose read elsewhere still runs', async (_p, backend, ops) => {
+  it.each([['cpu', cpu, ['matmul', 'matmul']], ['wasm', wasm, ['matmul', 'transpose', 'matmul']]] as const)('tfjs-%s: x Wᵀ and Aᵀ B run without their transposes where the kernel takes the flag; a transpose read elsewhere still runs', async (_p, backend, ops) => {
     const g = trace({ x: spec([3, 4], 'f32'), w: spec([5, 4], 'f32'), a: spec([3, 2], 'f32') }, ({ x, w, a }) => ({ y: x.matmul(w.T), z: a.T.matmul(x) }));
     const exe = (await backend.compile(g)) as TfjsExecutable;
     expect(exe.plan.steps.map((s) => s.node.op)).toEqual(ops);
