@@ -1,1 +1,11 @@
 export { sgdStepGraph, softmaxCrossEntropy, stepNames, type SgdStepOptions } from './sgd-step.js';
+export { evalGraph } from './eval-graph.js';
+export { learningRate, parseSchedule, validateSchedule, SCHEDULE_KINDS, type LrSchedule } from './schedule.js';
+export { BatchOrder, gatherRows } from './batches.js';
+export { DivergenceError, DivergenceMonitor, type DivergenceOptions, type StepValues } from './divergence.js';
+export { pearson, slidingPearson } from './correlation.js';
+export { evaluateSandwich, convergenceIndicator, type SandwichInput, type SandwichReport } from './sandwich.js';
+export { ProbeMonitor, type MonitorOptions, type ProbeRecord } from './monitors.js';
+export { encodeCheckpoint, decodeCheckpoint, saveCheckpoint, loadCheckpoint, configDifferences, type Checkpoint } from './checkpoint.js';
+export { writeFileAtomic, JsonlLog, readJsonl, rewriteJsonl, jsonNumbers, reviveNumbers } from './files.js';
+export { train, type TrainerOptions, type TrainResult, type LabelledData, type MetricRecord, type StepRecord, type EvalRecord } from './trainer.js';

@@ -29,7 +29,7 @@ describe('sgdStepGraph', () => {
         expect(r[stepNames.newParam(p.name)]![i]).toBeCloseTo(w[i]! - lr * nv, 12);
       }
     }
-    const sq = model.params.reduce((s, p) => s + g[`grad_${p.name}`]!.reduce((a, v) => a + v * v, 0), 0);
+    const sq = model.params.reduce((s, p) => s + Array.from(g[`grad_${p.name}`]!).reduce((a, v) => a + v * v, 0), 0);
     expect(r.gradSqNorm![0]).toBeCloseTo(sq, 12);
     // Residual of the softmax FY loss: softmax(logits) − onehot(y), computed independently.
     const fwd = interpret(trace({ ...Object.fromEntries(model.params.map((p) => [p.name, spec(p.shape, 'f64')])), x: spec([n, 5], 'f64') }, (xs) => ({ z: model.apply(xs, xs.x!) })), { ...params, x }).z!;

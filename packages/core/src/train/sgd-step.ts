@@ -4,7 +4,8 @@ import type { DType } from '../ir/dtype.js';
 import type { Graph } from '../ir/graph.js';
 import type { Tensor } from '../ir/tensor.js';
 import { oneHot } from '../ir/tensor.js';
-import type { Model } from '../models/model.js';
+import type { DenseTap, Model } from '../models/model.js';
+import { uncoveredParams } from '../probes/layerwise-gram.js';
 
 export interface SgdStepOptions {
   /** Samples per step (static: the graph is compiled once per batch size). */
@@ -19,6 +20,14 @@ export interface SgdStepOptions {
    * cross-entropy (logsumexp − ⟨η, y⟩, the Shannon Fenchel–Young loss).
    */
   readonly loss?: (logits: Tensor, targets: Tensor) => Tensor;
+  /**
+   * Also output the per-step monitor quantities that cost almost nothing inside the step:
+   * `residualSq` = Σ_i ‖r_i‖² with r_i = ∂ℓ_i/∂η_i (ŷ_i − y_i for an FY loss), for the free
+   * Rayleigh quotient N²‖∇R̂‖²/‖r‖²; and, when every parameter sits in a dense layer, `energy` =
+   * (1/N) Σ_i ‖∇_θ ℓ_i‖² (gradient energy of the batch, from ‖a_i‖²‖δ_i‖² per layer, no
+   * per-sample gradient formed; spec theory.md §3.2). Default false.
+   */
+  readonly monitors?: boolean;
 }
 
 export const softmaxCrossEntropy = (eta: Tensor, y: Tensor): Tensor => eta.logsumexp(-1).sub(eta.mul(y).sum(-1));
@@ -59,11 +68,18 @@ export function sgdStepGraph(model: Model, options: SgdStepOptions): Graph {
   const y = b.input('y', [n], 'i32');
   const lr = b.input('lr', [], dt);
 
-  const logits = model.apply(params, x);
+  const taps: DenseTap[] = [];
+  const logits = model.apply(params, x, taps);
   const target = oneHot(y, model.outputDim, dt);
   const loss = lossFn(logits, target).mean();
   const names = model.params.map((p) => p.name);
-  const grads = gradients([loss], names.map((k) => params[k]!), [b.fill(1, [], dt)]);
+  const monitors = options.monitors ?? false;
+  const withEnergy = monitors && uncoveredParams(model).length === 0;
+  // One backward sweep: the cotangents of the logits and pre-activations are intermediate
+  // values of the parameter gradients anyway, so asking for them adds no work.
+  const extra = monitors ? [logits, ...(withEnergy ? taps.map((t) => t.preactivation) : [])] : [];
+  const all = gradients([loss], [...extra, ...names.map((k) => params[k]!)], [b.fill(1, [], dt)]);
+  const grads = all.slice(extra.length);
 
   const out: Record<string, Tensor> = { loss };
   let sq: Tensor | undefined;
@@ -79,6 +95,21 @@ export function sgdStepGraph(model: Model, options: SgdStepOptions): Graph {
     out[stepNames.newParam(k)] = params[k]!.sub(g.mul(lr));
   });
   out.gradSqNorm = sq!;
+  if (monitors) {
+    // ∂(mean loss)/∂η_i = r_i / N, so r = N · cotangent.
+    out.residualSq = all[0]!.square().sum().mul(n * n);
+    if (withEnergy) {
+      let e: Tensor | undefined;
+      taps.forEach((tap, k) => {
+        const d2 = all[1 + k]!.square(), a2 = tap.input.square();
+        let t = tap.mask ? d2.mul(a2.matmul(b.constant(tap.mask, [d2.shape[1]!, a2.shape[1]!], dt).T)).sum(-1) : d2.sum(-1).mul(a2.sum(-1));
+        if (tap.bias) t = t.add(d2.sum(-1));
+        e = e ? e.add(t) : t;
+      });
+      // Σ_i ‖g_i‖² = N² Σ_i ‖a_i‖²‖δ̄_i‖² with δ̄ the mean-loss cotangent; E = that / N.
+      out.energy = e!.sum().mul(n);
+    }
+  }
   const [dLogits] = gradients([loss], [logits], [b.fill(1, [], dt)]);
   out.residualSqNorm = dLogits!.mul(n).square().sum();
   // Argmax hits without an argmax op: the label's logit equals the row max.

@@ -1,0 +1,19 @@
+import { Command } from 'commander';
+import { printJson } from '../options.js';
+import { writeReport } from '../report/write-report.js';
+import { correlations, readRun } from '../report/series.js';
+
+export function reportCommand(): Command {
+  return new Command('report')
+    .description('Write a self-contained HTML report (inline SVG plots: loss against bounds, eigenvalues, gradient energy, correlation) and PNGs for a run directory')
+    .argument('<run-dir>', 'a directory written by `clt train`, e.g. runs/mnist')
+    .option('--no-png', 'skip the PNG copies of the plots')
+    .option('--backend <name>', 'accepted for symmetry with other commands; a report needs no backend')
+    .option('--json', 'print the report path and correlation summary as JSON')
+    .action(async (dir: string, opts) => {
+      const path = await writeReport(dir, { png: opts.png });
+      const corr = correlations(readRun(dir).probes).map((c) => ({ bound: c.label, r: c.r ?? null, window: c.window }));
+      if (opts.json) printJson({ report: path, correlations: corr });
+      else process.stdout.write(`report: ${path}\n`);
+    });
+}

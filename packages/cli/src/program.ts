@@ -1,0 +1,42 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Command } from 'commander';
+import { backendsCommand } from './commands/backends.js';
+import { boundsCommand } from './commands/bounds.js';
+import { probeCommand } from './commands/probe.js';
+import { reportCommand } from './commands/report.js';
+import { trainCommand } from './commands/train.js';
+
+/** The `clt` command line. `convex` comes from commands/convex.ts when that module is present. */
+export async function createProgram(): Promise<Command> {
+  const program = new Command('clt')
+    .description('Conjugate learning theory in practice: train networks while measuring the structure matrix, gradient energy, sandwich bounds and the data floor')
+    .version('0.0.0')
+    .showHelpAfterError('(add --help for usage)');
+  program.addCommand(trainCommand());
+  program.addCommand(probeCommand());
+  program.addCommand(boundsCommand());
+  program.addCommand(backendsCommand());
+  program.addCommand(reportCommand());
+  const convex = new URL('./commands/convex.js', import.meta.url);
+  if (existsSync(fileURLToPath(convex)) || existsSync(fileURLToPath(convex).replace(/\.js$/, '.ts'))) {
+    try {
+      const mod = (await import(convex.href.endsWith('.js') && !existsSync(fileURLToPath(convex)) ? convex.href.replace(/\.js$/, '.ts') : convex.href)) as { convexCommand?: () => Command };
+      if (mod.convexCommand) program.addCommand(mod.convexCommand());
+    } catch (e) {
+      process.stderr.write(`clt: the convex command failed to load: ${(e as Error).message}\n`);
+    }
+  }
+  return program;
+}
+
+/** Run the CLI; errors print one clear message (no stack) and exit 1. */
+export async function main(argv: string[] = process.argv): Promise<void> {
+  const program = await createProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (e) {
+    process.stderr.write(`clt: ${(e as Error).message}\n`);
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,46 @@
+import type { Figure } from './charts.js';
+import type { CorrelationSeries, RunData } from './series.js';
+
+const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const num = (v: unknown, d = 4) => (typeof v === 'number' ? (Number.isFinite(v) ? (Math.abs(v) >= 1e5 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(d - 1) : String(Number(v.toPrecision(d)))) : String(v)) : v === null || v === undefined ? '—' : esc(String(v)));
+const pct = (v: unknown) => (typeof v === 'number' ? `${(v * 100).toFixed(2)}%` : '—');
+
+/** The self-contained report page: summary table, then each figure as inline SVG with its caption. */
+export function reportHtml(run: RunData, figs: { figure: Figure; svg: string }[], corr: CorrelationSeries[]): string {
+  const s = run.summary ?? {}, last = run.evals.at(-1), probes = run.probes;
+  const held = probes.filter((p) => p.holds).length;
+  const model = s.model ? `MLP ${(s.model.sizes ?? []).join('-')} (${s.model.activation}${s.model.skip ? ', skip' : ''}${s.model.layerNorm ? ', LayerNorm' : ''})` : '—';
+  const rows: [string, string][] = [
+    ['data', `${esc(String(s.data?.source ?? '—'))}${s.data?.note ? ` — ${esc(s.data.note)}` : ''}`],
+    ['model', `${esc(model)}, ${num(s.parameters)} parameters`],
+    ['backend', esc(String(s.backend ?? '—'))],
+    ['training', `${num(s.steps)} steps, ${num(s.seconds, 3)} s (of which probes ${num(s.probeSeconds, 3)} s)`],
+    ['test accuracy', pct(last?.testAcc)],
+    ['final training loss', `${num(last?.trainLoss)} nats (data floor ${num(last?.dataFloor)}: ${last && last.trainLoss >= last.dataFloor ? 'above, as it must be' : 'BELOW — check the data grouping'})`],
+    ['sandwich', `held at ${held} of ${probes.length} probes${held < probes.length ? ` — first violation at step ${probes.find((p) => !p.holds)?.step}` : ''}`],
+    ['correlation (global r)', corr.map((c) => `${esc(c.label)}: <b>${c.r === undefined ? '—' : c.r.toFixed(3)}</b>`).join('<br>')],
+  ];
+  const M = probes.at(-1);
+  if (M && M.neighbourhood !== null) rows.push(['SGD neighbourhood term', `ε² + 4L(n − m)M/m = ${num(M.neighbourhood)} (L = ${num(M.smoothness)}, M = ${num(M.M)}; theory.md §3.5, paraphrased theorem)`]);
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>clt report — ${esc(String(s.run ?? run.dir))}</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>
+body{font-family:"DejaVu Sans",system-ui,sans-serif;max-width:980px;margin:2rem auto;padding:0 1rem;color:#111827;line-height:1.45}
+h1{font-size:1.5rem;margin-bottom:.2rem} h2{font-size:1.15rem;margin-top:2.2rem;border-bottom:1px solid #e5e7eb;padding-bottom:.2rem}
+table{border-collapse:collapse;font-size:.92rem} td{padding:.25rem .8rem .25rem 0;vertical-align:top} td:first-child{color:#4b5563;white-space:nowrap}
+.fig svg{max-width:100%;height:auto} .cap{color:#374151;font-size:.92rem;max-width:760px} .muted{color:#6b7280;font-size:.85rem}
+</style></head><body>
+<h1>clt training report: ${esc(String(s.run ?? run.dir))}</h1>
+<p class="muted">Written by <code>clt report</code>. Quantities follow conjugate learning theory (theory.md); bounds marked INF there are checked reconstructions, not verbatim theorems.
+Probes are measured on a fixed set of ${M?.probeSize ?? '—'} training rows.</p>
+<table>${rows.map(([k, v]) => `<tr><td>${k}</td><td>${v}</td></tr>`).join('\n')}</table>
+<h2>How to read the bounds</h2>
+<p class="cap">For each probe sample i, gᵢ is its parameter gradient, rᵢ = softmax − one-hot its residual and Aᵢ = JᵢJᵢᵀ its structure matrix. Because gᵢ = Jᵢᵀrᵢ,
+λmin(Aᵢ)‖rᵢ‖² ≤ ‖gᵢ‖² ≤ λmax(Aᵢ)‖rᵢ‖². With ½‖rᵢ‖² ≤ ℓᵢ ≤ ‖rᵢ‖²/pmin,i for cross-entropy this turns gradient sizes into loss bounds:
+small gradient energy plus a well-conditioned structure matrix forces a small loss, even though the loss is non-convex in the weights.
+The loss can never fall below the data floor (the conditional entropy of the labels given the inputs).</p>
+${figs.map(({ figure, svg }) => `<h2>${esc(figure.title)}</h2>\n<div class="fig" id="${figure.id}">${svg}</div>\n<p class="cap">${esc(figure.caption)}</p>`).join('\n')}
+</body></html>
+`;
+}

@@ -1,0 +1,290 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Backend, DeviceTensor, Executable, HostTensor } from '../backend/contract.js';
+import type { Tensor } from '../ir/tensor.js';
+import { initParams, parameterCount, type Model } from '../models/model.js';
+import { perSampleLoss, type LossLike } from '../probes/gradient-energy.js';
+import { Rng } from '../util/random.js';
+import { BatchOrder, gatherRows } from './batches.js';
+import { configDifferences, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
+import { riskFloor } from '../bounds/risk-floor.js';
+import { softmaxLoss } from '../losses/softmax.js';
+import { DivergenceError, DivergenceMonitor, type DivergenceOptions } from './divergence.js';
+import { evalGraph } from './eval-graph.js';
+import { JsonlLog, jsonNumbers, rewriteJsonl, writeFileAtomic } from './files.js';
+import { ProbeMonitor, type MonitorOptions, type ProbeRecord } from './monitors.js';
+import { learningRate, validateSchedule, type LrSchedule } from './schedule.js';
+import { sgdStepGraph, stepNames } from './sgd-step.js';
+
+export interface LabelledData {
+  /** Row-major [n, inputDim]. */
+  readonly x: Float32Array | Float64Array;
+  readonly labels: Int32Array;
+}
+
+export interface TrainerOptions {
+  readonly model: Model;
+  readonly backend: Backend;
+  readonly train: LabelledData;
+  readonly test?: LabelledData;
+  readonly batch: number;
+  /** Length of the run: `steps`, or `epochs` × ⌊n / batch⌋. */
+  readonly epochs?: number;
+  readonly steps?: number;
+  readonly schedule: LrSchedule;
+  readonly momentum?: number;
+  readonly weightDecay?: number;
+  /** Seeds initial weights, batch order and the probe set. Default 0. */
+  readonly seed?: number;
+  /** Default f32. */
+  readonly dtype?: 'f32' | 'f64';
+  /** Per-sample loss (an FY loss or a function); default softmax cross-entropy. */
+  readonly loss?: LossLike;
+  /** Steps between test/train evaluations. Default: once per epoch. */
+  readonly evalEvery?: number;
+  /** Steps between `step` records in the time series. Default 1. */
+  readonly logEvery?: number;
+  /** Probe schedule; false turns the structure-matrix probes off (per-step monitors stay). */
+  readonly monitor?: MonitorOptions | false;
+  /** Directory for metrics.jsonl, checkpoint and summary.json; none = keep everything in memory. */
+  readonly runDir?: string;
+  /** Steps between checkpoints. Default: once per epoch. */
+  readonly checkpointEvery?: number;
+  /** Continue from runDir/checkpoint when it exists. */
+  readonly resume?: boolean;
+  readonly divergence?: DivergenceOptions;
+  /** Known data floor (else R̂* = Ĥ_Ω(Y|X) of the training rows, grouped by exact duplicates). */
+  readonly dataFloor?: number;
+  /** Extra JSON recorded in the summary and the config fingerprint (data set name, split, ...). */
+  readonly meta?: Record<string, unknown>;
+  readonly onRecord?: (r: MetricRecord) => void;
+  /** Testing aid: stop abruptly after this many steps, as a killed process would (no final checkpoint). */
+  readonly haltAfter?: number;
+}
+
+export interface StepRecord {
+  readonly type: 'step'; readonly step: number; readonly epoch: number; readonly lr: number;
+  readonly loss: number; readonly acc: number; readonly gradSq: number;
+  readonly energy: number | null; readonly residualSq: number; readonly rayleigh: number | null; readonly time: number;
+}
+export interface EvalRecord {
+  readonly type: 'eval'; readonly step: number; readonly trainLoss: number; readonly trainAcc: number;
+  readonly testLoss: number | null; readonly testAcc: number | null; readonly dataFloor: number; readonly time: number;
+}
+export type MetricRecord = StepRecord | EvalRecord | ProbeRecord | { readonly type: 'start' | 'resume' | 'end'; readonly step: number; readonly [k: string]: unknown };
+
+export interface TrainResult {
+  readonly status: 'completed' | 'halted';
+  readonly steps: number;
+  readonly totalSteps: number;
+  readonly seconds: number;
+  readonly final: EvalRecord;
+  readonly dataFloor: number;
+  readonly parameterCount: number;
+  readonly params: Record<string, Float32Array | Float64Array>;
+  readonly records: MetricRecord[];
+  readonly probeSeconds: number;
+  readonly skippedProbes: number;
+}
+
+const CHECKPOINT = 'checkpoint', METRICS = 'metrics.jsonl', SUMMARY = 'summary.json';
+
+/**
+ * Mini-batch SGD with momentum and weight decay, the whole step (forward, backward, update,
+ * loss, accuracy and the per-step monitors) as ONE graph compiled once per backend; parameters
+ * and momentum stay device tensors between steps and only scalars are downloaded. Deterministic
+ * given the seed: a run resumed from its checkpoint ends with the same weights as one that was
+ * never interrupted.
+ */
+export async function train(o: TrainerOptions): Promise<TrainResult> {
+  const { model, backend } = o, dt = o.dtype ?? 'f32', seed = o.seed ?? 0, mu = o.momentum ?? 0, wd = o.weightDecay ?? 0;
+  const n = o.train.labels.length, w = model.inputDim, d = model.outputDim;
+  if (o.train.x.length !== n * w) throw new Error(`train: x has ${o.train.x.length} values, expected ${n} rows × ${w} inputs`);
+  validateSchedule(o.schedule);
+  const order = new BatchOrder(n, o.batch, seed);
+  const total = o.steps ?? (o.epochs ?? 1) * order.stepsPerEpoch;
+  if (!(Number.isInteger(total) && total >= 1)) throw new Error(`train: the run must have at least one step (got ${total})`);
+  const lossFn = perSampleLoss(o.loss);
+  const lossIr = (eta: Tensor, y: Tensor) => lossFn(eta, y);
+  const evalEvery = o.evalEvery ?? order.stepsPerEpoch, logEvery = o.logEvery ?? 1, ckptEvery = o.checkpointEvery ?? order.stepsPerEpoch;
+  // The floor belongs to the loss being trained: the given FY loss's entropy, else Shannon (nats).
+  const floorLoss = o.loss && typeof o.loss === 'object' && 'host' in o.loss ? (o.loss as typeof softmaxLoss) : softmaxLoss;
+  const dataFloor = o.dataFloor ?? riskFloor(floorLoss, { data: o.train.x, dim: w }, o.train.labels, { numClasses: d }).value;
+  const config = {
+    model: model.describe(), parameters: parameterCount(model), batch: o.batch, steps: total, schedule: o.schedule, momentum: mu,
+    weightDecay: wd, seed, dtype: dt, backend: backend.name, trainRows: n, ...(o.meta ?? {}),
+  };
+
+  const step = await backend.compile(sgdStepGraph(model, { batch: o.batch, momentum: mu, weightDecay: wd, dtype: dt, loss: lossIr, monitors: true }));
+  const hasEnergy = step.graph.outputs.some((x) => x.name === 'energy');
+  const evalChunk = Math.min(512, Math.max(n, o.test?.labels.length ?? 0));
+  let evalExe: Executable | undefined;
+  const Arr = dt === 'f64' ? Float64Array : Float32Array;
+
+  // State: parameters and velocities as device tensors.
+  let params: Record<string, DeviceTensor> = {}, vel: Record<string, DeviceTensor> = {};
+  let start = 0, resumed = false;
+  const divergence = new DivergenceMonitor(d, o.divergence);
+  const ckptPath = o.runDir ? join(o.runDir, CHECKPOINT) : undefined;
+  if (o.runDir) mkdirSync(o.runDir, { recursive: true });
+  let restoredState: Record<string, unknown> | undefined;
+  if (o.resume && ckptPath && existsSync(ckptPath)) {
+    const c = loadCheckpoint(ckptPath);
+    const diff = configDifferences(c.config, config);
+    if (diff.length) throw new Error(`cannot resume from ${ckptPath}: the configuration changed (${diff.join(', ')}); start a new run, or resume with the same options`);
+    for (const p of model.params) {
+      params[p.name] = backend.upload({ data: c.tensors[p.name]!, shape: p.shape, dtype: dt });
+      if (mu > 0) vel[p.name] = backend.upload({ data: c.tensors[stepNames.velocity(p.name)]!, shape: p.shape, dtype: dt });
+    }
+    start = c.step;
+    restoredState = c.state;
+    divergence.state = (c.state.divergence ?? {}) as { reference?: number };
+    resumed = true;
+  } else {
+    const init = initParams(model, new Rng(seed));
+    for (const p of model.params) {
+      params[p.name] = backend.upload({ data: Arr.from(init[p.name]!), shape: p.shape, dtype: dt });
+      if (mu > 0) vel[p.name] = backend.upload({ data: new Arr(init[p.name]!.length), shape: p.shape, dtype: dt });
+    }
+  }
+
+  const records: MetricRecord[] = [];
+  let log: JsonlLog | undefined;
+  if (o.runDir) {
+    const path = join(o.runDir, METRICS);
+    if (resumed) rewriteJsonl(path, (r) => typeof r.step === 'number' && r.step <= start && r.type !== 'end');
+    log = new JsonlLog(path, { truncate: !resumed });
+  }
+  const emit = (r: MetricRecord) => {
+    records.push(r);
+    log?.append(r as Record<string, unknown>);
+    o.onRecord?.(r);
+  };
+
+  // Probe set: fixed training rows drawn by the seed.
+  let monitor: ProbeMonitor | undefined;
+  if (o.monitor !== false) {
+    const size = Math.min(o.monitor?.probeSize ?? 32, n);
+    const rows = new Rng(seed ^ 0x2545f491).permutation(n).slice(0, size).sort();
+    const px = new Arr(size * w);
+    gatherRows(o.train.x, w, rows, px);
+    monitor = new ProbeMonitor(model, backend, dt, { rows, x: px, labels: Int32Array.from(rows, (r) => o.train.labels[r]!) }, { n, batch: o.batch }, total, { ...(o.monitor ?? {}), ...(o.loss ? { loss: o.loss } : {}) });
+    if (restoredState?.monitor) monitor.state = restoredState.monitor as Record<string, unknown>;
+  }
+
+  const evaluate = async (data: LabelledData): Promise<{ loss: number; acc: number }> => {
+    evalExe ??= await backend.compile(evalGraph(model, evalChunk, dt, lossIr));
+    const m = data.labels.length, xb = new Arr(evalChunk * w), yb = new Int32Array(evalChunk), wb = new Arr(evalChunk);
+    let loss = 0, correct = 0;
+    for (let c0 = 0; c0 < m; c0 += evalChunk) {
+      const rows = Math.min(evalChunk, m - c0);
+      xb.fill(0); yb.fill(0); wb.fill(0);
+      xb.set(data.x.subarray(c0 * w, (c0 + rows) * w));
+      yb.set(data.labels.subarray(c0, c0 + rows));
+      wb.fill(1, 0, rows);
+      const r = await evalExe.run({ ...params, x: host(xb, [evalChunk, w], dt), y: host(yb, [evalChunk], 'i32'), w: host(wb, [evalChunk], dt) });
+      loss += await scalar(r.lossSum!);
+      correct += await scalar(r.correct!);
+    }
+    return { loss: loss / m, acc: correct / m };
+  };
+  const t0 = performance.now() - (typeof restoredState?.seconds === 'number' ? restoredState.seconds * 1000 : 0);
+  const elapsed = () => (performance.now() - t0) / 1000;
+  const evalRecord = async (s: number): Promise<EvalRecord> => {
+    const tr = await evaluate(o.train), te = o.test ? await evaluate(o.test) : undefined;
+    return { type: 'eval', step: s, trainLoss: tr.loss, trainAcc: tr.acc, testLoss: te?.loss ?? null, testAcc: te?.acc ?? null, dataFloor, time: elapsed() };
+  };
+  const checkpoint = async (s: number) => {
+    if (!ckptPath) return;
+    const tensors: Record<string, Float32Array | Float64Array> = {};
+    for (const p of model.params) {
+      tensors[p.name] = (await params[p.name]!.download()) as Float32Array;
+      if (mu > 0) tensors[stepNames.velocity(p.name)] = (await vel[p.name]!.download()) as Float32Array;
+    }
+    log?.flush();
+    saveCheckpoint(ckptPath, { step: s, dtype: dt, config, tensors, state: { divergence: divergence.state, monitor: monitor?.state ?? null, seconds: elapsed() } });
+  };
+
+  emit(resumed ? { type: 'resume', step: start } : { type: 'start', step: 0, config, dataFloor });
+  if (!resumed && monitor) emit(await monitor.measure(0, params));
+
+  const xb = new Arr(o.batch * w), yb = new Int32Array(o.batch), lrBuf = new Arr(1);
+  let s = start;
+  try {
+    while (s < total) {
+      if (o.haltAfter !== undefined && s >= o.haltAfter) {
+        log?.close();
+        log = undefined;
+        return { status: 'halted', steps: s, totalSteps: total, seconds: elapsed(), final: await evalRecord(s), dataFloor, parameterCount: parameterCount(model), params: await downloadAll(params), records, probeSeconds: monitor?.secondsSpent ?? 0, skippedProbes: monitor?.skipped ?? 0 };
+      }
+      const rows = order.rows(s);
+      gatherRows(o.train.x, w, rows, xb);
+      for (let k = 0; k < rows.length; k++) yb[k] = o.train.labels[rows[k]!]!;
+      const lr = learningRate(o.schedule, s, total);
+      lrBuf[0] = lr;
+      const out = await step.run({ ...params, ...prefixed(vel), x: host(xb, [o.batch, w], dt), y: host(yb, [o.batch], 'i32'), lr: host(lrBuf, [], dt) });
+      const next: Record<string, DeviceTensor> = {}, nextV: Record<string, DeviceTensor> = {};
+      for (const p of model.params) {
+        next[p.name] = out[stepNames.newParam(p.name)]!;
+        if (mu > 0) nextV[p.name] = out[stepNames.newVelocity(p.name)]!;
+      }
+      for (const t of [...Object.values(params), ...Object.values(vel)]) t.dispose();
+      params = next; vel = nextV;
+      const loss = await scalar(out.loss!), gradSq = await scalar(out.gradSqNorm!);
+      const correct = await scalar(out.correct!), residualSq = await scalar(out.residualSq!);
+      const energy = hasEnergy ? await scalar(out.energy!) : null;
+      s++;
+      divergence.check({ step: s, loss, gradSqNorm: gradSq, lr });
+      if (s % logEvery === 0 || s === total)
+        emit({ type: 'step', step: s, epoch: order.epochOf(s - 1), lr, loss, acc: correct / o.batch, gradSq, energy, residualSq, rayleigh: residualSq > 0 ? (o.batch * o.batch * gradSq) / residualSq : null, time: elapsed() });
+      if (monitor) {
+        await monitor.afterStep(params, rows);
+        if (monitor.due(s, elapsed(), s === total)) emit(await monitor.measure(s, params));
+      }
+      if (s % evalEvery === 0 || s === total) emit(await evalRecord(s));
+      if (s % ckptEvery === 0 || s === total) await checkpoint(s);
+    }
+  } catch (e) {
+    if (e instanceof DivergenceError) {
+      emit({ type: 'end', step: e.values.step, status: 'diverged', reason: e.message });
+      log?.close();
+      if (o.runDir) writeFileAtomic(join(o.runDir, SUMMARY), JSON.stringify({ status: 'diverged', error: e.message, values: e.values, suggestion: e.suggestion, config }, jsonNumbers, 2));
+    }
+    throw e;
+  } finally {
+    // The step/eval executables stay cached by the backend; probes own their compiled graphs.
+    await monitor?.dispose();
+  }
+  const final = [...records].reverse().find((r): r is EvalRecord => r.type === 'eval') ?? (await evalRecord(s));
+  const seconds = elapsed();
+  emit({ type: 'end', step: s, status: 'completed', seconds });
+  log?.close();
+  const result: TrainResult = {
+    status: 'completed', steps: s, totalSteps: total, seconds, final, dataFloor, parameterCount: parameterCount(model),
+    params: await downloadAll(params), records, probeSeconds: monitor?.secondsSpent ?? 0, skippedProbes: monitor?.skipped ?? 0,
+  };
+  for (const t of [...Object.values(params), ...Object.values(vel)]) t.dispose();
+  return result;
+}
+
+function host(data: HostTensor['data'], shape: readonly number[], dtype: HostTensor['dtype']): HostTensor {
+  return { data, shape, dtype };
+}
+
+function prefixed(vel: Record<string, DeviceTensor>): Record<string, DeviceTensor> {
+  const out: Record<string, DeviceTensor> = {};
+  for (const [k, v] of Object.entries(vel)) out[stepNames.velocity(k)] = v;
+  return out;
+}
+
+async function scalar(t: DeviceTensor): Promise<number> {
+  const v = (await t.download())[0]!;
+  t.dispose();
+  return Number(v);
+}
+
+async function downloadAll(ts: Record<string, DeviceTensor>): Promise<Record<string, Float32Array | Float64Array>> {
+  const out: Record<string, Float32Array | Float64Array> = {};
+  for (const [k, t] of Object.entries(ts)) out[k] = (await t.download()) as Float32Array;
+  return out;
+}
