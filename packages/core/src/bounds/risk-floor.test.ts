@@ -113,6 +113,18 @@ describe('riskFloor: zero, grids and keys', () => {
     expect(k.value).toBeCloseTo(-((1 / 3) * ln(1 / 3) + (2 / 3) * ln(2 / 3)), 15);
   });
 
+  it('per-column grid steps, unaligned byte rows and plain arrays group like their definitions', () => {
+    const x = { data: new Float64Array([0.4, 10, 0.6, 19, 0.4, 21]), dim: 2 };
+    // Column 0 on a grid of 1, column 1 on a grid of 10: cells (0,1), (0,1), (0,2).
+    expect(Array.from(groupRows(x, { step: [1, 10] }).groupOf)).toEqual([0, 0, 1]);
+    expect(Array.from(groupRows(x, { step: [1, 10], offset: [0, 5] }).groupOf)).toEqual([0, 1, 1]);
+    const buf = new Uint8Array(1 + 9);
+    buf.set([7, 1, 2, 3, 1, 2, 3, 1, 2, 4]);
+    const bytes = buf.subarray(1); // byteOffset 1: hashed byte by byte
+    expect(Array.from(groupRows({ data: bytes, dim: 3 }).groupOf)).toEqual([0, 0, 1]);
+    expect(Array.from(groupRows({ data: [1, 2, 1, 2, 1, 3], dim: 2 }).groupOf)).toEqual([0, 0, 1]);
+  });
+
   it('hashes 60000 × 784 float32 rows (MNIST size) quickly and exactly', () => {
     const n = 60000, dim = 784, distinct = 20000, data = new Float32Array(n * dim);
     let s = 12345;
