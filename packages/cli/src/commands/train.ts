@@ -39,6 +39,7 @@ export function trainCommand(): Command {
     .option('--probe-every <n>', 'steps between structure-matrix probes (default: ~60 per run)', int('--probe-every'))
     .option('--probe-size <n>', 'training rows in the fixed probe set', int('--probe-size'), d.probeSize)
     .option('--budget <f>', 'largest fraction of wall time the probes may take', num('--budget', (x) => x > 0 && x <= 1, 'in (0, 1]'), d.budget)
+    .option('--checkpoint-every <n>', 'steps between checkpoints (default: once per epoch)', int('--checkpoint-every'))
     .option('--no-probes', 'turn the structure-matrix probes off (per-step monitors stay)')
     .option('--backend <name>', 'backend to run on (see `clt backends`)', DEFAULT_BACKEND)
     .option('--name <name>', 'run name (default: the data set name)')
@@ -86,7 +87,7 @@ export async function runTrain(opts: Record<string, any>): Promise<Record<string
       model, backend, train: ds.train, test: ds.test, batch: opts.batch, steps: total, schedule: parseSchedule(opts.schedule, opts.lr),
       momentum: opts.momentum, weightDecay: opts.weightDecay, seed: opts.seed, dtype: opts.dtype,
       monitor: opts.probes === false ? false : { probeSize: opts.probeSize, budget: opts.budget, ...(opts.probeEvery ? { probeEvery: opts.probeEvery } : {}) },
-      runDir, resume: !!opts.resume, meta, ...(ds.info.knownFloor !== undefined ? { dataFloor: ds.info.knownFloor } : {}), onRecord,
+      runDir, resume: !!opts.resume, meta, ...(opts.checkpointEvery ? { checkpointEvery: opts.checkpointEvery } : {}), ...(ds.info.knownFloor !== undefined ? { dataFloor: ds.info.knownFloor } : {}), onRecord,
     });
   } catch (e) {
     bar?.stop();
