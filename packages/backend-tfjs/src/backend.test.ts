@@ -3,6 +3,7 @@ import { ReferenceBackend } from '@clt/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TfjsBackend, type TfjsExecutable } from './backend.js';
+import { initPlatform } from './platforms.js';
 import './register.js';
 
 const cpu = new TfjsBackend({ platform: 'cpu' });
@@ -183,5 +184,39 @@ describe('transpose folding into matmul', () => {
     const exe2 = (await backend.compile(g2)) as TfjsExecutable;
     expect(exe2.plan.steps.map((s) => s.node.op).sort()).toEqual(['matmul', 'transpose']);
     exe.dispose(); exe2.dispose();
+  });
+});
+
+const gpu = await initPlatform('webgpu');
+const gpuWhy = gpu.available ? '' : ` (SKIPPED: tfjs-webgpu unavailable here: ${gpu.reason})`;
+describe.skipIf(!gpu.available)(`tfjs-webgpu: no tensor leaks${gpuWhy}`, () => {
+  it('100 runs of a compiled MLP SGD step leave tf.memory().numTensors unchanged and match tfjs-cpu', async () => {
+    const webgpu = new TfjsBackend({ platform: 'webgpu' });
+    await webgpu.availability();
+    const model = new Mlp({ sizes: [12, 16, 3], activation: 'relu' });
+    const g = sgdStepGraph(model, { batch: 8 });
+    const rng = new Rng(5);
+    const init = initParams(model, rng);
+    const x = { data: Float32Array.from(rng.normals(96)), shape: [8, 12], dtype: 'f32' as const };
+    const y = { data: Int32Array.from({ length: 8 }, () => rng.int(3)), shape: [8], dtype: 'i32' as const };
+    const lr = { data: Float32Array.of(0.05), shape: [], dtype: 'f32' as const };
+    const train = async (b: TfjsBackend, steps: number) => {
+      const exe = await b.compile(g);
+      const state: Record<string, DeviceTensor> = {};
+      for (const p of model.params) state[p.name] = b.upload({ data: Float32Array.from(init[p.name]!), shape: p.shape, dtype: 'f32' });
+      const before = tf.memory().numTensors;
+      for (let i = 0; i < steps; i++) {
+        const r = await exe.run({ ...state, x, y, lr });
+        for (const p of model.params) { state[p.name]!.dispose(); state[p.name] = r[stepNames.newParam(p.name)]!; delete r[stepNames.newParam(p.name)]; }
+        for (const t of Object.values(r)) t.dispose();
+      }
+      expect(tf.memory().numTensors, b.name).toBe(before);
+      const w = await state.W0!.download();
+      for (const t of Object.values(state)) t.dispose();
+      exe.dispose();
+      return w;
+    };
+    const wg = await train(webgpu, 100), wc = await train(cpu, 100);
+    wg.forEach((v, i) => expect(Math.abs(v - wc[i]!), `W0[${i}]`).toBeLessThan(1e-4 + 1e-3 * Math.abs(wc[i]!)));
   });
 });
