@@ -70,11 +70,11 @@ export function figures(run: RunData, corr: CorrelationSeries[]): Figure[] {
       ]),
       ...steps.filter((_, i) => i % thin === 0).map((s) => ({ step: s.step, series: E[4]!, value: s.rayleigh })),
     ]),
-    'eigenvalue (log scale)', E, ['#dc2626', '#f87171', '#60a5fa', '#2563eb', '#d1a054'], [E[1]!, E[2]!]),
+    'eigenvalue (log scale)', E, ['#dc2626', '#f87171', '#60a5fa', '#2563eb', '#d9b27c'], [E[1]!, E[2]!]),
     caption: 'Aᵢ = JᵢJᵢᵀ is the d×d Gram matrix of the output Jacobian of probe sample i (theory.md §3.1). Its extreme eigenvalues convert gradient energy into residual bounds: ' +
       'a λ*min far from 0 means small gradients force small residuals (trainability); the gap between red and blue is the conditioning. ' +
-      'The light-brown line is free: N²‖∇R̂‖²/‖r‖² from each SGD step lies between the smallest and largest eigenvalue of that batch\'s NTK JJᵀ (N·d × N·d, coupling samples), ' +
-      'which is why it can sit above the per-sample λ*max.',
+      'The light-brown line comes free with each SGD step: N²‖∇R̂‖²/‖r‖² lies between the smallest and largest eigenvalue of that mini-batch\'s NTK JJᵀ (N·d × N·d). ' +
+      'That interval contains every per-sample eigenvalue of the batch (the Aᵢ are its diagonal blocks), so the quotient may leave the red–blue band.',
   });
 
   const G = ['gradient energy E (probe set)', 'batch-gradient norm² ‖∇R̂‖² (probe set)', 'gradient energy E (each training batch)'];
@@ -89,20 +89,24 @@ export function figures(run: RunData, corr: CorrelationSeries[]): Figure[] {
   });
 
   const best = corr.find((c) => c.label.startsWith('upper')) ?? corr[0]!;
+  const seriesName = (c: CorrelationSeries) => `${c.label} (global r = ${c.r === undefined ? '—' : c.r.toFixed(3)})`;
+  // Same colours as the loss plot: lower bound blue, upper bound red, indicator black.
+  const colorOf = (c: CorrelationSeries) => (c.label.startsWith('lower') ? '#2563eb' : c.label.startsWith('upper') ? '#dc2626' : '#1f2937');
   out.push({
     id: 'correlation', title: 'How closely the bounds track the loss',
     spec: {
       ...base,
-      data: { values: corr.flatMap((c) => c.sliding.map((s) => ({ ...s, series: `${c.label} (global r = ${c.r === undefined ? '—' : c.r.toFixed(3)})` }))) },
+      data: { values: corr.flatMap((c) => c.sliding.map((s) => ({ ...s, series: seriesName(c) }))) },
       mark: { type: 'line', strokeWidth: 1.8, point: { size: 12 } },
       encoding: {
         x: stepAxis,
         y: { field: 'r', type: 'quantitative', scale: { domain: [-1, 1] }, title: `Pearson r over the last ${best.window} probes` },
-        color: { field: 'series', type: 'nominal', title: 'log₂ bound against log₂ loss', legend: { orient: 'bottom', columns: 1, titleLimit: 400 } },
+        color: { field: 'series', type: 'nominal', title: 'log₂ bound against log₂ loss', scale: { domain: corr.map(seriesName), range: corr.map(colorOf) }, legend: { orient: 'bottom', columns: 1, titleLimit: 700, labelLimit: 700 } },
       },
     } as TopLevelSpec,
     caption: `Pearson correlation between log₂ of each bound and log₂ of the probe-set loss, over a sliding window of ${best.window} probes (the CLT experiments report values close to 1; the precursor code used 50). ` +
-      'r near 1 means the bound moves with the loss; it does not by itself mean the bound is tight (see the first plot for that).',
+      'r near 1 means the bound moves with the loss; it does not by itself mean the bound is tight (see the first plot for that). ' +
+      'The χ² upper bound divides by pmin, the smallest softmax probability, which shrinks as the network grows confident; it can then rise while the loss falls, giving r < 0 (the caveat of theory.md §3.4).',
   });
 
   out.push({

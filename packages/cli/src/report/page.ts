@@ -12,7 +12,7 @@ export function reportHtml(run: RunData, figs: { figure: Figure; svg: string }[]
   const model = s.model ? `MLP ${(s.model.sizes ?? []).join('-')} (${s.model.activation}${s.model.skip ? ', skip' : ''}${s.model.layerNorm ? ', LayerNorm' : ''})` : '—';
   const rows: [string, string][] = [
     ['data', `${esc(String(s.data?.source ?? '—'))}${s.data?.note ? ` — ${esc(s.data.note)}` : ''}`],
-    ['model', `${esc(model)}, ${num(s.parameters)} parameters`],
+    ['model', `${esc(model)}, ${typeof s.parameters === 'number' ? s.parameters.toLocaleString('en-US') : '—'} parameters`],
     ['backend', esc(String(s.backend ?? '—'))],
     ['training', `${num(s.steps)} steps, ${num(s.seconds, 3)} s (of which probes ${num(s.probeSeconds, 3)} s)`],
     ['test accuracy', pct(last?.testAcc)],
@@ -21,7 +21,7 @@ export function reportHtml(run: RunData, figs: { figure: Figure; svg: string }[]
     ['correlation (global r)', corr.map((c) => `${esc(c.label)}: <b>${c.r === undefined ? '—' : c.r.toFixed(3)}</b>`).join('<br>')],
   ];
   const M = probes.at(-1);
-  if (M && M.neighbourhood !== null) rows.push(['SGD neighbourhood term', `ε² + 4L(n − m)M/m = ${num(M.neighbourhood)} (L = ${num(M.smoothness)}, M = ${num(M.M)}; theory.md §3.5, paraphrased theorem)`]);
+  if (M && M.neighbourhood !== null) rows.push(['SGD neighbourhood term', `ε² + 4L(n − m)M/m = ${num(M.neighbourhood)} (L = ${num(M.smoothness)} = top Hessian eigenvalue on the probe set, M = ${num(M.M)} = largest out-of-batch loss change per step seen after a probe, ε = 0; theory.md §3.5: a diagnostic — what the paraphrased theorem bounds is not known)`]);
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>clt report — ${esc(String(s.run ?? run.dir))}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
