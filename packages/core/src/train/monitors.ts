@@ -62,6 +62,8 @@ export class ProbeMonitor {
   private readonly energy: GradientEnergyProbe;
   private readonly hessian: HessianProbe;
   private readonly options: Required<Omit<MonitorOptions, 'probeEvery' | 'probeSize'>>;
+  /** The risk bounds R are those of softmax cross-entropy; other losses get S1/S2 only. */
+  private readonly crossEntropy: boolean;
   private spent = 0;
   private events = 0;
   private pending: { losses: Float64Array } | undefined;
@@ -89,6 +91,7 @@ export class ProbeMonitor {
       tolerance: options.tolerance ?? (dtype === 'f64' ? 1e-9 : 1e-3),
     };
     const po = { dtype, ...(options.loss ? { loss: options.loss } : {}) };
+    this.crossEntropy = options.loss === undefined || (typeof options.loss === 'object' && (options.loss as { name?: string }).name === 'softmax');
     this.structure = new StructureMatrixProbe(model, backend, { dtype });
     this.energy = new GradientEnergyProbe(model, backend, po);
     this.hessian = new HessianProbe(model, backend, po);
@@ -112,7 +115,7 @@ export class ProbeMonitor {
       for (let j = 0; j < d; j++) m = Math.min(m, ge.residuals[i * d + j]! + (labels[i] === j ? 1 : 0));
       pMin[i] = Math.max(0, m);
     }
-    const sw = evaluateSandwich({ gradSq: ge.perSampleSqNorms, residualSq: ge.residualSqNorms, lambdaMin: sm.lambdaMin, lambdaMax: sm.lambdaMax, losses: ge.losses, pMin }, this.options.tolerance);
+    const sw = evaluateSandwich({ gradSq: ge.perSampleSqNorms, residualSq: ge.residualSqNorms, lambdaMin: sm.lambdaMin, lambdaMax: sm.lambdaMax, losses: ge.losses, pMin }, this.options.tolerance, { crossEntropy: this.crossEntropy });
     if (this.options.hessianEvery > 0 && this.events % this.options.hessianEvery === 0) {
       const h = await this.hessian.extremes(params, x, labels, { maxIterations: 20, tol: 1e-3 });
       this.smoothness = Math.max(this.smoothness ?? 0, h.smoothness);

@@ -47,7 +47,11 @@ export interface SandwichReport {
   readonly holds: boolean;
 }
 
-export function evaluateSandwich(s: SandwichInput, tol = 1e-4): SandwichReport {
+/**
+ * `crossEntropy: false` (another FY loss) keeps S1/S2, which hold for every FY loss (r = ŷ − y), and
+ * replaces the softmax-specific risk bounds R by the trivial [0, +∞].
+ */
+export function evaluateSandwich(s: SandwichInput, tol = 1e-4, options: { crossEntropy?: boolean } = {}): SandwichReport {
   const n = s.gradSq.length;
   if (n === 0) throw new Error('sandwich: empty probe set');
   for (const [k, v] of Object.entries(s)) if ((v as ArrayLike<number>).length !== n) throw new Error(`sandwich: ${k} has ${(v as ArrayLike<number>).length} entries, expected ${n}`);
@@ -67,7 +71,8 @@ export function evaluateSandwich(s: SandwichInput, tol = 1e-4): SandwichReport {
   e /= n; rr /= n; risk /= n;
   const lminStar = lmin.reduce((a, b) => Math.min(a, b), Infinity), lmaxStar = lmax.reduce((a, b) => Math.max(a, b), 0);
   const s2 = residualBounds({ energy: e, lambdaMin: lminStar, lambdaMax: lmaxStar });
-  const ce = crossEntropyRiskBounds({ gradSqNorms: s.gradSq, lambdaMin: lmin, lambdaMax: lmax, pMin });
+  const ce = options.crossEntropy === false ? { lower: 0, upper: Infinity, upperPMinFree: Infinity }
+    : crossEntropyRiskBounds({ gradSqNorms: s.gradSq, lambdaMin: lmin, lambdaMax: lmax, pMin });
   const within = (x: number, y: number) => x <= y * (1 + tol) + 1e-30;
   const holds = violations === 0 && within(s2.lower, rr) && within(rr, s2.upper) && within(ce.lower, risk) && within(risk, ce.upper);
   return {

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DivergenceError, GradientEnergyProbe, Mlp, readJsonl, ReferenceBackend, train, type ProbeRecord, type TrainerOptions } from '../index.js';
+import { DivergenceError, GradientEnergyProbe, Mlp, readJsonl, ReferenceBackend, softmaxLoss, sparsemaxLoss, train, type ProbeRecord, type TrainerOptions } from '../index.js';
 import { blobs } from './train-fixtures.js';
 
 const dirs: string[] = [];
@@ -71,5 +71,14 @@ describe('train (reference backend, float64)', () => {
     expect(step.residualSq).toBeCloseTo(ge.residualSqNorm, 10);
     expect(step.gradSq).toBeCloseTo(ge.batchGradSqNorm, 12);
     expect(step.rayleigh).toBeCloseTo(ge.rayleighQuotient!, 8);
+  });
+
+  it('trains with any FY loss from the losses module; the Shannon one reproduces the built-in cross-entropy', async () => {
+    const o = { ...base(), steps: 8, monitor: false as const };
+    const builtIn = await train(o), fy = await train({ ...o, loss: softmaxLoss });
+    for (const [k, v] of Object.entries(builtIn.params)) v.forEach((w, i) => expect(fy.params[k]![i]).toBeCloseTo(w, 12));
+    const sp = await train({ ...o, loss: sparsemaxLoss });
+    expect(sp.final.trainLoss).toBeLessThan(sp.records.find((r) => r.type === 'step')!.loss as number);
+    expect(sp.dataFloor).toBe(0); // distinct inputs: the Gini floor is 0 too
   });
 });
