@@ -123,7 +123,9 @@ export class ProbeMonitor {
     this.events++;
     this.pending = { losses: ge.losses };
     const seconds = (performance.now() - t0) / 1000;
-    this.spent += seconds;
+    // The step-0 probe mostly compiles the probe graphs (a one-off): charging it to the budget
+    // would starve the early probes, exactly where the quantities move fastest.
+    if (step > 0) this.spent += seconds;
     const { n: _n, ...rest } = sw;
     return {
       type: 'probe', step, probeSize: n, ...rest,
