@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { classCounts, conflictingDuplicates, DataFormatError, loadDataset, loadMnist, parseCsv, parseJson, standardize, stratifiedSplit } from './index.js';
+import { classCounts, conflictingDuplicates, stratifiedSample, DataFormatError, loadDataset, loadMnist, parseCsv, parseJson, standardize, stratifiedSplit } from './index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'clt-data-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -32,6 +32,14 @@ describe('MNIST split', () => {
     const key = (x: Float32Array, i: number) => Buffer.from(x.buffer, i * 784 * 4, 784 * 4).toString('base64');
     const train = new Set(Array.from({ length: a.train.n }, (_, i) => key(a.train.x, i)));
     expect(Array.from({ length: a.test.n }, (_, i) => key(a.test.x, i)).filter((k) => train.has(k)).length).toBe(0);
+  });
+  it('samples exactly the requested number of rows, stratified', () => {
+    for (const k of [31, 32, 100]) {
+      const s = stratifiedSample(mnist, k, 3);
+      expect(s.n).toBe(k);
+      const c = classCounts(s), all = classCounts(mnist);
+      c.forEach((v, i) => expect(Math.abs(v - (all[i]! * k) / mnist.n)).toBeLessThan(1));
+    }
   });
   it('standardizes with training statistics only', () => {
     const s = standardize(stratifiedSplit(mnist, 0.15, 1));

@@ -25,17 +25,21 @@ export function stratifiedSplit(d: Dataset, testFraction: number, seed: number):
   return { train: subset(d, train, `${d.name}/train`), test: subset(d, test, `${d.name}/test`) };
 }
 
-/** A seeded stratified subset of at most `count` rows (class proportions kept). */
+/** A seeded stratified subset of exactly min(count, n) rows (class shares kept by largest remainders). */
 export function stratifiedSample(d: Dataset, count: number, seed: number): Dataset {
   if (count >= d.n) return d;
   const rng = new Rng(seed ^ 0x5bd1e995);
   const byClass: number[][] = Array.from({ length: d.classes }, () => []);
   for (let i = 0; i < d.n; i++) byClass[d.labels[i]!]!.push(i);
+  const exact = byClass.map((rows) => (rows.length * count) / d.n);
+  const quota = exact.map(Math.floor);
+  const order = exact.map((e, c) => [e - Math.floor(e), c] as const).sort((a, b) => b[0] - a[0] || a[1] - b[1]);
+  for (let k = 0, left = count - quota.reduce((a, b) => a + b, 0); k < left; k++) quota[order[k]![1]]!++;
   const picked: number[] = [];
-  byClass.forEach((rows) => {
+  byClass.forEach((rows, c) => {
     rng.shuffle(rows);
-    picked.push(...rows.slice(0, Math.round((rows.length * count) / d.n)));
+    picked.push(...rows.slice(0, quota[c]));
   });
   rng.shuffle(picked);
-  return subset(d, picked.slice(0, count));
+  return subset(d, picked);
 }
