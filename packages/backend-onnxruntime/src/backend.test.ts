@@ -121,6 +121,18 @@ describe('sessions and device tensors', () => {
     exe.dispose();
   });
 
+  it('session options intraOpSpinning and a threaded pool give the same results as the default session', async () => {
+    const { graph, feeds } = mlpForwardGrad('f32');
+    const other = new OnnxRuntimeBackend({ intraOpNumThreads: 2, intraOpSpinning: false });
+    try {
+      const [a, b] = await Promise.all([backend.compile(graph).then((e) => e.run(feeds)), other.compile(graph).then((e) => e.run(feeds))]);
+      for (const k of Object.keys(a)) {
+        const [x, y] = [await a[k]!.download(), await b[k]!.download()];
+        Array.from(x).forEach((v, i) => expect(Math.abs(y[i]! - v)).toBeLessThanOrEqual(1e-5 + 1e-4 * Math.abs(v)));
+      }
+    } finally { await other.dispose(); }
+  });
+
   it('the fused SGD step keeps weights on the device and lowers the matmuls to Gemm (no weight-sized Transpose)', async () => {
     const model = new Mlp({ sizes: [8, 6, 3] });
     const step = sgdStepGraph(model, { batch: 5 });

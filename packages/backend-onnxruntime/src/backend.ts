@@ -6,7 +6,7 @@ import type { InferenceSession } from 'onnxruntime-node';
 import { EXECUTION_PROVIDERS, loadOrt, providerAvailability, type ExecutionProvider, type Ort } from './availability.js';
 import { hostToOrt, OrtDeviceTensor } from './device-tensor.js';
 import { LOWERED_OPS } from './lower/lower-table.js';
-import { lowerGraph } from './lower/model.js';
+import { lowerGraph, type LowerOptions } from './lower/model.js';
 import { fallbackNodes, probePlacement, type NodePlacement } from './placement.js';
 import { pruneGraph } from './prune.js';
 
@@ -20,6 +20,14 @@ export interface OnnxRuntimeBackendOptions {
   readonly name?: string;
   /** Threads of the intra-op pool (CPU kernels). Default: ONNX Runtime's (one per physical core). */
   readonly intraOpNumThreads?: number;
+  /**
+   * Whether idle intra-op pool threads spin (ORT's `session.intra_op.allow_spinning`). Default: ONNX
+   * Runtime's (spin). Spinning trades CPU for wake-up latency; where the pool has as many threads as
+   * there are cores and other processes share them, it takes cycles from the thread doing the work
+   * (on a shared 2-core machine the SGD benchmark's step and GEMM floor ran 1.2–3× faster with
+   * `false`; docs/backend-onnxruntime.md).
+   */
+  readonly intraOpSpinning?: boolean;
   /** Default `'all'`: layout and fusion passes (MatMul+Add, Transpose+MatMul...) matter for graphs from autodiff. */
   readonly graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'layout' | 'all';
   /**
@@ -29,6 +37,12 @@ export interface OnnxRuntimeBackendOptions {
   readonly reportPlacement?: boolean;
   /** GPU ordinal for cuda/tensorrt. */
   readonly deviceId?: number;
+  /**
+   * Lowering rewrites, all on by default: Gemm fusion and the two ReLU-derivative rewrites
+   * (see docs/backend-onnxruntime.md). Turn `reluSelectAsMul` off to keep IR `where` semantics
+   * for non-finite cotangents at inactive ReLU units (0 instead of NaN).
+   */
+  readonly lowering?: Pick<LowerOptions, 'fuseGemm' | 'reluMaskFromOutput' | 'reluSelectAsMul'>;
 }
 
 /** Name ONNX Runtime uses for a provider in its logs. */
@@ -137,7 +151,7 @@ export class OnnxRuntimeBackend implements Backend {
   private async createSession(ort: Ort, graph: Graph, warnings: string[], primary: boolean): Promise<Compiled> {
     const { usable, skipped } = await this.resolveProviders();
     const failures = skipped.map((s) => `[${s.provider}] unavailable: ${s.reason}`);
-    const lowered = lowerGraph(graph, { f64AsF32: this.f64AsF32 });
+    const lowered = lowerGraph(graph, { ...this.options.lowering, f64AsF32: this.f64AsF32 });
     for (const ep of usable) {
       const options = this.sessionOptions(ep);
       try {
@@ -171,6 +185,7 @@ export class OnnxRuntimeBackend implements Backend {
       executionMode: 'sequential',
       logSeverityLevel: 3,
       ...(o.intraOpNumThreads ? { intraOpNumThreads: o.intraOpNumThreads } : {}),
+      ...(o.intraOpSpinning !== undefined ? { extra: { session: { intra_op: { allow_spinning: o.intraOpSpinning ? '1' : '0' } } } } : {}),
       // Outputs stay in GPU buffers; weights fed back next step never visit the host.
       ...(ep === 'webgpu' ? { preferredOutputLocation: 'gpu-buffer' as const } : {}),
     };

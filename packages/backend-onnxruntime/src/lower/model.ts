@@ -1,6 +1,7 @@
 import { inputName, type DType, type Graph, type Node, type OpName } from '@clt/core';
 import { planGemms, type GemmPlan } from './fuse-gemm.js';
 import { LOWERINGS, type LowerContext, type Lowering } from './lower-table.js';
+import { planReluMasks } from './relu-mask.js';
 import { encodeModel, OnnxType, rawBytes, type AttrValue, type OnnxInitializer, type OnnxModel, type OnnxNode, type OnnxTypeCode } from './onnx-proto.js';
 
 /**
@@ -16,6 +17,10 @@ export interface LowerOptions {
   readonly f64AsF32?: boolean;
   /** Fuse 2-D matmuls with adjacent transposes, bias adds and scaled updates into Gemm (fuse-gemm.ts). Default true. */
   readonly fuseGemm?: boolean;
+  /** Compare ReLU masks `h > 0` on `relu(h)` instead of `h` (exact; lets ONNX Runtime fuse Gemm+Relu; relu-mask.ts). Default true. */
+  readonly reluMaskFromOutput?: boolean;
+  /** Lower the ReLU derivative `where(mask, g, 0)` as `Mul(g, Cast(mask))` (same values for finite g; relu-mask.ts). Default true. */
+  readonly reluSelectAsMul?: boolean;
   /** Model doc string (e.g. where the graph came from). */
   readonly docString?: string;
   readonly graphName?: string;
@@ -116,12 +121,24 @@ export function lowerGraph(graph: Graph, options: LowerOptions = {}): LoweredGra
 
   const names: string[] = new Array(graph.nodes.length);
   const fusion = options.fuseGemm === false ? undefined : planGemms(graph);
+  const relu = planReluMasks(graph);
+  const maskFloat = new Map<number, string>();
   for (const n of graph.nodes) {
     if (fusion?.skip.has(n.id)) continue;
     const plan = fusion?.gemms.get(n.id);
     if (plan) { names[n.id] = emitGemm(cx, plan, names, graph); continue; }
+    const ins = n.inputs.map((i) => names[i]!);
+    const from = options.reluMaskFromOutput === false ? undefined : relu.maskFrom.get(n.id);
+    if (from !== undefined) ins[0] = names[from]!;
+    if (options.reluSelectAsMul !== false && relu.selectAsMul.has(n.id)) {
+      const [c, g] = n.inputs as [number, number];
+      let m = maskFloat.get(c);
+      if (!m) { m = cx.emit('Cast', [names[c]!], { to: { kind: 'int', value: type(graph.nodes[g]!.dtype) } })[0]!; maskFloat.set(c, m); }
+      names[n.id] = cx.emit('Mul', [names[g]!, m], undefined, 1, cx.out(n))[0]!;
+      continue;
+    }
     const rule = LOWERINGS[n.op] as Lowering<OpName>;
-    names[n.id] = rule(cx, n, n.inputs.map((i) => names[i]!), n.inputs.map((i) => graph.nodes[i]!));
+    names[n.id] = rule(cx, n, ins, n.inputs.map((i) => graph.nodes[i]!));
   }
   for (const a of aliases) nodes.push({ opType: 'Identity', inputs: [names[a.from]!], outputs: [a.to] });
 
