@@ -1,10 +1,10 @@
 import {
-  BackendError, CONTRACT_VERSION, graphKey, inputSpecs, isDeviceTensor,
+  BackendError, CONTRACT_VERSION, graphKey, inputSpecs, isDeviceTensor, trace, where,
   type Availability, type Backend, type DeviceTensor, type DType, type Executable, type Graph, type HostTensor, type OpName, type RunOptions,
 } from '@clt/core';
-import type { InferenceSession } from 'onnxruntime-node';
+import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
 import { EXECUTION_PROVIDERS, loadOrt, providerAvailability, type ExecutionProvider, type Ort } from './availability.js';
-import { hostToOrt, OrtDeviceTensor } from './device-tensor.js';
+import { hostToOrt, OrtDeviceTensor, type OrtData } from './device-tensor.js';
 import { LOWERED_OPS } from './lower/lower-table.js';
 import { lowerGraph, type LowerOptions } from './lower/model.js';
 import { fallbackNodes, probePlacement, type NodePlacement } from './placement.js';
@@ -198,7 +198,35 @@ export class OnnxRuntimeBackend implements Backend {
     for (const s of entry.sessions.values()) s.then((c) => c.session.release()).catch(() => {});
   }
 
+  private readonly copySessions = new Map<string, Promise<InferenceSession>>();
+
+  /**
+   * Host copy of a value that lives in a WebGPU buffer: run it through a cached one-node graph
+   * (Where(true, x, x), which ORT keeps as a real kernel) whose output location is the CPU. Tested
+   * on the GPU machine: `Tensor.getData()` on a gpu-buffer tensor aborts onnxruntime-node 1.30,
+   * while feeding the buffer to a session with host outputs works.
+   */
+  readonly downloadGpu = async (t: OrtTensor, shape: readonly number[], dtype: DType): Promise<OrtData> => {
+    const ort = loadOrt();
+    const key = `${dtype}[${shape.join(',')}]`;
+    let s = this.copySessions.get(key);
+    if (!s) {
+      // WebGPU has no bool Where kernel: bool values come out as i32 (toIrArray maps them back).
+      const copy = trace({ x: { shape, dtype } }, ({ x }, b) => ({ y: dtype === 'bool' ? x.cast('i32') : where(b.constant(1, [], 'bool'), x, x) }));
+      const lowered = lowerGraph(copy, { ...this.options.lowering, f64AsF32: this.f64AsF32 });
+      s = ort.InferenceSession.create(lowered.bytes, { ...this.sessionOptions('webgpu'), preferredOutputLocation: 'cpu' });
+      this.copySessions.set(key, s);
+      s.catch(() => this.copySessions.delete(key));
+    }
+    const session = await s;
+    const res = await session.run({ [session.inputNames[0]!]: t });
+    return res[session.outputNames[0]!]!.data as OrtData;
+  };
+
   async dispose(): Promise<void> {
+    const copies = [...this.copySessions.values()];
+    this.copySessions.clear();
+    await Promise.all(copies.map((s) => s.then((x) => x.release()).catch(() => {})));
     const entries = [...this.cache.values()];
     this.cache.clear();
     await Promise.all(entries.flatMap((e) => [...e.sessions.values()].map((s) => s.then((c) => c.session.release()).catch(() => {}))));
@@ -259,7 +287,7 @@ export class OrtExecutable implements Executable {
     const out: Record<string, DeviceTensor> = {};
     for (const w of want) {
       const node = this.graph.nodes[this.graph.outputs.find((o) => o.name === w)!.id]!;
-      out[w] = new OrtDeviceTensor(name, res[compiled.outputNames[w]!]!, node.shape, node.dtype);
+      out[w] = new OrtDeviceTensor(name, res[compiled.outputNames[w]!]!, node.shape, node.dtype, this.backend.downloadGpu);
     }
     return out;
   }

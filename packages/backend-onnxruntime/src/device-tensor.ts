@@ -2,7 +2,7 @@ import { BackendError, size, type DeviceTensor, type DType, type HostTensor, typ
 import type { Tensor as OrtTensor } from 'onnxruntime-node';
 import type { Ort } from './availability.js';
 
-type OrtData = Float32Array | Float64Array | Int32Array | Uint8Array;
+export type OrtData = Float32Array | Float64Array | Int32Array | Uint8Array;
 
 /**
  * A tensor owned by ONNX Runtime: host memory on the CPU provider, a GPU buffer on WebGPU when the
@@ -16,6 +16,8 @@ export class OrtDeviceTensor implements DeviceTensor {
     private readonly value: OrtTensor,
     readonly shape: readonly number[],
     readonly dtype: DType,
+    /** Copies a GPU-buffer value to the host (see `OnnxRuntimeBackend.downloadGpu`). */
+    private readonly fromGpu?: (t: OrtTensor, shape: readonly number[], dtype: DType) => Promise<OrtData>,
   ) {}
 
   /** The ORT value, for feeding a session. Throws after dispose(). */
@@ -29,7 +31,9 @@ export class OrtDeviceTensor implements DeviceTensor {
 
   async download(): Promise<TypedArray> {
     const t = this.tensor;
-    const data = (t.location === 'cpu' ? t.data : await t.getData()) as OrtData;
+    // onnxruntime-node 1.30 aborts the process on getData() of a WebGPU buffer, so GPU values
+    // are copied out by the backend through a session whose output lives on the host.
+    const data = (t.location === 'cpu' ? t.data : this.fromGpu ? await this.fromGpu(t, this.shape, this.dtype) : await t.getData()) as OrtData;
     return toIrArray(this.dtype, data);
   }
 

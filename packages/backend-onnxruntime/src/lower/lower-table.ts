@@ -34,12 +34,15 @@ const identity: Lowering<OpName> = (cx, n, ins) => cx.emit('Identity', ins, unde
 /**
  * Elementwise max/min as a select. ONNX `Max`/`Min` have no WebGPU kernel in recent ONNX Runtime
  * releases, and a node without a kernel runs on the CPU with copies around it; `Where(Greater)`
- * lands on every provider. Ties pick the second operand (same value). NaN: a NaN first operand
- * is dropped (`max(NaN, b) = b`), unlike `Math.max`; documented in docs/backend-onnxruntime.md.
+ * lands on every provider. NaN propagates like `Math.max` (the reference): an outer select keeps a
+ * NaN first operand (`Equal(a, a)` is false only for NaN), and a NaN second operand fails the
+ * comparison and is selected. Ties pick the second operand (same value).
  */
 const select = (cmp: 'Greater' | 'Less'): Lowering<OpName> => (cx, n, [a, b]) => {
   const [c] = cx.emit(cmp, [a!, b!]);
-  return cx.emit('Where', [c!, a!, b!], undefined, 1, cx.out(n))[0]!;
+  const [picked] = cx.emit('Where', [c!, a!, b!]);
+  const [notNaN] = cx.emit('Equal', [a!, a!]);
+  return cx.emit('Where', [notNaN!, picked!, a!], undefined, 1, cx.out(n))[0]!;
 };
 
 const reduce = (opType: 'ReduceSum' | 'ReduceMax'): Lowering<'sum' | 'reduceMax'> => (cx, n, ins, [x]) => {
@@ -70,7 +73,13 @@ export const LOWERINGS = {
   sigmoid: direct('Sigmoid'), relu: direct('Relu'), abs: direct('Abs'),
   // ONNX Runtime's CPU Erf has no double kernel: f64 gets a composite of double-capable ops.
   erf: (cx, n, ins) => (cx.type(n.dtype) === OnnxType.DOUBLE ? lowerErfF64(cx, ins[0]!, cx.out(n)) : cx.emit('Erf', ins, undefined, 1, cx.out(n))[0]!),
-  add: direct('Add'), sub: direct('Sub'), mul: direct('Mul'), div: direct('Div'), pow: direct('Pow'),
+  add: direct('Add'), sub: direct('Sub'), mul: direct('Mul'), div: direct('Div'),
+  // ONNX Runtime's WebGPU Pow kernel fails on broadcast operands (seen on an H100, ORT 1.30):
+  // expand both to the output shape first; the CPU provider folds the Expand away.
+  pow: (cx, n, ins, [a, b]) => {
+    const full = (t: string, s: readonly number[]) => (same(s, n.shape) ? t : cx.emit('Expand', [t, cx.i64(n.shape)], undefined, 1)[0]!);
+    return cx.emit('Pow', [full(ins[0]!, a!.shape), full(ins[1]!, b!.shape)], undefined, 1, cx.out(n))[0]!;
+  },
   max: select('Greater'), min: select('Less'),
   greater: direct('Greater'), greaterEqual: direct('GreaterOrEqual'), equal: direct('Equal'),
   sum: reduce('ReduceSum'),
