@@ -41,7 +41,9 @@ export async function discoverBackends(only?: readonly string[]): Promise<Backen
   const entries = registeredBackends();
   const out: BackendStatus[] = [{ name: 'reference', available: true, backend: new ReferenceBackend() }];
   for (const e of entries) {
-    if (e.name === 'reference') continue;
+    // Only instantiate what was asked for: two GPU stacks (ORT's Dawn and dawn.node) in one
+    // process can abort it, and native factories are slow to start.
+    if (e.name === 'reference' || (only?.length && !only.includes(e.name))) continue;
     try {
       const b = await e.factory();
       const a = await b.availability();

@@ -9,7 +9,7 @@ import { throughputCases } from './throughput/cases.js';
 import { runStructureSuite, structureMarkdown } from './structure.js';
 import { writeAtomic } from './report.js';
 import { join } from 'node:path';
-import { mkdirSync } from 'node:fs';
+import { appendFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { runThroughput, type ThroughputResult } from './throughput/workloads.js';
 
 const HELP = `clt-bench: cross-backend consistency and throughput for clt
@@ -21,6 +21,8 @@ Usage: clt-bench [--suite consistency|throughput|structure|all] [--backends a,b]
                structure: the NTK of an MLP 784-512-512-10 on 256 MNIST digits by each algorithm,
                Lanczos vs dense (slow on CPU; not part of 'all') (default: all)
   --n N        samples for the structure suite (default 256)
+  --only RE    consistency: run only workloads whose name matches the regular expression
+  --exclude RE consistency: skip workloads whose name matches (listed in the report as excluded)
   --backends   comma-separated backend names (default: every available one; see \`clt backends\`)
   --quick      CI-sized: fewer primitive cases and samples, the smallest sizes
   --out DIR    where JSON, Markdown and SVG go (default: docs/benchmarks/local)
@@ -29,7 +31,7 @@ Usage: clt-bench [--suite consistency|throughput|structure|all] [--backends a,b]
 
 async function main() {
   const { values } = parseArgs({
-    options: { suite: { type: 'string', default: 'all' }, backends: { type: 'string' }, quick: { type: 'boolean', default: false }, out: { type: 'string', default: 'docs/benchmarks/local' }, json: { type: 'boolean', default: false }, n: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false } },
+    options: { suite: { type: 'string', default: 'all' }, backends: { type: 'string' }, quick: { type: 'boolean', default: false }, out: { type: 'string', default: 'docs/benchmarks/local' }, json: { type: 'boolean', default: false }, n: { type: 'string' }, only: { type: 'string' }, exclude: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false } },
   });
   if (values.help) { process.stdout.write(HELP); return 0; }
   const suite = values.suite!;
@@ -57,10 +59,27 @@ async function main() {
     return 0;
   }
   if (suite !== 'throughput') {
-    const work = await catalogue({ quick: values.quick });
+    let work = await catalogue({ quick: values.quick });
+    if (values.only) work = work.filter((w) => new RegExp(values.only!).test(w.name));
+    if (values.exclude) {
+      const re = new RegExp(values.exclude);
+      for (const w of work.filter((w) => re.test(w.name))) data.skipped.push({ name: `workload ${w.name}`, reason: `excluded by --exclude ${values.exclude}` });
+      work = work.filter((w) => !re.test(w.name));
+    }
     const targets = available.filter((b) => b.name !== 'reference');
     log(`consistency: ${work.length} workloads × ${targets.length} backends`);
-    const results = await runConsistency(targets, work, (d, t, label) => { if (process.stderr.isTTY) process.stderr.write(`\r  [${d}/${t}] ${label.slice(0, 60).padEnd(60)}`); });
+    const verbose = !!process.env.CLT_BENCH_VERBOSE;
+    // Results also stream to a JSONL file as they come, so a backend that crashes the process
+    // (a native abort) still leaves every finished workload and the one it died in.
+    mkdirSync(values.out!, { recursive: true });
+    const stream = join(values.out!, 'consistency.partial.jsonl');
+    writeFileSync(stream, '');
+    const results = await runConsistency(targets, work, (d, t, label, r) => {
+      appendFileSync(stream, JSON.stringify(r ?? { started: label }) + '\n');
+      if (verbose) process.stderr.write(`  [${d}/${t}] ${label} ${r ? (r.ok ? 'ok' : `FAIL ${r.message ?? r.maxRelErr}`) : 'start'}\n`);
+      else if (process.stderr.isTTY && r) process.stderr.write(`\r  [${d}/${t}] ${label.slice(0, 60).padEnd(60)}`);
+    });
+    rmSync(stream);
     if (process.stderr.isTTY) process.stderr.write('\n');
     data.consistency = results;
     failed = results.filter((r) => !r.ok).length;

@@ -18,7 +18,11 @@ export interface ConsistencyResult extends Comparison {
  * Run every workload on every backend and compare with the float64 reference. Errors thrown by a
  * backend count as failures with the message kept.
  */
-export async function runConsistency(backends: readonly Backend[], workloads: readonly Workload[], onProgress?: (done: number, total: number, label: string) => void): Promise<ConsistencyResult[]> {
+export async function runConsistency(
+  backends: readonly Backend[],
+  workloads: readonly Workload[],
+  onProgress?: (done: number, total: number, label: string, result?: ConsistencyResult) => void,
+): Promise<ConsistencyResult[]> {
   const ref = new ReferenceBackend();
   const wants = new Map<string, Record<string, TypedArray>>();
   const results: ConsistencyResult[] = [];
@@ -27,6 +31,7 @@ export async function runConsistency(backends: readonly Backend[], workloads: re
   for (const w of workloads) wants.set(w.name, await w.run(ref));
   for (const b of backends) {
     for (const w of workloads) {
+      onProgress?.(done, total, `${b.name} ${w.name}`);
       const t0 = performance.now();
       let cmp: Comparison;
       executableWarnings.clear();
@@ -36,8 +41,9 @@ export async function runConsistency(backends: readonly Backend[], workloads: re
         cmp = { ok: false, maxAbsErr: Infinity, maxRelErr: Infinity, message: (err as Error).message.split('\n')[0] };
       }
       const warnings = [...executableWarnings];
-      results.push({ backend: b.name, workload: w.name, group: w.group, rtol: w.tolerance.rtol, atol: w.tolerance.atol, ms: performance.now() - t0, ...cmp, ...(warnings.length ? { warnings } : {}) });
-      onProgress?.(++done, total, `${b.name} ${w.name}`);
+      const r: ConsistencyResult = { backend: b.name, workload: w.name, group: w.group, rtol: w.tolerance.rtol, atol: w.tolerance.atol, ms: performance.now() - t0, ...cmp, ...(warnings.length ? { warnings } : {}) };
+      results.push(r);
+      onProgress?.(++done, total, `${b.name} ${w.name}`, r);
     }
   }
   return results;
