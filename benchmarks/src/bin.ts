@@ -7,6 +7,7 @@ import { describeMachine } from './machine.js';
 import { writeReports } from './report.js';
 import { throughputCases } from './throughput/cases.js';
 import { runStructureSuite, structureMarkdown } from './structure.js';
+import { summarizeThroughput } from './summarize.js';
 import { writeAtomic } from './report.js';
 import { join } from 'node:path';
 import { appendFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -27,13 +28,24 @@ Usage: clt-bench [--suite consistency|throughput|structure|all] [--backends a,b]
   --quick      CI-sized: fewer primitive cases and samples, the smallest sizes
   --out DIR    where JSON, Markdown and SVG go (default: docs/benchmarks/local)
   --json       print the results as JSON on stdout
+  --merge F... merge throughput JSON files of one run (per-backend runs and the PyTorch reference)
+               into one table with ratios, written to --out
 `;
 
 async function main() {
-  const { values } = parseArgs({
-    options: { suite: { type: 'string', default: 'all' }, backends: { type: 'string' }, quick: { type: 'boolean', default: false }, out: { type: 'string', default: 'docs/benchmarks/local' }, json: { type: 'boolean', default: false }, n: { type: 'string' }, only: { type: 'string' }, exclude: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false } },
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: { merge: { type: 'boolean', default: false }, suite: { type: 'string', default: 'all' }, backends: { type: 'string' }, quick: { type: 'boolean', default: false }, out: { type: 'string', default: 'docs/benchmarks/local' }, json: { type: 'boolean', default: false }, n: { type: 'string' }, only: { type: 'string' }, exclude: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false } },
   });
   if (values.help) { process.stdout.write(HELP); return 0; }
+  if (values.merge) {
+    const { markdown, svg } = summarizeThroughput(positionals);
+    mkdirSync(values.out!, { recursive: true });
+    writeAtomic(join(values.out!, 'throughput.md'), `# Throughput\n\n${markdown}`);
+    writeAtomic(join(values.out!, 'sgd-step.svg'), svg);
+    process.stdout.write(markdown);
+    return 0;
+  }
   const suite = values.suite!;
   if (!['consistency', 'throughput', 'structure', 'all'].includes(suite)) { process.stderr.write(`unknown --suite ${suite}\n${HELP}`); return 2; }
   const wanted = values.backends?.split(',').map((s) => s.trim()).filter(Boolean);

@@ -206,22 +206,29 @@ export class OnnxRuntimeBackend implements Backend {
    * on the GPU machine: `Tensor.getData()` on a gpu-buffer tensor aborts onnxruntime-node 1.30,
    * while feeding the buffer to a session with host outputs works.
    */
-  readonly downloadGpu = async (t: OrtTensor, shape: readonly number[], dtype: DType): Promise<OrtData> => {
+  readonly downloadGpu = async (t: OrtTensor, shape: readonly number[], dtype: DType): Promise<OrtData> =>
+    (await this.copy(t, shape, dtype, 'cpu')).data as OrtData;
+
+  /** Host → GPU buffer through the same kind of one-node session, with a GPU output. */
+  readonly uploadGpu = (t: OrtTensor, shape: readonly number[], dtype: DType): Promise<OrtTensor> => this.copy(t, shape, dtype, 'gpu-buffer');
+
+  private async copy(t: OrtTensor, shape: readonly number[], dtype: DType, to: 'cpu' | 'gpu-buffer'): Promise<OrtTensor> {
     const ort = loadOrt();
-    const key = `${dtype}[${shape.join(',')}]`;
+    // WebGPU has no bool Where kernel: bool values travel as i32 (toIrArray maps them back).
+    const viaInt = dtype === 'bool' && to === 'cpu';
+    const key = `${dtype}[${shape.join(',')}]->${to}`;
     let s = this.copySessions.get(key);
     if (!s) {
-      // WebGPU has no bool Where kernel: bool values come out as i32 (toIrArray maps them back).
-      const copy = trace({ x: { shape, dtype } }, ({ x }, b) => ({ y: dtype === 'bool' ? x.cast('i32') : where(b.constant(1, [], 'bool'), x, x) }));
+      const copy = trace({ x: { shape, dtype } }, ({ x }, b) => ({ y: viaInt ? x.cast('i32') : where(b.constant(1, [], 'bool'), x, x) }));
       const lowered = lowerGraph(copy, { ...this.options.lowering, f64AsF32: this.f64AsF32 });
-      s = ort.InferenceSession.create(lowered.bytes, { ...this.sessionOptions('webgpu'), preferredOutputLocation: 'cpu' });
+      s = ort.InferenceSession.create(lowered.bytes, { ...this.sessionOptions('webgpu'), preferredOutputLocation: to });
       this.copySessions.set(key, s);
       s.catch(() => this.copySessions.delete(key));
     }
     const session = await s;
     const res = await session.run({ [session.inputNames[0]!]: t });
-    return res[session.outputNames[0]!]!.data as OrtData;
-  };
+    return res[session.outputNames[0]!]!;
+  }
 
   async dispose(): Promise<void> {
     const copies = [...this.copySessions.values()];
@@ -279,7 +286,9 @@ export class OrtExecutable implements Executable {
       }
       if (isDeviceTensor(t)) {
         if (!(t instanceof OrtDeviceTensor)) throw new BackendError(name, `input "${inName}" lives on backend "${t.backend}"; download it and pass a host tensor`);
-        feeds[inName] = t.tensor;
+        // Uploaded weights reach a WebGPU session's GPU buffers once, not on every run (bool stays
+        // on the host: it has no GPU copy kernel and is small).
+        feeds[inName] = this.device === 'webgpu' && t.dtype !== 'bool' ? await t.moveToGpu((v) => this.backend.uploadGpu(v, t.shape, t.dtype)) : t.tensor;
       } else feeds[inName] = hostToOrt(this.ort, name, t, this.backend.computesF64AsF32, false);
     }
     const compiled = await this.backend.session(this.ort, this.entry, want);

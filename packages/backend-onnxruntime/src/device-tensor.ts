@@ -13,7 +13,7 @@ export class OrtDeviceTensor implements DeviceTensor {
   private disposed = false;
   constructor(
     readonly backend: string,
-    private readonly value: OrtTensor,
+    private value: OrtTensor,
     readonly shape: readonly number[],
     readonly dtype: DType,
     /** Copies a GPU-buffer value to the host (see `OnnxRuntimeBackend.downloadGpu`). */
@@ -23,6 +23,16 @@ export class OrtDeviceTensor implements DeviceTensor {
   /** The ORT value, for feeding a session. Throws after dispose(). */
   get tensor(): OrtTensor {
     if (this.disposed) throw new BackendError(this.backend, `tensor ${this.dtype}[${this.shape.join(',')}] used after dispose()`);
+    return this.value;
+  }
+
+  /**
+   * Move an uploaded host value into a GPU buffer once, on its first use by a WebGPU session, so
+   * later runs read it in place (upload() itself is synchronous and cannot reach the GPU).
+   */
+  async moveToGpu(move: (t: OrtTensor) => Promise<OrtTensor>): Promise<OrtTensor> {
+    const t = this.tensor;
+    if (t.location === 'cpu') this.value = await move(t);
     return this.value;
   }
 
