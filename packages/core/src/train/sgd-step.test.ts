@@ -17,7 +17,7 @@ describe('sgdStepGraph', () => {
 
   it('applies w - lr (grad + wd w) with momentum v = mu v + (grad + wd w)', () => {
     const mu = 0.9, wd = 0.01, lr = 0.1;
-    const step = sgdStepGraph(model, { batch: n, momentum: mu, weightDecay: wd, dtype: 'f64' });
+    const step = sgdStepGraph(model, { batch: n, momentum: mu, weightDecay: wd, dtype: 'f64', monitors: true });
     const v0 = Object.fromEntries(model.params.map((p) => [stepNames.velocity(p.name), rng.normals(params[p.name]!.length)]));
     const r = interpret(step, { ...params, ...v0, x, y, lr: [lr] });
     expect(r.loss![0]).toBeCloseTo(g.loss![0]!, 12);
@@ -38,7 +38,7 @@ describe('sgdStepGraph', () => {
       const row = Array.from(fwd.slice(i * 3, i * 3 + 3)), m = Math.max(...row), e = row.map((v) => Math.exp(v - m)), s = e.reduce((a, b) => a + b);
       e.forEach((v, j) => { rr += (v / s - (j === y[i] ? 1 : 0)) ** 2; });
     }
-    expect(r.residualSqNorm![0]).toBeCloseTo(rr, 12);
+    expect(r.residualSq![0]).toBeCloseTo(rr, 12);
   });
 
   it('counts argmax hits', () => {

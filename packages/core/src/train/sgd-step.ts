@@ -47,9 +47,8 @@ export const stepNames = {
  * Inputs: every parameter `p`, its velocity `v_p` (when momentum > 0), `x` [batch, in],
  * `y` i32 [batch] class labels, `lr` scalar (an input, so schedules never recompile).
  * Outputs: `new_p`, `new_v_p`, `loss` (mean over the batch), `correct` (number of argmax hits),
- * `gradSqNorm` (‖∇‖² of the mean loss, for the Rayleigh quotient and divergence checks),
- * `residualSqNorm` (‖r‖² = Σ_i ‖ŷ_i − y_i‖², the FY residual; r = N·∂loss/∂η, shared with the backward
- * pass by CSE), so the free Rayleigh quotient N²‖∇‖²/‖r‖² ∈ [λ_min, λ_max] costs nothing extra.
+ * `gradSqNorm` (‖∇‖² of the mean loss, for the Rayleigh quotient and divergence checks); with
+ * `monitors`, also `residualSq` and `energy` (see `SgdStepOptions.monitors`).
  *
  * Update: v ← μ v + (∇ + λ w);  w ← w − lr · v   (μ = 0: w ← w − lr (∇ + λ w)).
  */
@@ -110,8 +109,6 @@ export function sgdStepGraph(model: Model, options: SgdStepOptions): Graph {
       out.energy = e!.sum().mul(n);
     }
   }
-  const [dLogits] = gradients([loss], [logits], [b.fill(1, [], dt)]);
-  out.residualSqNorm = dLogits!.mul(n).square().sum();
   // Argmax hits without an argmax op: the label's logit equals the row max.
   const labelLogit = logits.mul(target).sum(-1);
   out.correct = labelLogit.greaterEqual(logits.max(-1)).cast(dt).sum();
