@@ -9,5 +9,4 @@ export { TF_LOWERINGS, TF_LOWERED_OPS, TFJS_PLATFORMS, tfDtype, type TfjsPlatfor
 export { TfPlan } from './lower/plan.js';
 export { initPlatform, type PlatformOptions, type PlatformStatus } from './platforms.js';
 export { setupWebGpu, WEBGPU_HOW_TO, type WebGpuOptions, type WebGpuSetup } from './webgpu-node.js';
-export { benchSgdStep, type TfjsSgdBenchOptions, type TfjsSgdBenchResult } from './bench/sgd-step.js';
 export { loadNativeTensorflow, explainLoadFailure, loadedNativeVariant, cudaLibraries, LIBTENSORFLOW_VERSION, CUDA_REQUIREMENTS, type NativeSpec, type NativeVariant } from './native.js';
