@@ -32,12 +32,31 @@ export type PlatformStatus = PlatformReady | Extract<Availability, { available: 
 
 const req = createRequire(import.meta.url);
 const ready = new Map<TfjsPlatform, Promise<PlatformStatus>>();
+/**
+ * `tensorflow` is shared by tfjs-node and tfjs-node-gpu: a failed load of one binding must not be
+ * reported for the other, so failures there are remembered per native loader.
+ */
+const nativeFailures = new WeakMap<object, Promise<PlatformStatus>>();
 
 /**
  * Initialize a tfjs backend once per process (tfjs's engine is global) and prove it computes: a
  * 2×2 matmul must come back right, which catches setups that load but cannot run shaders.
  */
 export function initPlatform(platform: TfjsPlatform, options: PlatformOptions = {}): Promise<PlatformStatus> {
+  if (platform === 'tensorflow' && options.loadNative) {
+    const failed = nativeFailures.get(options.loadNative);
+    if (failed) return failed;
+    const shared = ready.get(platform);
+    if (!shared) {
+      const p = doInit(platform, options).catch((err): PlatformStatus => ({ available: false, reason: `tfjs ${platform} failed to initialize: ${(err as Error).message}` }));
+      return p.then((s) => {
+        if (s.available) ready.set(platform, p);
+        else nativeFailures.set(options.loadNative!, p);
+        return s;
+      });
+    }
+    return shared;
+  }
   let p = ready.get(platform);
   if (!p) {
     p = doInit(platform, options).catch((err): PlatformStatus => ({ available: false, reason: `tfjs ${platform} failed to initialize: ${(err as Error).message}` }));
