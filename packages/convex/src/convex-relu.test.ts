@@ -94,3 +94,14 @@ describe('convex program (C4) on n = 12, d = 3 (C-T1…C-T7)', () => {
     expect(networkPredict(net, data.X, n).length).toBe(n);
   });
 });
+
+describe('working-set solve (constraint generation over the dual)', () => {
+  it('reaches the full-set optimum and certifies it against every pattern', async () => {
+    const { solveConvexReLUWorkingSet } = await import('./working-set.js');
+    const ws = solveConvexReLUWorkingSet(data, ps, beta, { initial: 10, addPerRound: 10 });
+    expect(ws.working).toBeLessThan(ps.P);
+    expect(Math.abs(ws.primal - sol.primal) / sol.primal).toBeLessThan(1e-7);
+    expect(ws.certificate!.ratio).toBeLessThan(1 + 1e-6);
+    expect(ws.relativeGap).toBeLessThan(1e-6);
+  });
+});

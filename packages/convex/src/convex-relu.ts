@@ -8,9 +8,9 @@ import { certifyPredictions, type DualCertificate } from './certificate.js';
 
 export interface ConvexReluOptions {
   readonly loss?: ConvexLoss;
-  /** Outer augmented-Lagrangian iterations (multiplier updates). Default 300. */
+  /** Outer augmented-Lagrangian iterations (multiplier updates). Default 40. */
   readonly maxOuter?: number;
-  /** FISTA iterations per outer step. Default 3000. */
+  /** FISTA iterations per outer step. Default 2000. */
   readonly maxInner?: number;
   /** Gradient-mapping tolerance of the inner solves, relative to ‖Aᵀ∇ℓ(0)‖∞ + β. Default 1e-11. */
   readonly tol?: number;
@@ -134,11 +134,13 @@ export function solveConvexReLU(data: Dataset, patterns: PatternSet, beta: numbe
     return val;
   };
 
-  const maxOuter = options.maxOuter ?? 300, maxInner = options.maxInner ?? 3000;
+  const maxOuter = options.maxOuter ?? 40, maxInner = options.maxInner ?? 2000;
   const ctolRel = options.constraintTol ?? 1e-10;
   let outer = 0, inner = 0, converged = false, violation = Infinity;
   for (; outer < maxOuter; outer++) {
-    const res = fistaGroupLasso({ blocks: B, d, beta, lipschitz, smooth }, theta, { maxIterations: maxInner, tol });
+    // Inexact AL: loose inner solves while the multipliers are far off, tightening 10× per step.
+    const innerTol = Math.max(tol, scale * 1e-3 * Math.pow(0.1, outer));
+    const res = fistaGroupLasso({ blocks: B, d, beta, lipschitz, smooth }, theta, { maxIterations: maxInner, tol: innerTol });
     inner += res.iterations;
     op.xt(theta, XT);
     let xmax = 0;
@@ -159,7 +161,7 @@ export function solveConvexReLU(data: Dataset, patterns: PatternSet, beta: numbe
     }
     // Done when the inner solve converged, the cones hold, and the multipliers stopped moving.
     const ctol = ctolRel * Math.max(xmax, 1e-300);
-    if (res.converged && violation <= ctol && dgamma <= delta * ctol) { converged = true; outer++; break; }
+    if (res.converged && innerTol === tol && violation <= ctol && dgamma <= delta * ctol) { converged = true; outer++; break; }
   }
   op.xt(theta, XT); op.predict(XT, Z);
   const primal = loss.value(Z, Y, n, c) + beta * groupNormSum(theta, B, d);
