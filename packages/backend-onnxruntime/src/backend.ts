@@ -1,5 +1,5 @@
 import {
-  BackendError, CONTRACT_VERSION, graphKey, inputSpecs, isDeviceTensor, trace, where,
+  BackendError, CONTRACT_VERSION, graphKey, inputSpecs, isDeviceTensor, requestedOutputs, selectOutputs, trace, where,
   type Availability, type Backend, type DeviceTensor, type DType, type Executable, type Graph, type HostTensor, type OpName, type RunOptions,
 } from '@clt/core';
 import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
@@ -8,7 +8,6 @@ import { hostToOrt, OrtDeviceTensor, type OrtData } from './device-tensor.js';
 import { LOWERED_OPS } from './lower/lower-table.js';
 import { lowerGraph, type LowerOptions } from './lower/model.js';
 import { fallbackNodes, probePlacement, type NodePlacement } from './placement.js';
-import { pruneGraph } from './prune.js';
 
 export interface OnnxRuntimeBackendOptions {
   /**
@@ -141,7 +140,7 @@ export class OnnxRuntimeBackend implements Backend {
     const k = want ? want.join('\u0000') : '';
     let s = entry.sessions.get(k);
     if (!s) {
-      s = this.createSession(ort, want ? pruneGraph(entry.graph, want) : entry.graph, entry.warnings, !want);
+      s = this.createSession(ort, want ? selectOutputs(entry.graph, want) : entry.graph, entry.warnings, !want);
       entry.sessions.set(k, s);
       s.catch(() => entry.sessions.delete(k));
     }
@@ -273,9 +272,7 @@ export class OrtExecutable implements Executable {
   async run(inputs: Record<string, HostTensor | DeviceTensor>, options?: RunOptions): Promise<Record<string, DeviceTensor>> {
     const name = this.backend.name;
     if (this.disposed) throw new BackendError(name, 'run() after dispose(); compile the graph again');
-    const all = this.graph.outputs.map((o) => o.name);
-    const want = options?.outputs ?? all;
-    for (const w of want) if (!all.includes(w)) throw new BackendError(name, `unknown output "${w}" (outputs: ${all.join(', ')})`);
+    const want = requestedOutputs(name, this.graph, options);
     if (want.length === 0) return {};
     const feeds: Record<string, import('onnxruntime-node').Tensor> = {};
     for (const [inName, s] of Object.entries(this.specs)) {

@@ -10,7 +10,6 @@ export { lowerGraph, OPSET, IR_VERSION, type LowerOptions, type LoweredGraph } f
 export { LOWERINGS, LOWERED_OPS, type Lowering, type LowerContext } from './lower/lower-table.js';
 export { encodeModel, type OnnxModel } from './lower/onnx-proto.js';
 export { parsePlacement, probePlacement, type NodePlacement } from './placement.js';
-export { pruneGraph } from './prune.js';
 export { benchSgdStep, type SgdBenchOptions, type SgdBenchResult } from './bench/sgd-step.js';
 import { OnnxRuntimeBackend, type OnnxRuntimeBackendOptions } from './backend.js';
 

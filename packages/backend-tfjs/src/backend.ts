@@ -1,5 +1,5 @@
 import {
-  BackendError, CONTRACT_VERSION, inputSpecs, isDeviceTensor,
+  BackendError, CONTRACT_VERSION, inputSpecs, isDeviceTensor, requestedOutputs,
   type Availability, type Backend, type DeviceTensor, type DType, type Executable, type Graph, type HostTensor, type OpName, type RunOptions,
 } from '@clt/core';
 import type * as tf from '@tensorflow/tfjs-core';
@@ -105,9 +105,7 @@ export class TfjsExecutable implements Executable {
   async run(inputs: Record<string, HostTensor | DeviceTensor>, options?: RunOptions): Promise<Record<string, DeviceTensor>> {
     const name = this.backend.name;
     if (this.disposed) throw new BackendError(name, 'run() after dispose(); compile the graph again');
-    const all = this.graph.outputs.map((o) => o.name);
-    const wantNames = options?.outputs ?? all;
-    for (const w of wantNames) if (!all.includes(w)) throw new BackendError(name, `unknown output "${w}" (outputs: ${all.join(', ')})`);
+    const wantNames = requestedOutputs(name, this.graph, options);
     const want = this.graph.outputs.filter((o) => wantNames.includes(o.name));
     if (want.length === 0) return {};
     this.backend.activate();

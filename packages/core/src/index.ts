@@ -3,7 +3,7 @@ export type { DType, TypedArray } from './ir/dtype.js';
 export { DTYPES, isFloat, byteSize, allocate, toTyped, dtypeOf } from './ir/dtype.js';
 export * from './ir/ops.js';
 export type { Graph, Node, TensorSpec } from './ir/graph.js';
-export { size, inputSpecs, outputSpecs, opCount, printGraph, graphKey, inputName } from './ir/graph.js';
+export { size, inputSpecs, outputSpecs, opCount, printGraph, graphKey, inputName, selectOutputs } from './ir/graph.js';
 export { ShapeError, broadcastShapes } from './ir/shape.js';
 export { GraphBuilder, trace, replay, optimize, spec, type BuilderOptions } from './ir/builder.js';
 export { Tensor, where, concat, oneHot } from './ir/tensor.js';

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { grad, interpret, Mlp, oneHot, Rng, sgdStepGraph, spec, stepNames, trace, where, type DType, type Graph, type HostTensor } from '@clt/core';
 import { OnnxRuntimeBackend } from '../backend.js';
-import { pruneGraph } from '../prune.js';
+import { selectOutputs as pruneGraph } from '@clt/core';
 import { lowerGraph } from './model.js';
 import { planReluMasks } from './relu-mask.js';
 

@@ -82,3 +82,14 @@ export function unsupportedOps(graph: Graph, supported: ReadonlySet<OpName>): Op
   for (const n of graph.nodes) if (!supported.has(n.op)) missing.add(n.op);
   return [...missing];
 }
+
+/**
+ * The output names a `run` should return: all by default, else the requested ones, each checked
+ * against the graph (a BackendError names the unknown one and lists the outputs).
+ */
+export function requestedOutputs(backend: string, graph: Graph, options?: RunOptions): string[] {
+  const all = graph.outputs.map((o) => o.name);
+  const want = options?.outputs ?? all;
+  for (const w of want) if (!all.includes(w)) throw new BackendError(backend, `unknown output "${w}" (outputs: ${all.join(', ')})`);
+  return [...want];
+}

@@ -68,3 +68,17 @@ describe('graph metadata', () => {
     expect(opCount(g)).toBe(3);
   });
 });
+
+describe('selectOutputs', () => {
+  it('keeps only what the named outputs need, every input, and the same values', async () => {
+    const { trace, spec, interpret, selectOutputs, opCount } = await import('../index.js');
+    const g = trace({ x: spec([3], 'f64'), unused: spec([2], 'f64') }, ({ x }) => ({ a: x.exp().sum(), b: x.tanh().mul(2) }));
+    const p = selectOutputs(g, ['a']);
+    expect(p.outputs.map((o) => o.name)).toEqual(['a']);
+    expect(p.inputs.length).toBe(2);
+    expect(opCount(p)).toBeLessThan(opCount(g));
+    expect(p.nodes.some((n) => n.op === 'tanh')).toBe(false);
+    const x = [0.1, -0.4, 2];
+    expect(interpret(p, { x, unused: [0, 0] }).a![0]).toBe(interpret(g, { x, unused: [0, 0] }).a![0]);
+  });
+});

@@ -104,3 +104,28 @@ export function graphKey(g: Graph): string {
   for (const o of g.outputs) { mix(o.name); mix(String(o.id)); }
   return (h1 >>> 0).toString(16).padStart(8, '0') + (h2 >>> 0).toString(16).padStart(8, '0') + '-' + g.nodes.length;
 }
+
+/**
+ * The part of `graph` that the named outputs need (dead-code elimination), with every input kept
+ * so feeds stay the same, renumbered in topological order. Backends that run every node of what
+ * they compile (ONNX Runtime sessions) use it to serve `run({ outputs })` without waste.
+ */
+export function selectOutputs(graph: Graph, outputs: readonly string[]): Graph {
+  const outs = graph.outputs.filter((o) => outputs.includes(o.name));
+  const live = new Uint8Array(graph.nodes.length);
+  const stack = [...graph.inputs, ...outs.map((o) => o.id)];
+  while (stack.length) {
+    const id = stack.pop()!;
+    if (live[id]) continue;
+    live[id] = 1;
+    for (const i of graph.nodes[id]!.inputs) stack.push(i);
+  }
+  const remap = new Int32Array(graph.nodes.length).fill(-1);
+  const nodes: Node[] = [];
+  for (const n of graph.nodes) {
+    if (!live[n.id]) continue;
+    remap[n.id] = nodes.length;
+    nodes.push({ ...n, id: nodes.length, inputs: n.inputs.map((i) => remap[i]!) });
+  }
+  return { nodes, inputs: graph.inputs.map((i) => remap[i]!), outputs: outs.map((o) => ({ name: o.name, id: remap[o.id]! })) };
+}
