@@ -24,3 +24,6 @@ export { checkLinearNetwork, reluRankReport, layerReport, type LinearNetworkRepo
 export { checkSpline1D, type SplineReport, type Kink } from './spline.js';
 export { svd, numericalRank, type Svd } from './linalg/svd.js';
 export { projectOntoCone, type ConeProjection } from './linalg/cone-projection.js';
+export { solveConvexReLUWorkingSet, type WorkingSetOptions } from './working-set.js';
+export { splineSvg, type SplineCurve } from './spline-svg.js';
+export { compareWithSgd, type SgdRun } from './compare-sgd.js';

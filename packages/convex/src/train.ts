@@ -107,7 +107,7 @@ function lossAndGrad(net: DeepNet, data: Dataset, beta: number, loss: ConvexLoss
  * Train a bias-free MLP on the weight-decay objective ℓ(f(X)) + (β/2)Σ_l‖W_l‖_F² in float64: the
  * non-convex baseline for "every SGD run ends at or above p*" and the deep-network checks.
  * Seeded (He-normal init from `Rng`, mini-batches from the same generator); the default step
- * 0.2/‖X‖₂² needs no tuning on standardized data.
+ * 0.2/(‖X‖₂²·max(1, width/8)) needs no tuning on standardized data.
  */
 export function trainDeep(data: Dataset, options: TrainOptions): TrainResult {
   checkBeta(options.beta);
@@ -127,7 +127,9 @@ export function trainDeep(data: Dataset, options: TrainOptions): TrainResult {
   // Heavy-ball momentum with a cosine-decayed step; 'gd' is the full-batch case. The default step
   // 0.2/‖X‖₂² is scale-free in the data; an adaptive (Armijo) step was tried and rejected: its
   // growing steps kill every ReLU early and the run collapses to the zero network.
-  const lr0 = options.lr ?? 0.2 / Math.max(1e-300, spectralNormSquared(data.X, n, data.d));
+  // Wider layers add curvature (a sum over neurons), hence the width factor.
+  const hmax = Math.max(...sizes.slice(1, -1), 1);
+  const lr0 = options.lr ?? 0.2 / (Math.max(1e-300, spectralNormSquared(data.X, n, data.d)) * Math.max(1, hmax / 8));
   const vel = net.weights.map((w) => new Float64Array(w.length));
   const rows = new Int32Array(batch), full = optimizer === 'gd' || batch >= n;
   for (let it = 0; it < steps; it++) {
