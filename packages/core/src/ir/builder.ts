@@ -1,6 +1,6 @@
 import { isFloat, type DType, type TypedArray } from './dtype.js';
 import type { Graph, Node, TensorSpec } from './graph.js';
-import { size } from './graph.js';
+import { selectOutputs, size } from './graph.js';
 import type { OpAttrs, OpName } from './ops.js';
 import { ShapeError, inferNode } from './shape.js';
 import { Tensor } from './tensor.js';
@@ -27,7 +27,6 @@ export class GraphBuilder {
   private readonly inputIds: number[] = [];
   private readonly byKey = new Map<string, number>();
   private readonly inputNames = new Set<string>();
-  private readonly placeholders = new Set<number>();
   readonly optimize: boolean;
 
   constructor(options: BuilderOptions = {}) {
@@ -72,7 +71,6 @@ export class GraphBuilder {
    */
   placeholder(shape: readonly number[], dtype: DType): Tensor {
     const id = this.push('input', [], { name: `__placeholder${this.nodes.length}` }, [...shape], dtype);
-    this.placeholders.add(id);
     return new Tensor(this, id);
   }
 
@@ -99,33 +97,16 @@ export class GraphBuilder {
 
   /** Keep the nodes the outputs need, renumbered in topological order. Inputs all stay. */
   build(outputs: Record<string, Tensor>): Graph {
-    const live = new Uint8Array(this.nodes.length);
-    const stack: number[] = [];
-    for (const [name, t] of Object.entries(outputs)) {
+    for (const [name, t] of Object.entries(outputs))
       if (!(t instanceof Tensor) || t.builder !== this) throw new Error(`trace: output "${name}" is not a tensor of this trace`);
-      stack.push(t.id);
-    }
-    for (const id of this.inputIds) stack.push(id);
-    while (stack.length) {
-      const id = stack.pop()!;
-      if (live[id]) continue;
-      live[id] = 1;
-      for (const i of this.nodes[id]!.inputs) stack.push(i);
-    }
-    for (const p of this.placeholders) if (live[p]) throw new Error('trace: an output depends on an internal placeholder (a JVP that is not linear in its tangent?)');
-    const remap = new Int32Array(this.nodes.length).fill(-1);
-    const nodes: Node[] = [];
-    for (const n of this.nodes) {
-      if (!live[n.id]) continue;
-      remap[n.id] = nodes.length;
-      nodes.push({ ...n, id: nodes.length, inputs: n.inputs.map((i) => remap[i]!) });
-    }
-    return {
-      nodes,
-      inputs: this.inputIds.map((i) => remap[i]!),
-      outputs: Object.entries(outputs).map(([name, t]) => ({ name, id: remap[t.id]! })),
-    };
+    const all: Graph = { nodes: this.nodes, inputs: this.inputIds, outputs: Object.entries(outputs).map(([name, t]) => ({ name, id: t.id })) };
+    const g = selectOutputs(all, Object.keys(outputs));
+    // A live placeholder shows up as an `input` node that is not one of the declared inputs.
+    if (g.nodes.some((n) => n.op === 'input' && !g.inputs.includes(n.id)))
+      throw new Error('trace: an output depends on an internal placeholder (a JVP that is not linear in its tangent?)');
+    return g;
   }
+
 
   private node(op: OpName, inputs: number[], attrs: object, shape: number[], dtype: DType): Tensor {
     if (this.optimize) {

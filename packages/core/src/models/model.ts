@@ -1,3 +1,5 @@
+import type { GraphBuilder } from '../ir/builder.js';
+import type { DType } from '../ir/dtype.js';
 import type { Tensor } from '../ir/tensor.js';
 import type { Rng } from '../util/random.js';
 
@@ -48,4 +50,11 @@ export function initParams(model: Model, rng: Rng): Record<string, Float64Array>
   const out: Record<string, Float64Array> = {};
   for (const p of model.params) out[p.name] = p.init(rng);
   return out;
+}
+
+/** Every parameter of `model` as a graph input named after it: what probes and evaluations trace over. */
+export function paramInputs(b: GraphBuilder, model: Model, dtype: DType): Record<string, Tensor> {
+  const params: Record<string, Tensor> = {};
+  for (const p of model.params) params[p.name] = b.input(p.name, p.shape, dtype);
+  return params;
 }

@@ -4,7 +4,7 @@ import { GraphBuilder } from '../ir/builder.js';
 import type { Graph } from '../ir/graph.js';
 import { concat, type Tensor } from '../ir/tensor.js';
 import type { FYLoss } from '../losses/fenchel-young.js';
-import type { DenseTap, Model } from '../models/model.js';
+import { paramInputs, type DenseTap, type Model } from '../models/model.js';
 import { softmaxCrossEntropy } from '../train/sgd-step.js';
 import { uncoveredParams } from './layerwise-gram.js';
 import { ProbeRuntime, rowsOf, type ArrayValue, type FloatDType, type ParamValues } from './runtime.js';
@@ -78,8 +78,7 @@ export function freeRayleighQuotient(batchGradSqNorm: number, residualSqNorm: nu
  */
 export function gradientEnergyGraph(model: Model, n: number, dtype: FloatDType, loss?: LossLike): Graph {
   const b = new GraphBuilder();
-  const params: Record<string, Tensor> = {};
-  for (const p of model.params) params[p.name] = b.input(p.name, p.shape, dtype);
+  const params = paramInputs(b, model, dtype);
   const x = b.input('x', [n, model.inputDim], dtype);
   const y = b.input('y', [n, model.outputDim], dtype);
   const lossFn = perSampleLoss(loss);

@@ -3,9 +3,8 @@ import { isDeviceTensor, type Backend, type DeviceTensor } from '../backend/cont
 import { lanczos, type LanczosOptions, type LanczosResult } from '../estimators/lanczos.js';
 import { GraphBuilder } from '../ir/builder.js';
 import type { Graph } from '../ir/graph.js';
-import type { Tensor } from '../ir/tensor.js';
 import { defineOperator } from '../linop/linear-operator.js';
-import { parameterCount, type Model } from '../models/model.js';
+import { paramInputs, parameterCount, type Model } from '../models/model.js';
 import { perSampleLoss, targetRows, type LossLike } from './gradient-energy.js';
 import { flattenParams, ProbeRuntime, rowsOf, splitFlat, type ArrayValue, type FloatDType, type ParamValues } from './runtime.js';
 import type { DisposableOperator } from './structure-matrix.js';
@@ -20,8 +19,7 @@ import type { DisposableOperator } from './structure-matrix.js';
  */
 export function hessianVpGraph(model: Model, n: number, dtype: FloatDType, loss?: LossLike): Graph {
   const b = new GraphBuilder();
-  const params: Record<string, Tensor> = {};
-  for (const p of model.params) params[p.name] = b.input(p.name, p.shape, dtype);
+  const params = paramInputs(b, model, dtype);
   const x = b.input('x', [n, model.inputDim], dtype);
   const y = b.input('y', [n, model.outputDim], dtype);
   const v = b.input('v', [parameterCount(model)], dtype);

@@ -3,7 +3,7 @@ import type { DType } from '../ir/dtype.js';
 import type { Graph } from '../ir/graph.js';
 import type { Tensor } from '../ir/tensor.js';
 import { oneHot } from '../ir/tensor.js';
-import type { Model } from '../models/model.js';
+import { paramInputs, type Model } from '../models/model.js';
 import { softmaxCrossEntropy } from './sgd-step.js';
 
 /**
@@ -16,8 +16,7 @@ import { softmaxCrossEntropy } from './sgd-step.js';
  */
 export function evalGraph(model: Model, chunk: number, dtype: DType, loss: (logits: Tensor, targets: Tensor) => Tensor = softmaxCrossEntropy): Graph {
   const b = new GraphBuilder();
-  const params: Record<string, Tensor> = {};
-  for (const p of model.params) params[p.name] = b.input(p.name, p.shape, dtype);
+  const params = paramInputs(b, model, dtype);
   const x = b.input('x', [chunk, model.inputDim], dtype);
   const y = b.input('y', [chunk], 'i32');
   const w = b.input('w', [chunk], dtype);
