@@ -20,7 +20,7 @@ Usage: clt-bench [--suite consistency|throughput|structure|all] [--backends a,b]
   --suite      consistency: every workload on every backend vs the float64 reference, exits 1 on
                any failure (a CI gate); throughput: timed workloads with a GEMM floor;
                structure: the NTK of an MLP 784-512-512-10 on 256 MNIST digits by each algorithm,
-               Lanczos vs dense (slow on CPU; not part of 'all') (default: all)
+               Lanczos and preconditioned LOBPCG vs dense (slow on CPU; not part of 'all') (default: all)
   --n N        samples for the structure suite (default 256)
   --only RE    consistency: run only workloads whose name matches the regular expression
   --exclude RE consistency: skip workloads whose name matches (listed in the report as excluded)

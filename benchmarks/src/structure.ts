@@ -29,7 +29,8 @@ export function structureMarkdown(results: readonly (BenchStructureResult & { da
     if (lw && jc) lines.push(`Layer-wise Gram is **${(jc.warmMs / lw.warmMs).toFixed(1)}×** faster than Jacobian contraction (goal ≥ 10×).`, '');
     lines.push('| eigenvalues | ms | λ_max | λ_min | operator applications | rel. error λ_max / λ_min vs dense |', '|---|---|---|---|---|---|',
       `| dense | ${r.dense.ms.toFixed(0)} | ${r.dense.largest.toPrecision(6)} | ${r.dense.smallest.toPrecision(6)} | – | – |`,
-      `| Lanczos (${r.lanczos.on}) | ${r.lanczos.ms.toFixed(0)} | ${r.lanczos.largest.toPrecision(6)} | ${r.lanczos.smallest.toPrecision(6)} | ${r.lanczos.iterations} (λ_max at ${r.lanczos.iterationsLargest ?? '–'}, λ_min at ${r.lanczos.iterationsSmallest ?? '–'}) | ${r.lanczos.relErrLargest.toExponential(1)} / ${r.lanczos.relErrSmallest.toExponential(1)} |`, '');
+      `| Lanczos (${r.lanczos.on}) | ${r.lanczos.ms.toFixed(0)} | ${r.lanczos.largest.toPrecision(6)} | ${r.lanczos.smallest.toPrecision(6)} | ${r.lanczos.iterations} (converged: λ_max at ${r.lanczos.iterationsLargest ?? '–'}, λ_min at ${r.lanczos.iterationsSmallest ?? '–'}; within ${r.accuracy} of dense: λ_max at ${r.lanczos.productsToAccuracyLargest ?? '–'}, λ_min at ${r.lanczos.productsToAccuracySmallest ?? '–'}) | ${r.lanczos.relErrLargest.toExponential(1)} / ${r.lanczos.relErrSmallest.toExponential(1)} |`,
+      ...(r.lobpcg ? [`| LOBPCG, output-block preconditioner (${r.lanczos.on}), λ_min | ${r.lobpcg.ms.toFixed(0)} (preconditioner ${r.lobpcg.preconditionerMs.toFixed(0)}) | – | ${r.lobpcg.smallest.toPrecision(6)} | ${r.lobpcg.products} (within ${r.accuracy} of dense at ${r.lobpcg.productsToAccuracy ?? '–'}; start seeds 0–${r.lobpcg.seeds.length - 1}: ${r.lobpcg.seeds.map((s) => s.productsToAccuracy ?? '–').join(', ')}, median ${r.lobpcg.medianProductsToAccuracy}) | – / ${r.lobpcg.relErrSmallest.toExponential(1)} |`] : []), '');
   }
   return lines.join('\n');
 }

@@ -1,9 +1,10 @@
-import { Mlp, Rng, STRUCTURE_ALGORITHMS, StructureMatrixProbe, initParams, lanczos } from '@clt/core';
+import { Mlp, Rng, STRUCTURE_ALGORITHMS, StructureMatrixProbe, initParams, lanczos, lobpcg } from '@clt/core';
 import { TOLERANCES, type Workload } from './workloads.js';
 
 /**
  * The structure matrix (empirical NTK) of a small tanh MLP by each exact algorithm, and its
- * extreme eigenvalues by Lanczos on the matrix-free NTK–vector-product operator. Backends run the
+ * extreme eigenvalues by Lanczos on the matrix-free NTK–vector-product operator, and λ_min by LOBPCG
+ * with the output-block preconditioner (its blocks compared too). Backends run the
  * probe graphs in float32; the reference in float64.
  */
 export function probeWorkloads(): Workload[] {
@@ -38,5 +39,21 @@ export function probeWorkloads(): Workload[] {
       }
     },
   };
-  return [...ntk, extremes];
+  const lambdaMin: Workload = {
+    name: 'probe/lobpcg-lambda-min',
+    group: 'probe',
+    tolerance: TOLERANCES.probe,
+    async run(backend) {
+      const probe = new StructureMatrixProbe(model, backend, { algorithm: 'ntk-vp', dtype: dtypeFor(backend.name) });
+      const blocks = await probe.outputBlocks(params, x);
+      const op = await probe.operator(params, x);
+      try {
+        const r = await lobpcg(op, { preconditioner: await probe.preconditioner(params, x), tol: 1e-6 });
+        return { outputBlocks: blocks.data, smallest: Float64Array.of(r.values[0]!) };
+      } finally {
+        op.dispose();
+      }
+    },
+  };
+  return [...ntk, extremes, lambdaMin];
 }

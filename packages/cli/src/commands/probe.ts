@@ -13,7 +13,7 @@ export function probeCommand(): Command {
     .option('--hidden <widths>', 'hidden widths of a freshly initialized MLP when no --run', '256,256')
     .option('--samples <n>', 'probe-set size (training rows, seeded)', int('--samples'), 32)
     .addOption(new Option('--algorithm <a>', 'exact structure-matrix algorithm').choices([...STRUCTURE_ALGORITHMS]))
-    .option('--ntk', 'also the extreme eigenvalues of the full (n·d)×(n·d) empirical NTK (dense or Lanczos)')
+    .option('--ntk', 'also the extreme eigenvalues of the full (n·d)×(n·d) empirical NTK (dense up to 1500 rows, else Lanczos for λmax and preconditioned LOBPCG for λmin)')
     .option('--seed <n>', 'seed of the probe set and of fresh weights', int('--seed', 0), 0)
     .option('--backend <name>', 'backend to run on', DEFAULT_BACKEND)
     .option('--json', 'print the result as JSON')
@@ -45,7 +45,7 @@ export function probeCommand(): Command {
         lambdaMinStar: summary.lambdaMinStar, lambdaMaxStar: summary.lambdaMaxStar, aggregate: summary.aggregate, rankDeficient: summary.rankDeficient,
         gershgorin: { lowerMin: Math.min(...summary.gershgorinLower), upperMax: Math.max(...summary.gershgorinUpper) },
         gradientEnergy: energy.energy, batchGradSqNorm: energy.batchGradSqNorm, rayleighQuotient: energy.rayleighQuotient ?? null, loss: energy.losses.reduce((a, b) => a + b, 0) / probe.n,
-        ntk: ntk ? { largest: ntk.largest, smallest: ntk.smallest, method: ntk.method, size: ntk.size, rankDeficient: ntk.rankDeficient } : null,
+        ntk: ntk ? { largest: ntk.largest, smallest: ntk.smallest, method: ntk.method, size: ntk.size, rankDeficient: ntk.rankDeficient, products: ntk.products } : null,
         seconds,
       };
       if (opts.json) return printJson(result);
@@ -59,6 +59,6 @@ export function probeCommand(): Command {
         ['tr Aᵢ = ‖Jᵢ‖²F', fmt(a.trace.min), fmt(a.trace.median), fmt(a.trace.max)],
       ]) + '\n\n');
       process.stdout.write(`gradient energy E = (1/n)Σ‖gᵢ‖² = ${fmt(energy.energy)}; ‖∇R̂‖² = ${fmt(energy.batchGradSqNorm)}; free Rayleigh quotient = ${fmt(energy.rayleighQuotient)}\n`);
-      if (ntk) process.stdout.write(`empirical NTK (${ntk.size}×${ntk.size}, ${ntk.method}): λmax = ${fmt(ntk.largest)}, λmin = ${fmt(ntk.smallest)}${ntk.rankDeficient ? ' (rank-deficient: P < n·d)' : ''}\n`);
+      if (ntk) process.stdout.write(`empirical NTK (${ntk.size}×${ntk.size}, ${ntk.method}${ntk.products ? `, ${ntk.products} NTK–vector products` : ''}): λmax = ${fmt(ntk.largest)}, λmin = ${fmt(ntk.smallest)}${ntk.rankDeficient ? ' (rank-deficient: P < n·d)' : ''}\n`);
     });
 }

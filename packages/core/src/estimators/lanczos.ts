@@ -47,6 +47,8 @@ export interface LanczosResult {
   readonly rankDeficient: boolean;
   /** All Ritz values of the final T_k, ascending. */
   readonly ritzValues: Float64Array;
+  /** The extreme Ritz values after every step (step k used k operator applications). */
+  readonly history: readonly { readonly matvecs: number; readonly largest: number; readonly smallest: number }[];
   readonly vectorLargest?: Float64Array;
   readonly vectorSmallest?: Float64Array;
 }
@@ -85,6 +87,7 @@ export async function lanczos(a: OperatorLike, options: LanczosOptions = {}): Pr
   let itLargest: number | undefined, itSmallest: number | undefined;
   let last: Ritz | undefined;
   const tmp = new Float64Array(maxIt);
+  const history: { matvecs: number; largest: number; smallest: number }[] = [];
 
   while (k < maxIt) {
     Q.set(q, k * n);
@@ -99,6 +102,7 @@ export async function lanczos(a: OperatorLike, options: LanczosOptions = {}): Pr
     const b = norm(w);
     const scale = Math.max(...alpha.map(Math.abs), ...beta.map(Math.abs), Number.MIN_VALUE);
     last = ritz(alpha, beta, b);
+    history.push({ matvecs, largest: last.values[last.values.length - 1]!, smallest: last.values[0]! });
     if (k >= 2 || k === n) {
       itLargest ??= met(last, b, tol, last.values.length - 1) || k === n ? k : undefined;
       itSmallest ??= met(last, b, tol, 0) || k === n ? k : undefined;
@@ -140,6 +144,7 @@ export async function lanczos(a: OperatorLike, options: LanczosOptions = {}): Pr
     exhausted,
     rankDeficient,
     ritzValues: values,
+    history,
     ...(vectorLargest ? { vectorLargest, vectorSmallest: vectorSmallest! } : {}),
   };
 }

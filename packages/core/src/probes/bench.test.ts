@@ -10,6 +10,10 @@ describe('benchStructureMatrix (smoke run on tiny sizes; timings are not asserte
     for (const a of r.algorithms) expect(a.maxRelDiff).toBeLessThan(1e-10);
     expect(r.lanczos.relErrLargest).toBeLessThan(1e-6);
     expect(r.lanczos.relErrSmallest).toBeLessThan(1e-6);
-    expect(lines.length).toBe(5);
+    expect(r.lobpcg!.relErrSmallest).toBeLessThan(1e-6);
+    expect(r.lobpcg!.productsToAccuracy).toBeLessThanOrEqual(r.lobpcg!.products);
+    expect(r.lobpcg!.seeds.map((s) => s.seed)).toEqual([0, 1, 2, 3, 4]);
+    expect(r.lobpcg!.medianProductsToAccuracy).toBeLessThanOrEqual(Math.max(...r.lobpcg!.seeds.map((s) => s.products)));
+    expect(lines.length).toBe(6);
   });
 });

@@ -3,6 +3,7 @@ export { perSampleJacobians, jacobianContractionGraph, type JacobianMode } from 
 export { ntkVpGraph } from './ntk-vp.js';
 export { layerwiseGramGraph, layerSensitivities, uncoveredParams, type LayerwiseMode, type LayerSlices } from './layerwise-gram.js';
 export * from './structure-matrix.js';
+export * from './ntk-preconditioner.js';
 export * from './gershgorin.js';
 export * from './structure-summary.js';
 export * from './gradient-energy.js';

@@ -46,8 +46,11 @@ export function layerSensitivities(f: Tensor, taps: readonly DenseTap[]): LayerS
   });
 }
 
-/** What a layer-wise graph returns: `K` [n·d, n·d], `blocks` [n, d, d] or `traced` [n, n]. */
-export type LayerwiseMode = 'full' | 'blocks' | 'traced';
+/**
+ * What a layer-wise graph returns: `K` [n·d, n·d], `blocks` [n, d, d] (per sample), `traced`
+ * [n, n] (Σ_k Θ_(i,k),(j,k)) or `outputs` [d, n, n] (Θ_(i,k),(j,k) for each output k).
+ */
+export type LayerwiseMode = 'full' | 'blocks' | 'traced' | 'outputs';
 
 /**
  * The empirical NTK without forming J, for models whose parameters all belong to dense layers
@@ -92,6 +95,10 @@ function layerTerm(tap: DenseTap, B: Tensor, n: number, d: number, mode: Layerwi
     let G = a.matmul(a.T); // [n, n]
     if (bias) G = G.add(1);
     if (mode === 'traced') return G.mul(B.reshape([n, d * out]).matmul(B.reshape([n, d * out]).T));
+    if (mode === 'outputs') {
+      const Bk = B.transpose([1, 0, 2]); // [d, n, out]
+      return Bk.matmul(Bk.transpose([0, 2, 1])).mul(G.reshape([1, n, n]));
+    }
     const Bf = B.reshape([n * d, out]);
     return Bf.matmul(Bf.T).mul(G.reshape([n, 1, n, 1]).expand([n, d, n, d]).reshape([n * d, n * d]));
   }
@@ -107,6 +114,7 @@ function layerTerm(tap: DenseTap, B: Tensor, n: number, d: number, mode: Layerwi
   const left = B.reshape([n, 1, d, out]).mul(bias ? Q.add(1) : Q); // [n, n, d, out]
   const t = left.matmul(B.reshape([1, n, d, out]).T); // [n, n, d, d]
   if (mode === 'traced') return t.mul(eye(a, d)).sum([2, 3]);
+  if (mode === 'outputs') return t.mul(eye(a, d)).sum(3).transpose([2, 0, 1]);
   return t.transpose([0, 2, 1, 3]).reshape([n * d, n * d]);
 }
 

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { DeviceTensor } from '../backend/contract.js';
 import { lanczos } from '../estimators/lanczos.js';
+import { lobpcg } from '../estimators/lobpcg.js';
 import { symmetricEigen } from '../estimators/symmetric-eigen.js';
 import { denseOperator } from '../linop/dense.js';
 import { initParams } from '../models/model.js';
@@ -73,6 +74,13 @@ describe('trained MLP on real MNIST digits', () => {
     const r = await lanczos(denseOperator(K, { symmetric: true }), { maxIterations: 1000 });
     expect(Math.abs(r.largest - exact[999]!) / exact[999]!).toBeLessThan(1e-6);
     expect(Math.abs(r.smallest - exact[0]!) / exact[0]!).toBeLessThan(1e-6);
+    // LOBPCG with the output-block preconditioner: same λ_min, in fewer products than Lanczos needs.
+    const pre = await probe.preconditioner(params, probeX.subarray(0, 100 * 784));
+    const lo = await lobpcg(denseOperator(K, { symmetric: true }), { preconditioner: pre, tol: 1e-7 });
+    expect(lo.converged).toBe(true);
+    expect(Math.abs(lo.values[0]! - exact[0]!) / exact[0]!).toBeLessThan(1e-6);
+    const bottom = await lanczos(denseOperator(K, { symmetric: true }), { which: 'smallest', tol: 1e-7, maxIterations: 1000 });
+    expect(lo.matvecs).toBeLessThan(bottom.iterations);
 
     const small = probeX.subarray(0, 8 * 784);
     const dense = symmetricEigen(await probe.ntk(params, small)).values;

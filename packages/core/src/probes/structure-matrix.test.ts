@@ -44,6 +44,11 @@ describe.each(cases)('structure matrix: $name', ({ opts }) => {
       expect(maxRelDiff(r.B.data, ref.B.data), `${r.algorithm} blocks`).toBeLessThan(1e-10);
       expect(maxRelDiff(r.T.data, ref.T.data), `${r.algorithm} traced`).toBeLessThan(1e-10);
     }
+    // output blocks Θ^(k)_ij = Θ_(i,k),(j,k), by the layer-wise graph whatever the algorithm
+    const ob = await new StructureMatrixProbe(model, backend, { algorithm: 'ntk-vp' }).outputBlocks(params, x);
+    const want = new Float64Array(d * n * n);
+    for (let k = 0; k < d; k++) for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) want[(k * n + i) * n + j] = ref.K.data[(i * d + k) * N + j * d + k]!;
+    expect(maxRelDiff(ob.data, want)).toBeLessThan(1e-10);
     // traced NTK = Σ_k of the diagonal output pairs
     const t01 = Array.from({ length: d }, (_, k) => ref.K.data[k * N + d + k]!).reduce((a, b) => a + b, 0);
     expect(ref.T.data[1]).toBeCloseTo(t01, 12);
@@ -66,6 +71,7 @@ describe('StructureMatrixProbe', () => {
     const { params, x } = mlpCase({ sizes: [3, 4, 2], activation: 'tanh' }, 3);
     const all = { ...params, s: Float64Array.of(1.3) };
     expect(() => new StructureMatrixProbe(model, backend, { algorithm: 'layerwise-gram' })).toThrow(/\[s\].*jacobian-contraction/);
+    await expect(new StructureMatrixProbe(model, backend).preconditioner({ ...params, s: Float64Array.of(1.3) }, x)).rejects.toThrow(/\[s\] are not in a dense layer.*lanczos/);
     const jc = new StructureMatrixProbe(model, backend);
     expect(jc.algorithm).toBe('jacobian-contraction');
     const vp = new StructureMatrixProbe(model, backend, { algorithm: 'ntk-vp' });
@@ -81,10 +87,34 @@ describe('StructureMatrixProbe', () => {
     await expect(probe.ntk(params, x)).rejects.toThrow(MemoryBudgetError);
     await expect(probe.ntk(params, x)).rejects.toThrow(/operator\(\).*lanczos/);
     const ex = await probe.extremes(params, x);
-    expect(ex.method).toBe('lanczos');
+    expect(ex.method).toBe('lobpcg'); // a dense-layer model: Lanczos for λ_max, preconditioned LOBPCG for λ_min
     const exact = symmetricEigen(await new StructureMatrixProbe(model, backend).ntk(params, x)).values;
     expect(Math.abs(ex.largest - exact[N - 1]!) / exact[N - 1]!).toBeLessThan(1e-8);
     expect(Math.abs(ex.smallest - exact[0]!) / exact[0]!).toBeLessThan(1e-6);
+    expect(ex.products).toBe(ex.lanczos!.matvecs + ex.lobpcg!.matvecs);
+    const lz = await probe.extremes(params, x, { method: 'lanczos' });
+    expect(Math.abs(lz.smallest - exact[0]!) / exact[0]!).toBeLessThan(1e-6);
+  });
+
+  it('the output-block preconditioner inverts the output-diagonal part of the NTK', async () => {
+    const { model, params, x, n } = mlpCase({ sizes: [3, 6, 3], activation: 'tanh' }, 5);
+    const d = 3, N = n * d, probe = new StructureMatrixProbe(model, backend);
+    const K = (await probe.ntk(params, x)).data, pre = await probe.preconditioner(params, x);
+    expect(Array.from(pre.shifts)).toEqual([0, 0, 0]);
+    const v = Float64Array.from({ length: N }, (_, i) => Math.sin(i + 1));
+    const y = await pre.matvec(v);
+    // M y with M_(i,k),(j,m) = δ_km Θ_(i,k),(j,m) must give v back.
+    for (let r = 0; r < N; r++) {
+      let s = 0;
+      for (let c = 0; c < N; c++) if (r % d === c % d) s += K[r * N + c]! * y[c]!;
+      expect(Math.abs(s - v[r]!)).toBeLessThan(1e-9 * (1 + Math.abs(v[r]!)));
+    }
+    const { outputBlockPreconditioner } = await import('./ntk-preconditioner.js');
+    expect(() => outputBlockPreconditioner({ n: 2, d: 1, data: Float64Array.of(1, 0, 0, NaN) })).toThrow(/non-finite/);
+    expect(() => outputBlockPreconditioner({ n: 2, d: 1, data: new Float64Array(3) })).toThrow(/expected d·n·n = 4/);
+    expect(() => outputBlockPreconditioner({ n: 1, d: 1, data: Float64Array.of(0) })).toThrow(/non-positive NTK diagonal/);
+    // A singular block factors after a small shift, which is reported.
+    expect(outputBlockPreconditioner({ n: 2, d: 1, data: Float64Array.of(1, 1, 1, 1) }).shifts[0]).toBeGreaterThan(0);
   });
 
   it('flags rank deficiency: P < n·d gives λ_min = 0 exactly, by both methods', async () => {
@@ -92,7 +122,7 @@ describe('StructureMatrixProbe', () => {
     const P = parameterCount(model);
     expect(P).toBeLessThan(n * 3);
     const probe = new StructureMatrixProbe(model, backend);
-    for (const method of ['dense', 'lanczos'] as const) {
+    for (const method of ['dense', 'lanczos', 'lobpcg'] as const) {
       const ex = await probe.extremes(params, x, { method });
       expect(ex.rankDeficient).toBe(true);
       expect(ex.smallest).toBe(0);

@@ -1,11 +1,13 @@
 import { isDeviceTensor, type Backend, type DeviceTensor } from '../backend/contract.js';
 import { lanczos, type LanczosOptions, type LanczosResult } from '../estimators/lanczos.js';
+import { lobpcg, type LobpcgOptions, type LobpcgResult } from '../estimators/lobpcg.js';
 import { symmetricEigen } from '../estimators/symmetric-eigen.js';
 import { defineOperator, type DenseMatrix, type LinearOperator } from '../linop/linear-operator.js';
 import { DEFAULT_MEMORY_BUDGET, denseBytes, fitsBudget, guardMemory } from '../linop/memory.js';
 import { parameterCount, type Model } from '../models/model.js';
 import { jacobianContractionGraph } from './jacobian-contraction.js';
 import { layerwiseGramGraph, uncoveredParams } from './layerwise-gram.js';
+import { outputBlockPreconditioner, type NtkOutputBlocks, type NtkPreconditioner } from './ntk-preconditioner.js';
 import { ntkVpGraph } from './ntk-vp.js';
 import { isDevice, padRows, ProbeRuntime, rowsOf, type ArrayValue, type FloatDType, type ParamValues } from './runtime.js';
 
@@ -65,13 +67,21 @@ export interface NtkExtremes {
   /** 0 exactly when P < n·d (`rankDeficient`). */
   readonly smallest: number;
   readonly rankDeficient: boolean;
-  readonly method: 'dense' | 'lanczos';
+  readonly method: 'dense' | 'lanczos' | 'lobpcg';
   readonly size: number;
   readonly parameterCount: number;
-  /** All eigenvalues (dense method) or the Lanczos report. */
+  /** All eigenvalues (dense method). */
   readonly eigenvalues?: Float64Array;
+  /** The Lanczos report: both extremes ('lanczos'), λ_max only ('lobpcg'). */
   readonly lanczos?: LanczosResult;
+  /** The preconditioned LOBPCG report for λ_min ('lobpcg'; absent when rank deficient). */
+  readonly lobpcg?: LobpcgResult;
+  /** Operator applications in all (0 for 'dense'). */
+  readonly products: number;
 }
+
+/** How `extremes` finds λ_max and λ_min; see there. */
+export type ExtremesMethod = 'auto' | 'dense' | 'lanczos' | 'lobpcg';
 
 /** A linear operator holding device copies of the parameters; dispose when done. */
 export type DisposableOperator = LinearOperator & { dispose(): void };
@@ -220,23 +230,61 @@ export class StructureMatrixProbe {
   }
 
   /**
-   * λ_max and λ_min of the empirical NTK. `method: 'auto'` (default) uses the dense eigensolver
-   * when n·d ≤ 1500 and the matrix fits the memory budget, else Lanczos on NTK–vector products
-   * (matrix-free). When P < n·d the NTK has rank ≤ P < n·d: λ_min = 0 exactly, flagged.
+   * The output-diagonal blocks Θ^(k)_ij = Θ_(i,k),(j,k) ([d, n, n]) by the layer-wise graph, whatever
+   * `algorithm` is: 1 forward + d backward passes of the n samples, Σ_l n²(in_l + d·out_l) flops.
+   * Needs every parameter in a dense layer.
    */
-  async extremes(params: ParamValues, x: ArrayValue, options: { method?: 'auto' | 'dense' | 'lanczos'; lanczos?: LanczosOptions } = {}): Promise<NtkExtremes> {
+  async outputBlocks(params: ParamValues, x: ArrayValue): Promise<NtkOutputBlocks> {
+    const n = rowsOf(x, this.model.inputDim), missing = uncoveredParams(this.model);
+    if (missing.length)
+      throw new Error(`outputBlocks: parameters [${missing.join(', ')}] are not in a dense layer, so the output blocks have no cheap form; use extremes(..., { method: 'lanczos' })`);
+    guardMemory(`the NTK output blocks (${this.d} × ${n}×${n})`, denseBytes(this.d * n * n) * 2, this.memoryBudget, 'Use fewer probe samples or raise memoryBudget.');
+    const data = (await this.runtime.run(`lw:outputs:${n}`, () => layerwiseGramGraph(this.model, n, this.runtime.dtype, 'outputs'),
+      { ...this.runtime.paramInputs(this.model, params), x: this.runtime.input('x', x, [n, this.model.inputDim]) })).outputs!;
+    return { n, d: this.d, data };
+  }
+
+  /** The LOBPCG preconditioner of this NTK (block Jacobi over outputs); see `outputBlockPreconditioner`. */
+  async preconditioner(params: ParamValues, x: ArrayValue): Promise<NtkPreconditioner> {
+    return outputBlockPreconditioner(await this.outputBlocks(params, x));
+  }
+
+  /**
+   * λ_max and λ_min of the empirical NTK.
+   *
+   * - `'dense'`: form Θ and run the dense eigensolver ((4/3)(n·d)³ flops).
+   * - `'lanczos'`: Lanczos on NTK–vector products for both ends. λ_max converges in ~20 products;
+   *   λ_min, at the crowded bottom of an NTK spectrum, can take hundreds.
+   * - `'lobpcg'`: Lanczos for λ_max (stopped once it converges), then LOBPCG for λ_min
+   *   preconditioned by the NTK's output-diagonal blocks (`preconditioner`): tens of products.
+   *   Dense-layer models only.
+   * - `'auto'` (default): 'dense' when n·d ≤ 1500 and Θ fits the memory budget; else 'lobpcg' when
+   *   every parameter is in a dense layer; else 'lanczos'.
+   *
+   * When P < n·d the NTK has rank ≤ P < n·d: λ_min = 0 exactly, flagged, and not iterated for.
+   */
+  async extremes(params: ParamValues, x: ArrayValue, options: { method?: ExtremesMethod; lanczos?: LanczosOptions; lobpcg?: LobpcgOptions } = {}): Promise<NtkExtremes> {
     const n = rowsOf(x, this.model.inputDim), N = n * this.d, P = this.parameterCount, rankDeficient = P < N;
-    const method = options.method === 'dense' || options.method === 'lanczos' ? options.method
-      : N <= 1500 && fitsBudget(denseBytes(N * N) * 2, this.memoryBudget) ? 'dense' : 'lanczos';
+    const requested = options.method ?? 'auto';
+    if (!['auto', 'dense', 'lanczos', 'lobpcg'].includes(requested)) throw new Error(`extremes: unknown method "${requested}"; use auto, dense, lanczos or lobpcg`);
+    const method = requested !== 'auto' ? requested
+      : N <= 1500 && fitsBudget(denseBytes(N * N) * 2, this.memoryBudget) ? 'dense'
+      : uncoveredParams(this.model).length === 0 ? 'lobpcg' : 'lanczos';
     const base = { rankDeficient, size: N, parameterCount: P };
     if (method === 'dense') {
       const eig = symmetricEigen(await this.ntk(params, x)).values;
-      return { ...base, method, largest: eig[N - 1]!, smallest: rankDeficient ? 0 : eig[0]!, eigenvalues: eig };
+      return { ...base, method, largest: eig[N - 1]!, smallest: rankDeficient ? 0 : eig[0]!, eigenvalues: eig, products: 0 };
     }
     const op = await this.operator(params, x);
     try {
-      const r = await lanczos(op, { memoryBudget: this.memoryBudget, ...options.lanczos });
-      return { ...base, method, largest: r.largest, smallest: r.smallest, lanczos: r };
+      if (method === 'lanczos') {
+        const r = await lanczos(op, { memoryBudget: this.memoryBudget, ...options.lanczos });
+        return { ...base, method, largest: r.largest, smallest: r.smallest, lanczos: r, products: r.matvecs };
+      }
+      const top = await lanczos(op, { memoryBudget: this.memoryBudget, ...options.lanczos, which: 'largest' });
+      if (rankDeficient) return { ...base, method, largest: top.largest, smallest: 0, lanczos: top, products: top.matvecs };
+      const bottom = await lobpcg(op, { preconditioner: await this.preconditioner(params, x), ...options.lobpcg, which: 'smallest' });
+      return { ...base, method, largest: top.largest, smallest: bottom.values[0]!, lanczos: top, lobpcg: bottom, products: top.matvecs + bottom.matvecs };
     } finally {
       op.dispose();
     }

@@ -1,0 +1,58 @@
+import type { DenseMatrix } from './linear-operator.js';
+
+/**
+ * Cholesky factor L (A = L Lᵀ) of a symmetric positive-definite matrix, row-major n × n with the
+ * strict upper triangle zero. Returns undefined when a pivot is not positive (A not numerically
+ * SPD, relative to its diagonal), so callers can shift and retry or say what is wrong.
+ *
+ * Cost: n³/3 flops, one n × n array.
+ */
+export function cholesky(m: DenseMatrix): Float64Array | undefined {
+  const n = m.size, a = m.data;
+  if (a.length !== n * n) throw new Error(`cholesky: ${a.length} values for a ${n}×${n} matrix`);
+  const L = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    const ri = i * n;
+    for (let j = 0; j <= i; j++) {
+      const rj = j * n;
+      let s = a[ri + j]!;
+      for (let t = 0; t < j; t++) s -= L[ri + t]! * L[rj + t]!;
+      if (i === j) {
+        if (!(s > 1e-14 * Math.abs(a[ri + i]!))) return undefined;
+        L[ri + i] = Math.sqrt(s);
+      } else L[ri + j] = s / L[rj + j]!;
+    }
+  }
+  return L;
+}
+
+/**
+ * Solve (L Lᵀ) X = B in place for a factor from `cholesky`, where B is n × k row-major (k
+ * right-hand sides side by side, the layout of an NTK vector [n samples, d outputs]).
+ *
+ * Cost: 2·n²·k flops, no allocation.
+ */
+export function choleskySolveInPlace(L: Float64Array, n: number, b: Float64Array, k = 1, offset = 0): void {
+  // Forward: L Y = B, row by row; each row subtracts earlier rows (k entries at a time).
+  for (let i = 0; i < n; i++) {
+    const ri = i * n, bi = offset + i * k, inv = 1 / L[ri + i]!;
+    for (let t = 0; t < i; t++) {
+      const l = L[ri + t]!;
+      if (l === 0) continue;
+      const bt = offset + t * k;
+      for (let c = 0; c < k; c++) b[bi + c]! -= l * b[bt + c]!;
+    }
+    for (let c = 0; c < k; c++) b[bi + c]! *= inv;
+  }
+  // Backward: Lᵀ X = Y, rows in reverse; row i of Lᵀ is column i of L.
+  for (let i = n - 1; i >= 0; i--) {
+    const bi = offset + i * k, inv = 1 / L[i * n + i]!;
+    for (let t = i + 1; t < n; t++) {
+      const l = L[t * n + i]!;
+      if (l === 0) continue;
+      const bt = offset + t * k;
+      for (let c = 0; c < k; c++) b[bi + c]! -= l * b[bt + c]!;
+    }
+    for (let c = 0; c < k; c++) b[bi + c]! *= inv;
+  }
+}
