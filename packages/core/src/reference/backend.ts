@@ -1,7 +1,7 @@
 import type { DType, TypedArray } from '../ir/dtype.js';
 import type { Graph } from '../ir/graph.js';
 import { inputSpecs, size } from '../ir/graph.js';
-import { ALL_OPS } from '../ir/ops.js';
+import { ALL_OPS, type OpName } from '../ir/ops.js';
 import { BackendError, CONTRACT_VERSION, isDeviceTensor, type Availability, type Backend, type DeviceTensor, type Executable, type HostTensor } from '../backend/contract.js';
 import { interpret } from './interpret.js';
 
@@ -25,7 +25,7 @@ export class ReferenceBackend implements Backend {
   readonly contractVersion = CONTRACT_VERSION;
   readonly name = 'reference';
   readonly dtypes: readonly DType[] = ['f64', 'f32', 'i32', 'bool'];
-  readonly supportedOps = new Set(ALL_OPS);
+  readonly supportedOps: ReadonlySet<OpName> = new Set(ALL_OPS);
 
   async availability(): Promise<Availability> {
     return { available: true, detail: 'float64 interpreter in TypeScript' };
