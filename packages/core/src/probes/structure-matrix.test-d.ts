@@ -5,7 +5,7 @@ import {
   StructureMatrixProbe,
   type ArrayValue, type Backend, type DeviceTensor, type EmpiricalNtk, type ExtremesMethod, type LanczosResult,
   type LobpcgResult, type Model, type NtkExtremes, type NtkPreconditioner, type ParamValues,
-  type StructureAlgorithm, type StructureMatrixOptions,
+  type StructureAlgorithm, type StructureMatrixOptions, type ExtremesOptions,
 } from '../index.js';
 
 declare const model: Model;
@@ -15,7 +15,6 @@ declare const params: ParamValues;
 declare const x: Float64Array;
 declare const dev: DeviceTensor;
 
-type ExtremesOptions = NonNullable<Parameters<StructureMatrixProbe['extremes']>[2]>;
 
 describe('StructureMatrixProbe construction', () => {
   test('options: algorithm and float dtype are unions', () => {
@@ -43,6 +42,7 @@ describe('StructureMatrixProbe.extremes', () => {
   test("method is 'auto' | 'dense' | 'lanczos' | 'lobpcg'", () => {
     expectTypeOf<ExtremesMethod>().toEqualTypeOf<'auto' | 'dense' | 'lanczos' | 'lobpcg'>();
     expectTypeOf<ExtremesOptions['method']>().toEqualTypeOf<ExtremesMethod | undefined>();
+    expectTypeOf<NonNullable<Parameters<StructureMatrixProbe['extremes']>[2]>>().toEqualTypeOf<ExtremesOptions>();
     expectTypeOf(probe.extremes(params, x)).toEqualTypeOf<Promise<NtkExtremes>>();
     expectTypeOf(probe.extremes(params, x, { method: 'lobpcg', lobpcg: { tol: 1e-6 } })).toEqualTypeOf<Promise<NtkExtremes>>();
     void probe.extremes(params, x, { method: 'lanczos', lanczos: { maxIterations: 400 } });

@@ -83,6 +83,13 @@ export interface NtkExtremes {
 /** How `extremes` finds λ_max and λ_min; see there. */
 export type ExtremesMethod = 'auto' | 'dense' | 'lanczos' | 'lobpcg';
 
+/** Options of `StructureMatrixProbe.extremes`: the method and each iterative solver's options. */
+export interface ExtremesOptions {
+  readonly method?: ExtremesMethod;
+  readonly lanczos?: LanczosOptions;
+  readonly lobpcg?: LobpcgOptions;
+}
+
 /** A linear operator holding device copies of the parameters; dispose when done. */
 export type DisposableOperator = LinearOperator & { dispose(): void };
 
@@ -263,7 +270,7 @@ export class StructureMatrixProbe {
    *
    * When P < n·d the NTK has rank ≤ P < n·d: λ_min = 0 exactly, flagged, and not iterated for.
    */
-  async extremes(params: ParamValues, x: ArrayValue, options: { method?: ExtremesMethod; lanczos?: LanczosOptions; lobpcg?: LobpcgOptions } = {}): Promise<NtkExtremes> {
+  async extremes(params: ParamValues, x: ArrayValue, options: ExtremesOptions = {}): Promise<NtkExtremes> {
     const n = rowsOf(x, this.model.inputDim), N = n * this.d, P = this.parameterCount, rankDeficient = P < N;
     const requested = options.method ?? 'auto';
     if (!['auto', 'dense', 'lanczos', 'lobpcg'].includes(requested)) throw new Error(`extremes: unknown method "${requested}"; use auto, dense, lanczos or lobpcg`);
