@@ -52,6 +52,7 @@ describe('lobpcg', () => {
       readonly iterations: number;
       readonly matvecs: number;
       readonly converged: boolean;
+      readonly stalled: boolean;
       readonly rankDeficient: boolean;
       readonly history: readonly LobpcgStep[];
     }>();

@@ -94,6 +94,20 @@ describe('lobpcg', () => {
     for (let i = 1; i < r.history.length; i++) expect(r.history[i]!.value).toBeLessThanOrEqual(r.history[i - 1]!.value + 1e-12);
   });
 
+  it('stops, flagged stalled, when operator noise puts a floor under the residual', async () => {
+    const n = 120, a = withSpectrum(Float64Array.from({ length: n }, (_, i) => 1 + i), 6), dense = denseOperator(a);
+    // Products with relative noise 1e-6 (like float32): the residual cannot fall below ≈ 1e-4.
+    const rng = new Rng(8);
+    const noisy = defineOperator({ size: n, symmetric: true, matvec: async (v) => (await dense.matvec(v)).map((y) => y * (1 + 1e-6 * rng.normal())) });
+    const r = await lobpcg(noisy, { tol: 1e-12, maxIterations: 500, stallIterations: 15, seed: 60 });
+    expect(r.converged).toBe(false);
+    expect(r.stalled).toBe(true);
+    expect(r.iterations).toBeLessThan(500);
+    expect(Math.abs(r.values[0]! - 1)).toBeLessThan(1e-4); // the value is as good as the products allow
+    const clean = await lobpcg(a, { tol: 1e-10, seed: 60 });
+    expect(clean.stalled).toBe(false);
+  });
+
   it('reports λ_min = 0 without iterating when rank < size; rejects bad input clearly', async () => {
     const r = await lobpcg(denseOperator(withSpectrum(Float64Array.from({ length: 20 }, (_, i) => i), 1), { rankBound: 19 }));
     expect(r.rankDeficient).toBe(true);

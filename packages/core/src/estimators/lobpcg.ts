@@ -22,6 +22,12 @@ export interface LobpcgOptions {
   readonly tol?: number;
   /** Most iterations (each costs blockSize operator applications). Default 200. */
   readonly maxIterations?: number;
+  /**
+   * Stop early, flagged `stalled`, when the wanted residuals have not dropped below 0.9× their best
+   * for this many iterations: the operator's own round-off (a float32 backend) sets a floor that
+   * `tol` may lie under. Default 20; Infinity disables.
+   */
+  readonly stallIterations?: number;
   readonly seed?: number;
   /** Start block (blockSize vectors of length size, one after another), e.g. a previous result. */
   readonly start?: Float64Array;
@@ -46,6 +52,8 @@ export interface LobpcgResult {
   /** Operator applications in all (blockSize for the start, then ≤ blockSize per iteration). */
   readonly matvecs: number;
   readonly converged: boolean;
+  /** Stopped because the residuals stopped improving (see `stallIterations`); the values are then as accurate as the operator allows. */
+  readonly stalled: boolean;
   /**
    * `rankBound < size` with which = 'smallest': λ_min = 0 exactly, returned without iterating
    * (vectors empty), as `lanczos` does.
@@ -88,7 +96,7 @@ export async function lobpcg(a: OperatorLike, options: LobpcgOptions = {}): Prom
   if (!(tol > 0)) throw new Error(`lobpcg: tol must be positive, got ${tol}`);
 
   if (which === 'smallest' && op.rankBound !== undefined && op.rankBound < n)
-    return { values: new Float64Array(count), vectors: new Float64Array(0), residuals: new Float64Array(count), iterations: 0, matvecs: 0, converged: true, rankDeficient: true, history: [] };
+    return { values: new Float64Array(count), vectors: new Float64Array(0), residuals: new Float64Array(count), iterations: 0, matvecs: 0, converged: true, stalled: false, rankDeficient: true, history: [] };
 
   const precondition = preconditionerOf(options.preconditioner, n);
   const sign = which === 'smallest' ? 1 : -1; // pick Ritz values from this end
@@ -136,8 +144,12 @@ export async function lobpcg(a: OperatorLike, options: LobpcgOptions = {}): Prom
   };
   residuals();
   history.push({ matvecs, value: theta[0]!, residual: resid[0]! });
+  const stallAfter = options.stallIterations ?? 20;
+  const worst = () => { let w = 0; for (let j = 0; j < count; j++) w = Math.max(w, resid[j]!); return w; };
+  let best = worst(), lastGain = 0, stalled = false;
   let it = 0, converged = isDone();
   while (!converged && it < maxIt) {
+    if (it - lastGain >= stallAfter) { stalled = true; break; }
     it++;
     // W = T R, then orthogonal to X and P and orthonormal; only W needs fresh products.
     let W: Float64Array = Float64Array.from(precondition ? await precondition(R, m) : R);
@@ -161,10 +173,11 @@ export async function lobpcg(a: OperatorLike, options: LobpcgOptions = {}): Prom
     residuals();
     history.push({ matvecs, value: theta[0]!, residual: resid[0]! });
     converged = isDone();
+    if (worst() < 0.9 * best) { best = worst(); lastGain = it; }
   }
   return {
     values: theta.slice(0, count), vectors: X.slice(0, count * n), residuals: resid.slice(0, count),
-    iterations: it, matvecs, converged, rankDeficient: false, history,
+    iterations: it, matvecs, converged, stalled, rankDeficient: false, history,
   };
 }
 

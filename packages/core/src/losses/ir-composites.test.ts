@@ -19,6 +19,19 @@ function batch(loss: FYLoss, seed: number, n: number, d: number, scale: number) 
 }
 const rows = (a: Float64Array, d: number, i: number) => a.subarray(i * d, (i + 1) * d);
 
+/**
+ * Tolerance for the prediction map ŷ (and ŷ − y). For α-entmax with α > 2, ŷ_i = [(α−1)η_i − τ]^{1/(α−1)}
+ * is not Lipschitz in τ at the edge of the support: ∂ŷ_i/∂τ = ŷ_i^{2−α}/(α−1), so the few-ulp
+ * difference between two float64 bisections for τ (IR vs host) grows by that factor. Elsewhere 1e-11.
+ */
+function mapTol(loss: FYLoss, p: Float64Array): number {
+  const alpha = (loss as { alpha?: number }).alpha;
+  if (alpha === undefined || alpha <= 2) return 1e-11;
+  let k = 0;
+  for (const x of p) if (x > 0) k = Math.max(k, x ** (2 - alpha) / (alpha - 1));
+  return 1e-11 + 4e-15 * k;
+}
+
 describe.each(ALL_LOSSES.map((l) => [`${l.name}${'method' in l ? ` (${(l as { method: string }).method})` : ''}`, l] as const))('%s IR composites (float64, interpret)', (_, loss) => {
   const graphFor = (n: number, d: number) => trace({ eta: spec([n, d], 'f64'), y: spec([n, d], 'f64') }, ({ eta, y }) => {
     const l = loss.ir.loss(eta, y);
@@ -33,16 +46,17 @@ describe.each(ALL_LOSSES.map((l) => [`${l.name}${'method' in l ? ` (${(l as { me
       for (let i = 0; i < n; i++) {
         const e = rows(eta, d, i), t = rows(y, d, i), l = loss.host.loss(e, t), hostGrad = loss.host.grad(e, t);
         const tol = 1e-11 * (1 + Math.abs(l) + Math.abs(loss.host.conjugate(e)));
-        expect(maxAbsDiff(rows(r.predict as Float64Array, d, i), loss.host.predict(e))).toBeLessThan(1e-11);
+        const pTol = mapTol(loss, loss.host.predict(e));
+        expect(maxAbsDiff(rows(r.predict as Float64Array, d, i), loss.host.predict(e))).toBeLessThan(pTol);
         expect(Math.abs(r.loss![i]! - l)).toBeLessThan(tol);
         expect(Math.abs(r.conjugate![i]! - loss.host.conjugate(e))).toBeLessThan(tol);
         expect(Math.abs(r.regularizer![i]! - loss.host.regularizer(t))).toBeLessThan(1e-11 * (1 + Math.abs(r.regularizer![i]!)));
-        expect(maxAbsDiff(rows(r.grad as Float64Array, d, i), hostGrad)).toBeLessThan(1e-11 * (1 + Math.max(...hostGrad.map(Math.abs))));
-        expect(maxAbsDiff(rows(r.residual as Float64Array, d, i), hostGrad)).toBeLessThan(1e-11 * (1 + Math.max(...hostGrad.map(Math.abs))));
+        expect(maxAbsDiff(rows(r.grad as Float64Array, d, i), hostGrad)).toBeLessThan(pTol * (1 + Math.max(...hostGrad.map(Math.abs))));
+        expect(maxAbsDiff(rows(r.residual as Float64Array, d, i), hostGrad)).toBeLessThan(pTol * (1 + Math.max(...hostGrad.map(Math.abs))));
         const fd = fdGrad((x) => loss.host.loss(x, t), e);
         expect(maxAbsDiff(rows(r.grad as Float64Array, d, i), fd)).toBeLessThan(2e-6 * Math.max(1, Math.abs(l), ...hostGrad.map(Math.abs)));
       }
-    }), { numRuns: 15 });
+    }), { numRuns: 15, examples: [[460201880, 4, 0.05]] }); // the example: ŷ_4 ≈ 1e-4 at the support edge (entmax-4)
   });
 
   it('second derivatives are right: hvp of the loss = (∂ŷ/∂η)·v in closed form, and = finite differences of ŷ', () => {

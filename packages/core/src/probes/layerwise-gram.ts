@@ -62,10 +62,14 @@ export type LayerwiseMode = 'full' | 'blocks' | 'traced' | 'outputs';
  * outputs). A sparse layer (W ⊙ M) replaces a_i·a_j by the mask-weighted Σ_p M_op a_ip a_jp per
  * output unit o; that is exact too, at O(n²·in·out) cost per masked layer.
  *
+ * With `rotateOutputs`, the graph takes an input `rotation` Q (d × d) and works with the outputs
+ * f Q instead of f: its NTK is (I ⊗ Qᵀ) Θ (I ⊗ Q), so 'outputs' gives the output-diagonal blocks in
+ * the basis Q (what the LOBPCG preconditioner needs after training couples the outputs).
+ *
  * Cost: 1 forward + d backward passes of the batch to the pre-activations, plus per layer
  * n²·in (A Aᵀ) and (n·d)²·out flops (B Bᵀ) for 'full', n·d²·out for 'blocks'.
  */
-export function layerwiseGramGraph(model: Model, n: number, dtype: FloatDType, mode: LayerwiseMode): Graph {
+export function layerwiseGramGraph(model: Model, n: number, dtype: FloatDType, mode: LayerwiseMode, options: { rotateOutputs?: boolean } = {}): Graph {
   const missing = uncoveredParams(model);
   if (missing.length)
     throw new Error(`layerwise-gram: parameters [${missing.join(', ')}] do not belong to a dense layer tap; use algorithm 'jacobian-contraction' or 'ntk-vp' for this model`);
@@ -73,8 +77,9 @@ export function layerwiseGramGraph(model: Model, n: number, dtype: FloatDType, m
   const params = paramTensors(model, (name, shape) => b.input(name, shape, dtype));
   const x = b.input('x', [n, model.inputDim], dtype);
   const taps: DenseTap[] = [];
-  const f = model.apply(params, x, taps);
   const d = model.outputDim;
+  let f = model.apply(params, x, taps);
+  if (options.rotateOutputs) f = f.matmul(b.input('rotation', [d, d], dtype));
   let acc: Tensor | undefined;
   for (const { tap, B } of layerSensitivities(f, taps)) {
     const term = layerTerm(tap, B, n, d, mode);

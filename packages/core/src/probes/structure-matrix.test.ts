@@ -96,18 +96,34 @@ describe('StructureMatrixProbe', () => {
     expect(Math.abs(lz.smallest - exact[0]!) / exact[0]!).toBeLessThan(1e-6);
   });
 
-  it('the output-block preconditioner inverts the output-diagonal part of the NTK', async () => {
+  it('the output-block preconditioner inverts the output-diagonal part of the NTK, plain and in the rotated output basis', async () => {
     const { model, params, x, n } = mlpCase({ sizes: [3, 6, 3], activation: 'tanh' }, 5);
     const d = 3, N = n * d, probe = new StructureMatrixProbe(model, backend);
-    const K = (await probe.ntk(params, x)).data, pre = await probe.preconditioner(params, x);
-    expect(Array.from(pre.shifts)).toEqual([0, 0, 0]);
+    const K = (await probe.ntk(params, x)).data;
     const v = Float64Array.from({ length: N }, (_, i) => Math.sin(i + 1));
-    const y = await pre.matvec(v);
-    // M y with M_(i,k),(j,m) = δ_km Θ_(i,k),(j,m) must give v back.
-    for (let r = 0; r < N; r++) {
-      let s = 0;
-      for (let c = 0; c < N; c++) if (r % d === c % d) s += K[r * N + c]! * y[c]!;
-      expect(Math.abs(s - v[r]!)).toBeLessThan(1e-9 * (1 + Math.abs(v[r]!)));
+    // Θ' = Tᵀ Θ T with T = I ⊗ Q (T = I without rotation); M = output-diagonal part of Θ';
+    // the preconditioner is y = T M⁻¹ Tᵀ v, so M (Tᵀ y) = Tᵀ v (Q orthogonal).
+    for (const rotate of [false, true]) {
+      const pre = await probe.preconditioner(params, x, { rotate });
+      expect(Array.from(pre.shifts)).toEqual([0, 0, 0]);
+      expect(pre.rotation !== undefined).toBe(rotate);
+      const Q = pre.rotation ?? Float64Array.of(1, 0, 0, 0, 1, 0, 0, 0, 1);
+      const Tt = (u: Float64Array) => { const o = new Float64Array(N); for (let i = 0; i < n; i++) for (let k = 0; k < d; k++) { let s = 0; for (let a = 0; a < d; a++) s += Q[a * d + k]! * u[i * d + a]!; o[i * d + k] = s; } return o; };
+      const Kr = new Float64Array(N * N); // Tᵀ K T, entry by entry
+      for (let i = 0; i < n; i++) for (let k = 0; k < d; k++) for (let j = 0; j < n; j++) for (let m = 0; m < d; m++) {
+        let s = 0;
+        for (let a = 0; a < d; a++) for (let b = 0; b < d; b++) s += Q[a * d + k]! * K[(i * d + a) * N + j * d + b]! * Q[b * d + m]!;
+        Kr[(i * d + k) * N + j * d + m] = s;
+      }
+      const blocks = await probe.outputBlocks(params, x, rotate ? { rotation: Q } : {});
+      for (let k = 0; k < d; k++) for (let i = 0; i < n; i++) for (let j = 0; j < n; j++)
+        expect(Math.abs(blocks.data[(k * n + i) * n + j]! - Kr[(i * d + k) * N + j * d + k]!)).toBeLessThan(1e-10 * (1 + Math.abs(Kr[(i * d + k) * N + j * d + k]!)));
+      const ty = Tt(await pre.matvec(v)), tv = Tt(v);
+      for (let r = 0; r < N; r++) {
+        let s = 0;
+        for (let c = 0; c < N; c++) if (r % d === c % d) s += Kr[r * N + c]! * ty[c]!;
+        expect(Math.abs(s - tv[r]!)).toBeLessThan(1e-9 * (1 + Math.abs(tv[r]!)));
+      }
     }
     const { outputBlockPreconditioner } = await import('./ntk-preconditioner.js');
     expect(() => outputBlockPreconditioner({ n: 2, d: 1, data: Float64Array.of(1, 0, 0, NaN) })).toThrow(/non-finite/);
