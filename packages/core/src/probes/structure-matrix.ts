@@ -6,7 +6,7 @@ import { defineOperator, type DenseMatrix, type LinearOperator } from '../linop/
 import { DEFAULT_MEMORY_BUDGET, denseBytes, fitsBudget, guardMemory } from '../linop/memory.js';
 import { parameterCount, type Model } from '../models/model.js';
 import { jacobianContractionGraph } from './jacobian-contraction.js';
-import { layerwiseGramGraph, uncoveredParams } from './layerwise-gram.js';
+import { layerwiseGramGraph, uncoveredParams, type LayerwiseMode } from './layerwise-gram.js';
 import { outputBlockPreconditioner, type NtkOutputBlocks, type NtkPreconditioner } from './ntk-preconditioner.js';
 import { ntkVpGraph } from './ntk-vp.js';
 import { isDevice, padRows, ProbeRuntime, rowsOf, type ArrayValue, type FloatDType, type ParamValues } from './runtime.js';
@@ -106,6 +106,8 @@ export class StructureMatrixProbe {
   readonly parameterCount: number;
   readonly memoryBudget: number;
   private readonly block: number;
+  /** Parameters outside dense layers (empty: the layer-wise graphs apply); traced once here. */
+  private readonly uncovered: readonly string[];
 
   constructor(readonly model: Model, backend: Backend, private readonly options: StructureMatrixOptions = {}) {
     this.runtime = new ProbeRuntime(backend, options.dtype);
@@ -115,7 +117,7 @@ export class StructureMatrixProbe {
     const requested = options.algorithm;
     if (requested !== undefined && !STRUCTURE_ALGORITHMS.includes(requested))
       throw new Error(`unknown structure-matrix algorithm "${requested}"; use one of ${STRUCTURE_ALGORITHMS.join(', ')}`);
-    const missing = uncoveredParams(model);
+    const missing = (this.uncovered = uncoveredParams(model));
     if (requested === 'layerwise-gram' && missing.length)
       throw new Error(`layerwise-gram needs every parameter in a dense layer, but [${missing.join(', ')}] are not; use 'jacobian-contraction' or 'ntk-vp'`);
     this.algorithm = requested ?? (missing.length ? 'jacobian-contraction' : DEFAULT_STRUCTURE_ALGORITHM);
@@ -124,13 +126,20 @@ export class StructureMatrixProbe {
   private get d(): number { return this.model.outputDim; }
   private get bytes(): number { return this.runtime.dtype === 'f64' ? 8 : 4; }
 
+  /** Run the layer-wise graph of `mode` (compiled once per mode, n and rotation) and return its one output. */
+  private async layerwise(mode: LayerwiseMode, params: ParamValues, x: ArrayValue, rotation?: Float64Array): Promise<Float64Array> {
+    const n = rowsOf(x, this.model.inputDim), rt = this.runtime;
+    const inputs = { ...rt.paramInputs(this.model, params), x: rt.input('x', x, [n, this.model.inputDim]), ...(rotation ? { rotation: rt.input('rotation', rotation, [this.d, this.d]) } : {}) };
+    const out = await rt.run(`lw:${mode}${rotation ? ':rot' : ''}:${n}`, () => layerwiseGramGraph(this.model, n, rt.dtype, mode, { rotateOutputs: !!rotation }), inputs);
+    return out[mode === 'full' ? 'K' : mode]!;
+  }
+
   /** Per-sample structure matrices A_i (d × d each). */
   async blocks(params: ParamValues, x: ArrayValue): Promise<StructureBlocks> {
     const n = rowsOf(x, this.model.inputDim), d = this.d, P = this.parameterCount;
     let data: Float64Array;
     if (this.algorithm === 'layerwise-gram') {
-      data = (await this.runtime.run(`lw:blocks:${n}`, () => layerwiseGramGraph(this.model, n, this.runtime.dtype, 'blocks'),
-        { ...this.runtime.paramInputs(this.model, params), x: this.runtime.input('x', x, [n, this.model.inputDim]) })).blocks!;
+      data = await this.layerwise('blocks', params, x);
     } else if (this.algorithm === 'jacobian-contraction') {
       data = new Float64Array(n * d * d);
       await this.forChunks(x, n, 'blocks', (c0, rows, out) => data.set(out.subarray(0, rows * d * d), c0 * d * d), params);
@@ -155,8 +164,7 @@ export class StructureMatrixProbe {
       'Use probe.operator() with lanczos/hutchinsonTrace (matrix-free), per-sample blocks(), fewer probe samples, or raise memoryBudget.');
     let data: Float64Array;
     if (this.algorithm === 'layerwise-gram') {
-      data = (await this.runtime.run(`lw:full:${n}`, () => layerwiseGramGraph(this.model, n, this.runtime.dtype, 'full'),
-        { ...this.runtime.paramInputs(this.model, params), x: this.runtime.input('x', x, [n, this.model.inputDim]) })).K!;
+      data = await this.layerwise('full', params, x);
     } else if (this.algorithm === 'ntk-vp') {
       const op = await this.operator(params, x);
       data = new Float64Array(N * N);
@@ -176,8 +184,7 @@ export class StructureMatrixProbe {
   async tracedNtk(params: ParamValues, x: ArrayValue): Promise<DenseMatrix> {
     const n = rowsOf(x, this.model.inputDim), d = this.d;
     if (this.algorithm === 'layerwise-gram')
-      return { size: n, data: (await this.runtime.run(`lw:traced:${n}`, () => layerwiseGramGraph(this.model, n, this.runtime.dtype, 'traced'),
-        { ...this.runtime.paramInputs(this.model, params), x: this.runtime.input('x', x, [n, this.model.inputDim]) })).traced! };
+      return { size: n, data: await this.layerwise('traced', params, x) };
     const K = await this.ntk(params, x), N = n * d, t = new Float64Array(n * n);
     for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) { let s = 0; for (let k = 0; k < d; k++) s += K.data[(i * d + k) * N + j * d + k]!; t[i * n + j] = s; }
     return { size: n, data: t };
@@ -247,9 +254,7 @@ export class StructureMatrixProbe {
     this.requireDenseLayers('outputBlocks');
     if (rotation && rotation.length !== d * d) throw new Error(`outputBlocks: rotation has ${rotation.length} values, expected d·d = ${d * d}`);
     guardMemory(`the NTK output blocks (${d} × ${n}×${n})`, denseBytes(d * n * n) * 2, this.memoryBudget, 'Use fewer probe samples or raise memoryBudget.');
-    const rt = this.runtime;
-    const inputs = { ...rt.paramInputs(this.model, params), x: rt.input('x', x, [n, this.model.inputDim]), ...(rotation ? { rotation: rt.input('rotation', rotation, [d, d]) } : {}) };
-    const data = (await rt.run(`lw:outputs${rotation ? ':rot' : ''}:${n}`, () => layerwiseGramGraph(this.model, n, rt.dtype, 'outputs', { rotateOutputs: !!rotation }), inputs)).outputs!;
+    const data = await this.layerwise('outputs', params, x, rotation);
     return { n, d, data, ...(rotation ? { rotation: Float64Array.from(rotation) } : {}) };
   }
 
@@ -263,11 +268,10 @@ export class StructureMatrixProbe {
    * Lanczos; at initialization both ≈ 40–55. `rotate: false` skips the extra blocks graph.
    */
   async preconditioner(params: ParamValues, x: ArrayValue, options: { rotate?: boolean } = {}): Promise<NtkPreconditioner> {
-    this.requireDenseLayers('preconditioner');
+    this.requireDenseLayers('preconditioner'); // before the blocks graph, so the message names this method
     if (options.rotate === false || this.d === 1) return outputBlockPreconditioner(await this.outputBlocks(params, x));
-    const n = rowsOf(x, this.model.inputDim), d = this.d, rt = this.runtime;
-    const blocks = (await rt.run(`lw:blocks:${n}`, () => layerwiseGramGraph(this.model, n, rt.dtype, 'blocks'),
-      { ...rt.paramInputs(this.model, params), x: rt.input('x', x, [n, this.model.inputDim]) })).blocks!;
+    const n = rowsOf(x, this.model.inputDim), d = this.d;
+    const blocks = await this.layerwise('blocks', params, x); // per-sample A_i, whatever `algorithm` is
     const S = new Float64Array(d * d);
     for (let i = 0; i < n; i++) for (let e = 0; e < d * d; e++) S[e]! += blocks[i * d * d + e]!;
     for (let a = 0; a < d; a++) for (let b = 0; b < a; b++) { const m = 0.5 * (S[a * d + b]! + S[b * d + a]!); S[a * d + b] = m; S[b * d + a] = m; }
@@ -278,9 +282,8 @@ export class StructureMatrixProbe {
   }
 
   private requireDenseLayers(what: string): void {
-    const missing = uncoveredParams(this.model);
-    if (missing.length)
-      throw new Error(`${what}: parameters [${missing.join(', ')}] are not in a dense layer, so the output blocks have no cheap form; use extremes(..., { method: 'lanczos' })`);
+    if (this.uncovered.length)
+      throw new Error(`${what}: parameters [${this.uncovered.join(', ')}] are not in a dense layer, so the output blocks have no cheap form; use extremes(..., { method: 'lanczos' })`);
   }
 
   /**
@@ -303,7 +306,7 @@ export class StructureMatrixProbe {
     if (!['auto', 'dense', 'lanczos', 'lobpcg'].includes(requested)) throw new Error(`extremes: unknown method "${requested}"; use auto, dense, lanczos or lobpcg`);
     const method = requested !== 'auto' ? requested
       : N <= 1500 && fitsBudget(denseBytes(N * N) * 2, this.memoryBudget) ? 'dense'
-      : uncoveredParams(this.model).length === 0 ? 'lobpcg' : 'lanczos';
+      : this.uncovered.length === 0 ? 'lobpcg' : 'lanczos';
     const base = { rankDeficient, size: N, parameterCount: P };
     if (method === 'dense') {
       const eig = symmetricEigen(await this.ntk(params, x)).values;
