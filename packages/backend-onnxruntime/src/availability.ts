@@ -45,8 +45,23 @@ export function ortBinaryDir(): string {
 export type Ort = typeof import('onnxruntime-node');
 let ortModule: Ort | undefined;
 export function loadOrt(): Ort {
-  ortModule ??= createRequire(import.meta.url)('onnxruntime-node') as Ort;
+  if (!ortModule) {
+    disableOrtTelemetry();
+    ortModule = createRequire(import.meta.url)('onnxruntime-node') as Ort;
+  }
   return ortModule;
+}
+
+/**
+ * onnxruntime-node 1.30 on Linux starts Microsoft's telemetry client (1DS) in every process unless
+ * the environment variable `ORT_DISABLE_TELEMETRY` is set: it leaves an empty
+ * `/tmp/mat-debug-<pid>.log` per process, keeps a device id and an event database (megabytes) under
+ * `~/.cache/Microsoft/DeveloperTools/.onnxruntime/`, and tries to upload events over HTTPS. No
+ * session or `ort.env` option stops it; the variable does, read when the native library creates its
+ * environment. Set it before loading the library, unless the user chose a value.
+ */
+export function disableOrtTelemetry(): void {
+  process.env.ORT_DISABLE_TELEMETRY ??= '1';
 }
 
 const probes = new Map<ExecutionProvider, Promise<Availability>>();

@@ -1,5 +1,5 @@
 import {
-  BackendError, CONTRACT_VERSION, graphKey, inputSpecs, isDeviceTensor, requestedOutputs, selectOutputs, trace, where,
+  allocate, BackendError, checkHostData, CONTRACT_VERSION, graphKey, inputSpecs, isDeviceTensor, requestedOutputs, selectOutputs, trace, where,
   type Availability, type Backend, type DeviceTensor, type DType, type Executable, type Graph, type HostTensor, type OpName, type RunOptions,
 } from '@clt/core';
 import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
@@ -286,16 +286,34 @@ export class OrtExecutable implements Executable {
         // Uploaded weights reach a WebGPU session's GPU buffers once, not on every run (bool stays
         // on the host: it has no GPU copy kernel and is small).
         feeds[inName] = this.device === 'webgpu' && t.dtype !== 'bool' ? await t.moveToGpu((v) => this.backend.uploadGpu(v, t.shape, t.dtype)) : t.tensor;
-      } else feeds[inName] = hostToOrt(this.ort, name, t, this.backend.computesF64AsF32, false);
+      } else {
+        checkHostData(name, `input "${inName}"`, t);
+        feeds[inName] = hostToOrt(this.ort, name, t, this.backend.computesF64AsF32, false);
+      }
+    }
+    // Nothing to compute: answer without the session. Some ORT CPU kernels divide by a zero
+    // dimension (TopK on [0, d] raised SIGFPE and killed the process), so empty results never
+    // depend on every kernel handling them.
+    if (want.every((w) => this.outputNode(w).shape.includes(0))) {
+      const out: Record<string, DeviceTensor> = {};
+      for (const w of want) {
+        const node = this.outputNode(w);
+        out[w] = new OrtDeviceTensor(name, hostToOrt(this.ort, name, { data: allocate(node.dtype, 0), shape: node.shape, dtype: node.dtype }, this.backend.computesF64AsF32, false), node.shape, node.dtype);
+      }
+      return out;
     }
     const compiled = await this.backend.session(this.ort, this.entry, want);
     const res = await compiled.session.run(feeds, want.map((w) => compiled.outputNames[w]!));
     const out: Record<string, DeviceTensor> = {};
     for (const w of want) {
-      const node = this.graph.nodes[this.graph.outputs.find((o) => o.name === w)!.id]!;
+      const node = this.outputNode(w);
       out[w] = new OrtDeviceTensor(name, res[compiled.outputNames[w]!]!, node.shape, node.dtype, this.backend.downloadGpu);
     }
     return out;
+  }
+
+  private outputNode(name: string) {
+    return this.graph.nodes[this.graph.outputs.find((o) => o.name === name)!.id]!;
   }
 
   dispose(): void {

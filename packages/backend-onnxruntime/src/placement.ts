@@ -66,7 +66,7 @@ export async function probePlacement(model: Uint8Array, provider: string, sessio
         executionProviders: [${JSON.stringify(provider)}], logSeverityLevel: 0, logVerbosityLevel: 0 }))
         .then((s) => s.release()).catch((e) => { console.error('SESSION-ERROR ' + e.message); process.exitCode = 1; });`;
     const log = await new Promise<string>((resolve) => {
-      execFile(process.execPath, ['-e', script], { maxBuffer: 64 << 20, timeout: 120_000 }, (_err, stdout, stderr) => resolve(`${stdout}\n${stderr}`));
+      execFile(process.execPath, ['-e', script], { maxBuffer: 64 << 20, timeout: 120_000, env: { ...process.env, ORT_DISABLE_TELEMETRY: process.env.ORT_DISABLE_TELEMETRY ?? '1' } }, (_err, stdout, stderr) => resolve(`${stdout}\n${stderr}`));
     });
     const placement = parsePlacement(log);
     return placement ? { placement, log } : { log };

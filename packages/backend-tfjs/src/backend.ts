@@ -1,5 +1,5 @@
 import {
-  BackendError, CONTRACT_VERSION, inputSpecs, isDeviceTensor, requestedOutputs,
+  BackendError, checkHostData, CONTRACT_VERSION, inputSpecs, isDeviceTensor, requestedOutputs,
   type Availability, type Backend, type DeviceTensor, type DType, type Executable, type Graph, type HostTensor, type OpName, type RunOptions,
 } from '@clt/core';
 import type * as tf from '@tensorflow/tfjs-core';
@@ -124,6 +124,7 @@ export class TfjsExecutable implements Executable {
           bound.set(id, t.tensor);
         } else {
           // An input returned as an output is copied, so the output never aliases the caller's array.
+          checkHostData(name, `input "${inName}"`, t);
           const x = hostToTf(name, t, this.outputIds.has(id));
           temporary.push(x);
           bound.set(id, x);

@@ -102,7 +102,14 @@ export const LOWERINGS = {
     const ax = n.attrs.axis < 0 ? n.attrs.axis + n.shape.length : n.attrs.axis;
     return ins.length === 1 ? identity(cx, n, ins, inNodes) : cx.emit('Concat', ins, { axis: int(ax) }, 1, cx.out(n))[0]!;
   },
-  where: direct('Where'),
+  // ONNX Runtime's CPU Where has no bool kernel ("Could not find an implementation for Where(16)"):
+  // bool branches are selected as int32 and cast back.
+  where: (cx, n, ins) => {
+    if (n.dtype !== 'bool') return cx.emit('Where', ins, undefined, 1, cx.out(n))[0]!;
+    const asInt = (t: string) => cx.emit('Cast', [t], { to: int(OnnxType.INT32) })[0]!;
+    const [sel] = cx.emit('Where', [ins[0]!, asInt(ins[1]!), asInt(ins[2]!)]);
+    return cx.emit('Cast', [sel!], { to: int(OnnxType.BOOL) }, 1, cx.out(n))[0]!;
+  },
   cast: (cx, n, ins, [x]) => (cx.type(x!.dtype) === cx.type(n.dtype) ? identity(cx, n, ins, [x!]) : cx.emit('Cast', ins, { to: int(cx.type(n.dtype)) }, 1, cx.out(n))[0]!),
   gather: (cx, n, ins, [x]) => {
     const ax = n.attrs.axis < 0 ? n.attrs.axis + x!.shape.length : n.attrs.axis;
@@ -118,7 +125,10 @@ export const LOWERINGS = {
     return cx.emit('Cast', [eq!], { to: int(cx.type(n.attrs.dtype)) }, 1, cx.out(n))[0]!;
   },
   matmul: direct('MatMul'),
-  sortDesc: (cx, n, ins) => {
+  sortDesc: (cx, n, ins, [x]) => {
+    // Sorting no values is the identity; ONNX Runtime's CPU TopK divides by the row count and dies
+    // with SIGFPE on a zero-size batch axis ([0, d], seen with ORT 1.30), so it never sees one.
+    if (x!.shape.includes(0)) return identity(cx, n, ins, [x!]);
     const k = n.shape[n.shape.length - 1]!;
     return cx.emit('TopK', [ins[0]!, cx.i64([k])], { axis: int(-1), largest: int(1), sorted: int(1) }, 2, cx.out(n))[0]!;
   },

@@ -104,7 +104,10 @@ export const TF_LOWERINGS = {
   expand: (_cx, n, [x]) => (x!.shape.length === n.shape.length && x!.shape.every((d, i) => d === n.shape[i]) ? tf.clone(x!) : tf.broadcastTo(x!, n.attrs.shape)),
   slice: (_cx, n, [x]) => tf.slice(x!, n.attrs.starts, n.attrs.ends.map((e, i) => e - n.attrs.starts[i]!)),
   concat: (_cx, n, ins) => (ins.length === 1 ? tf.clone(ins[0]!) : tf.concat(ins as tf.Tensor[], norm(n.attrs.axis, n.shape.length))),
-  where: (_cx, _n, [c, a, b]) => tf.where(c!, a!, b!),
+  // tfjs-wasm's Select reads bool branches with the wrong element size: wrong values, and writes past
+  // the output that corrupt later kernels ("memory access out of bounds" in the next matmul). Bool
+  // branches are selected as int32 on every platform; the comparison with 0 turns them back into bool.
+  where: (_cx, _n, [c, a, b]) => (a!.dtype === 'bool' ? tf.notEqual(tf.where(c!, tf.cast(a!, 'int32'), tf.cast(b!, 'int32')), tf.scalar(0, 'int32')) : tf.where(c!, a!, b!)),
   cast: (_cx, n, [x]) => {
     const to = tfDtype(n.attrs.to);
     if (to === x!.dtype) return tf.clone(x!);

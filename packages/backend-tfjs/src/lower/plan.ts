@@ -144,7 +144,9 @@ function fuseTransposes(graph: Graph, outputIds: ReadonlySet<number>, platform: 
     const ta = foldA && isTranspose2d(a), tb = isTranspose2d(b);
     if (!ta && !tb) continue;
     args.set(n.id, [ta ? a.inputs[0]! : a.id, tb ? b.inputs[0]! : b.id]);
-    rules.set(n.id, (_cx, _n, [x, y]) => tf.matMul(x!, y!, ta, tb));
+    // Zero-size operands keep the unfused rule's guard: tfjs-webgpu's GEMM with k = 0 returns an
+    // uninitialized buffer (the gradient of weights over an empty batch came back as garbage).
+    rules.set(n.id, (_cx, node, [x, y]) => (x!.size === 0 || y!.size === 0 ? zerosOf(node) : tf.matMul(x!, y!, ta, tb)));
     for (const t of [ta ? a : undefined, tb ? b : undefined]) if (t) absorbed.set(t.id, (absorbed.get(t.id) ?? 0) + 1);
   }
   const dead = new Set<number>();

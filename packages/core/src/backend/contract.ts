@@ -93,3 +93,25 @@ export function requestedOutputs(backend: string, graph: Graph, options?: RunOpt
   for (const w of want) if (!all.includes(w)) throw new BackendError(backend, `unknown output "${w}" (outputs: ${all.join(', ')})`);
   return [...want];
 }
+
+/**
+ * Refuse host data that its dtype cannot hold: an i32 tensor given as a float array with
+ * non-integers, NaN or values beyond int32 (a typed-array conversion would silently truncate
+ * 1.5 → 1 and NaN → 0, turning a bad label into a plausible class), or a bool tensor with values
+ * other than 0/1. Float dtypes take any numbers. Backends call it on every host input and upload.
+ */
+export function checkHostData(backend: string, what: string, t: HostTensor): void {
+  const { data, dtype } = t;
+  if (dtype === 'i32' && !(data instanceof Int32Array)) {
+    for (let i = 0; i < data.length; i++) {
+      const v = data[i]!;
+      if (!Number.isInteger(v) || v < -2147483648 || v > 2147483647)
+        throw new BackendError(backend, `${what} is declared i32 but holds ${v} at index ${i}; pass integers (an Int32Array), e.g. class labels 0..K−1`);
+    }
+  } else if (dtype === 'bool' && !(data instanceof Uint8Array)) {
+    for (let i = 0; i < data.length; i++) {
+      const v = data[i]!;
+      if (v !== 0 && v !== 1) throw new BackendError(backend, `${what} is declared bool but holds ${v} at index ${i}; pass 0/1 (a Uint8Array)`);
+    }
+  }
+}

@@ -2,7 +2,7 @@ import { isFloat, type DType, type TypedArray } from './dtype.js';
 import type { Graph, Node, TensorSpec } from './graph.js';
 import { selectOutputs, size } from './graph.js';
 import type { OpAttrs, OpName } from './ops.js';
-import { ShapeError, inferNode } from './shape.js';
+import { ShapeError, checkDType, inferNode } from './shape.js';
 import { Tensor } from './tensor.js';
 import { evalNode } from '../reference/kernels.js';
 
@@ -37,6 +37,7 @@ export class GraphBuilder {
   input(name: string, shape: readonly number[], dtype: DType = 'f32'): Tensor {
     if (this.inputNames.has(name)) throw new Error(`trace: duplicate input name "${name}"`);
     checkShape('input', shape);
+    checkDType(`input "${name}"`, dtype);
     this.inputNames.add(name);
     const id = this.push('input', [], { name }, [...shape], dtype);
     this.inputIds.push(id);
@@ -46,6 +47,7 @@ export class GraphBuilder {
   /** A constant tensor; a number or a flat array in row-major order. */
   constant(values: number | ArrayLike<number>, shape: readonly number[] = [], dtype: DType = 'f32'): Tensor {
     checkShape('const', shape);
+    checkDType('const', dtype);
     const n = size(shape);
     const v = new Float64Array(n);
     if (typeof values === 'number') v.fill(values);

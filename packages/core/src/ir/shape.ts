@@ -1,4 +1,4 @@
-import { isFloat, type DType } from './dtype.js';
+import { DTYPES, isFloat, type DType } from './dtype.js';
 import type { OpAttrs, OpName } from './ops.js';
 import { isBinary, isCompare, isReduce, isUnary } from './ops.js';
 
@@ -11,6 +11,15 @@ export class ShapeError extends Error {
 }
 
 const fmt = (s: readonly number[]) => `[${s.join(',')}]`;
+
+/**
+ * Throw unless `d` is an IR dtype. Called where a dtype enters a graph (cast, inputs, constants),
+ * so an unsupported one ('f16', 'int64') fails at trace time, not later inside a backend.
+ */
+export function checkDType(op: string, d: unknown): asserts d is DType {
+  if (!(DTYPES as readonly unknown[]).includes(d))
+    throw new ShapeError(op, `unsupported dtype ${JSON.stringify(d)}; the IR supports ${DTYPES.join(', ')} (compute in f32 and round on the host if you need f16)`);
+}
 
 /** Numpy broadcasting of two shapes. */
 export function broadcastShapes(op: string, a: readonly number[], b: readonly number[]): number[] {
@@ -132,6 +141,7 @@ export function inferNode(op: OpName, attrs: any, ins: In[]): { shape: number[];
     }
     case 'cast':
       need(1);
+      checkDType('cast', (attrs as OpAttrs['cast']).to);
       return { shape: [...ins[0]!.shape], dtype: (attrs as OpAttrs['cast']).to };
     case 'stopGradient':
       need(1);

@@ -1,4 +1,9 @@
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { loadCheckpoint, Mlp, train } from '../index.js';
+import { blobs } from '../train/train-fixtures.js';
 import { ReferenceBackend } from './backend.js';
 import { interpret } from './interpret.js';
 import { spec, trace } from '../ir/builder.js';
@@ -50,6 +55,63 @@ describe('ReferenceBackend contract', () => {
     expect(() => b.upload({ data: Float64Array.of(1, 2, 3), shape: [2, 2], dtype: 'f64' })).toThrow(/3 values for shape \[2,2\]/);
     const foreign = { shape: [2], dtype: 'f64' as const, backend: 'other', download: async () => new Float64Array(2), dispose: () => {} };
     await expect(exe.run({ w: { data: new Float64Array(4), shape: [2, 2], dtype: 'f64' }, x: foreign })).rejects.toThrow(/lives on backend "other"; download it first/);
+  });
+});
+
+/** Issue 17, defect 6: the reference is as strict as the contract and downloads the array type of each dtype. */
+describe('ReferenceBackend is as strict as the contract', () => {
+  const g = trace({ w: spec([2, 3], 'f32'), b: spec([3], 'f32') }, ({ w, b }) => ({ y: w!.add(b!), i: w!.cast('i32'), p: w!.greater(b!), d: w!.cast('f64') }));
+  const w = { data: Float32Array.of(1, 2, 3, 4, 5, 6), shape: [2, 3], dtype: 'f32' as const };
+  const b = { data: Float32Array.of(0.5, 0.5, 0.5), shape: [3], dtype: 'f32' as const };
+
+  it('rejects inputs of the wrong shape, rank, dtype or length, naming the input, expected and got', async () => {
+    const be = new ReferenceBackend(), exe = await be.compile(g);
+    await expect(exe.run({ w: { ...w, shape: [3, 2] }, b })).rejects.toThrow(/\[reference\] input "w" is f32\[3,2\], the graph expects f32\[2,3\]/);
+    await expect(exe.run({ w: { ...w, shape: [6] }, b })).rejects.toThrow(/input "w" is f32\[6\], the graph expects f32\[2,3\]/);
+    await expect(exe.run({ w, b: { data: Int32Array.of(1, 1, 1), shape: [3], dtype: 'i32' } })).rejects.toThrow(/input "b" is i32\[3\], the graph expects f32\[3\]/);
+    await expect(exe.run({ w, b: { ...b, data: Float32Array.of(1, 2) } })).rejects.toThrow(/input "b" has 2 values for shape \[3\]/);
+    await expect(exe.run({ w: be.upload({ ...w, shape: [3, 2] }), b })).rejects.toThrow(/input "w" is f32\[3,2\]/);
+    await expect(exe.run({ w, b }, { outputs: ['nope'] })).rejects.toThrow(/unknown output "nope" \(outputs: y, i, p, d\)/);
+    expect(() => be.upload({ data: new Float32Array(2), shape: [2], dtype: 'f16' as any })).toThrow(/unknown dtype "f16"/);
+  });
+
+  it('downloads Float32Array for f32, Float64Array for f64, Int32Array for i32, Uint8Array for bool', async () => {
+    const be = new ReferenceBackend(), out = await (await be.compile(g)).run({ w, b });
+    const types = Object.fromEntries(await Promise.all(Object.entries(out).map(async ([k, t]) => [k, (await t.download()).constructor.name])));
+    expect(types).toEqual({ y: 'Float32Array', i: 'Int32Array', p: 'Uint8Array', d: 'Float64Array' });
+    expect((await be.upload({ data: Float64Array.of(0.1), shape: [1], dtype: 'f32' }).download())).toEqual(Float32Array.of(0.1));
+    expect((await be.upload({ data: Float32Array.of(1, 0), shape: [2], dtype: 'i32' }).download())).toBeInstanceOf(Int32Array);
+  });
+
+  it('computes f32 graphs in float64 and rounds where values leave the graph', async () => {
+    // (x + ε) − x with ε = 2⁻²⁷ ≈ 7.5e-9 (exact in float32): 0 in float32 arithmetic, ε in float64.
+    const eps = 2 ** -27;
+    const h = trace({ x: spec([1], 'f32') }, ({ x }) => ({ y: x!.add(eps).sub(x!) }));
+    const y = await (await (await new ReferenceBackend().compile(h)).run({ x: { data: Float32Array.of(1), shape: [1], dtype: 'f32' } })).y!.download();
+    expect(y).toEqual(Float32Array.of(eps));
+    // Host f32 data in a Float64Array is read as float32, as a float32 backend reads it.
+    const z = await (await (await new ReferenceBackend().compile(h)).run({ x: { data: Float64Array.of(1 + 2 ** -40), shape: [1], dtype: 'f32' } })).y!.download();
+    expect(z).toEqual(Float32Array.of(eps));
+  });
+
+  it('train() with runDir works on the reference in f32 (checkpoint of Float32Array weights) and resumes bit-exactly', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'clt-ref-train-'));
+    try {
+      const opts = (steps: number) => ({
+        model: new Mlp({ sizes: [4, 5, 3], activation: 'tanh' as const }), backend: new ReferenceBackend(), train: blobs(24, 3, 4), batch: 6, steps,
+        schedule: { kind: 'constant' as const, lr: 0.1 }, seed: 1, monitor: false as const, checkpointEvery: 2,
+      });
+      const full = await train({ ...opts(6), runDir: mkdtempSync(join(dir, 'full-')) });
+      expect(full.status).toBe('completed');
+      const ckpt = loadCheckpoint(join(dir, readdirSync(dir)[0]!, 'checkpoint'));
+      for (const v of Object.values(ckpt.tensors)) expect(v).toBeInstanceOf(Float32Array);
+      const run = join(dir, 'halted');
+      expect((await train({ ...opts(6), runDir: run, haltAfter: 5 })).status).toBe('halted');
+      const resumed = await train({ ...opts(6), runDir: run, resume: true });
+      for (const [k, v] of Object.entries(full.params)) expect(Array.from(resumed.params[k]!)).toEqual(Array.from(v));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

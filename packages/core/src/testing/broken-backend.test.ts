@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { DeviceTensor, Executable, HostTensor } from '../backend/contract.js';
-import type { TypedArray } from '../ir/dtype.js';
-import { size, type Graph, type Node } from '../ir/graph.js';
+import { isDeviceTensor } from '../backend/contract.js';
+import type { DType, TypedArray } from '../ir/dtype.js';
+import { inputSpecs, size, type Graph, type Node } from '../ir/graph.js';
 import { ALL_OPS, isBinary } from '../ir/ops.js';
 import { evalNode } from '../reference/kernels.js';
 import { ReferenceBackend } from '../reference/backend.js';
@@ -108,6 +109,74 @@ describe('the conformance suite can fail', () => {
     const failed = results.filter((r) => !r.ok).map((r) => r.name);
     expect(failed).toEqual(['contract/requested-outputs', 'contract/dispose']);
     expect(results.filter((r) => r.skipped === 'contract only')).toHaveLength(conformanceCases('f32').length);
+  });
+
+  it('catches a backend that accepts inputs of the wrong shape or dtype (the old, lax reference)', async () => {
+    // Reads whatever it is given as if it had the graph's shape and dtype, as a lowering that
+    // hands raw buffers to its kernels would.
+    class Lax extends ReferenceBackend {
+      override async compile(graph: Graph): Promise<Executable> {
+        const exe = await super.compile(graph), specs = inputSpecs(graph);
+        const coerce = (t: HostTensor | DeviceTensor, s: { shape: readonly number[]; dtype: DType }) =>
+          isDeviceTensor(t) ? Object.assign(Object.create(Object.getPrototypeOf(t)), t, { shape: s.shape, dtype: s.dtype }) : { ...t, shape: s.shape, dtype: s.dtype };
+        return {
+          ...exe,
+          run: (inputs, options) => exe.run(Object.fromEntries(Object.entries(inputs).map(([k, t]) => [k, specs[k] ? coerce(t, specs[k]!) : t])), options),
+        };
+      }
+    }
+    const results = await runConformance(new Lax(), { skip: { forward: 'contract only', vjp: 'contract only', composite: 'contract only' } });
+    const failed = results.filter((r) => !r.ok);
+    expect(failed.map((r) => r.name)).toEqual(['contract/input-validation']);
+    expect(failed[0]!.message).toMatch(/wrong shape \[3,2\] for \[2,3\]: run\(\) accepted it/);
+    expect(failed[0]!.message).toMatch(/i32 for f32: run\(\) accepted it/);
+    // A missing input is still refused by the wrapped reference, with its name.
+    expect(failed[0]!.message).not.toMatch(/missing input/);
+  });
+
+  it('catches a backend that truncates non-integer i32 host data (1.5 → 1, NaN → 0) instead of refusing it', async () => {
+    // What `Int32Array.from(data)` in a lowering does: a bad label becomes a plausible class.
+    class Truncating extends ReferenceBackend {
+      override async compile(graph: Graph): Promise<Executable> {
+        const exe = await super.compile(graph);
+        const fix = (t: HostTensor | DeviceTensor) => (!isDeviceTensor(t) && t.dtype === 'i32' ? { ...t, data: Int32Array.from(t.data) } : t);
+        return { ...exe, run: (inputs, options) => exe.run(Object.fromEntries(Object.entries(inputs).map(([k, t]) => [k, fix(t)])), options) };
+      }
+    }
+    const results = await runConformance(new Truncating(), { skip: { forward: 'contract only', vjp: 'contract only', composite: 'contract only' } });
+    const failed = results.filter((r) => !r.ok);
+    expect(failed.map((r) => r.name)).toEqual(['contract/input-validation']);
+    expect(failed[0]!.message).toMatch(/1\.5 declared i32: run\(\) accepted it/);
+    expect(failed[0]!.message).toMatch(/NaN declared i32: run\(\) accepted it/);
+  });
+
+  it('catches downloads in the wrong array type (f32 as Float64Array, i32 as Float64Array)', async () => {
+    class Widening extends ReferenceBackend {
+      override upload(t: HostTensor): DeviceTensor { return widen(super.upload(t)); }
+      override async compile(graph: Graph): Promise<Executable> {
+        const exe = await super.compile(graph);
+        return { ...exe, run: async (inputs, options) => Object.fromEntries(Object.entries(await exe.run(inputs, options)).map(([k, t]) => [k, widen(t)])) };
+      }
+    }
+    // Still a reference tensor (so it can be fed back to run), with a widening download.
+    const widen = (t: DeviceTensor): DeviceTensor => {
+      const w: DeviceTensor = Object.assign(Object.create(Object.getPrototypeOf(t)), t);
+      const dispose = w.dispose.bind(w);
+      return Object.assign(w, {
+        download: async () => (t.dtype === 'bool' ? t.download() : Float64Array.from(await t.download())),
+        dispose: () => { dispose(); t.dispose(); },
+      });
+    };
+    const results = await runConformance(new Widening(), { skip: { forward: 'contract only', vjp: 'contract only', composite: 'contract only' } });
+    const failed = results.filter((r) => !r.ok);
+    expect(failed.map((r) => r.name)).toEqual(['contract/download-dtypes']);
+    expect(failed[0]!.message).toMatch(/uploaded tensor \(f32\) downloaded as Float64Array, expected Float32Array/);
+    expect(failed[0]!.message).toMatch(/output "i" \(i32\) downloaded as Float64Array, expected Int32Array/);
+    expect(failed[0]!.message).not.toMatch(/bool/);
+    // In f64 the same backend is right for floats and still wrong for i32.
+    const f64 = (await runConformance(new Widening(), { dtype: 'f64', skip: { forward: 'contract only', vjp: 'contract only', composite: 'contract only' } })).filter((r) => !r.ok);
+    expect(f64.map((r) => r.message).join()).not.toMatch(/\(f64\)/);
+    expect(f64.map((r) => r.message).join()).toMatch(/\(i32\) downloaded as Float64Array/);
   });
 
   it('skips are reported with their reason, tolerances apply per op, and unknown keys are refused', async () => {

@@ -4,6 +4,9 @@ import { spec, trace } from '../ir/builder.js';
 import type { Graph } from '../ir/graph.js';
 import { inputName, size } from '../ir/graph.js';
 import { oneHot, type Tensor } from '../ir/tensor.js';
+import { entmax15Loss } from '../losses/entmax.js';
+import type { FYLoss } from '../losses/fenchel-young.js';
+import { sparsemaxLoss } from '../losses/sparsemax.js';
 import { Rng } from '../util/random.js';
 import { draw, host, type ConformanceCase } from './case.js';
 
@@ -66,7 +69,15 @@ export function compositeCases(dtype: F): ConformanceCase[] {
     const g = grad(xent, { of: 'loss', wrt: ['z'] });
     return { name, kind: 'composite', graph: g, inputs: { z: host([4, 5], dtype, draw(rng, 'normal', 20).map((v) => scale * v)), y: host([4], 'i32', draw(rng, 'index:5', 4)) } };
   };
+  // An empty batch through the sort-based losses: predictions [0, d], the summed loss 0 and its
+  // gradient [0, d]. The sort (TopK) runs on [0, d] here, which once killed ONNX Runtime (SIGFPE).
+  const emptyBatch = (name: string, loss: FYLoss): ConformanceCase => {
+    const g = trace({ z: spec([0, 4], dtype), y: spec([0], 'i32') }, ({ z, y }) => ({ loss: loss.ir.loss(z!, y!).sum(), p: loss.ir.predict(z!) }));
+    return { name, kind: 'composite', graph: grad(g, { of: 'loss', wrt: ['z'] }), inputs: { z: host([0, 4], dtype, []), y: host([0], 'i32', []) } };
+  };
   return [
+    emptyBatch('composite/sparsemax-empty-batch', sparsemaxLoss),
+    emptyBatch('composite/entmax15-empty-batch', entmax15Loss),
     c('composite/mlp-forward', mlpGraph(dtype, { logits: true })),
     c('composite/mlp-loss-grad', grad(mlpGraph(dtype), { wrt })),
     c('composite/mlp-jvp', jvp(mlpGraph(dtype, { logits: true, loss: false }), { wrt })),

@@ -1,7 +1,7 @@
-import type { Backend, DeviceTensor } from '../backend/contract.js';
+import type { Backend, DeviceTensor, HostTensor } from '../backend/contract.js';
 import { CONTRACT_VERSION } from '../backend/contract.js';
 import { spec, trace } from '../ir/builder.js';
-import { toTyped } from '../ir/dtype.js';
+import { toTyped, type DType } from '../ir/dtype.js';
 import type { CaseResult } from './check.js';
 
 /**
@@ -10,9 +10,19 @@ import type { CaseResult } from './check.js';
  * - `contract/upload-download`: a host tensor survives upload → download unchanged (f32 values);
  * - `contract/device-inputs`: an output device tensor fed back into `run` (weights stay on device);
  * - `contract/requested-outputs`: `run(…, { outputs })` returns the requested outputs;
- * - `contract/dispose`: downloading a disposed tensor fails.
+ * - `contract/dispose`: downloading a disposed tensor fails;
+ * - `contract/input-validation`: `run` rejects a missing input and an input of the wrong shape
+ *   (`[3,2]` for `[2,3]`, host or device) or dtype (i32 for a float input), with an error that names
+ *   the input, instead of computing something from misread memory; and i32 host data holding 1.5 or
+ *   NaN (never silently truncated to a class index);
+ * - `contract/download-dtypes`: `download()` returns the array type of the tensor's dtype
+ *   (f32 → Float32Array, f64 → Float64Array, i32 → Int32Array, bool → Uint8Array), for uploaded
+ *   tensors and run outputs: the trainer writes checkpoints from what downloads return.
  */
-export const CONTRACT_CHECKS = ['contract/metadata', 'contract/upload-download', 'contract/device-inputs', 'contract/requested-outputs', 'contract/dispose'] as const;
+export const CONTRACT_CHECKS = [
+  'contract/metadata', 'contract/upload-download', 'contract/device-inputs', 'contract/requested-outputs', 'contract/dispose',
+  'contract/input-validation', 'contract/download-dtypes',
+] as const;
 export type ContractCheck = (typeof CONTRACT_CHECKS)[number];
 
 const pass = (name: string): CaseResult => ({ name, ok: true, maxAbsErr: 0, maxRelErr: 0 });
@@ -75,6 +85,71 @@ export async function checkContract(backend: Backend, check: ContractCheck, dtyp
         let threw = false;
         try { await t.download(); } catch { threw = true; }
         return threw ? pass(check) : fail(check, 'download() after dispose() succeeded; the contract says it throws');
+      }
+      case 'contract/input-validation': {
+        // An input name unlikely to appear in a message by chance, so "names the input" means something.
+        const g = trace({ weights_in: spec([2, 3], dtype), bias_in: spec([3], dtype) }, ({ weights_in: w, bias_in: b }) => ({ y: w!.add(b!) }));
+        const exe = await backend.compile(g);
+        const badExes = new Map<number, Awaited<ReturnType<Backend['compile']>>>();
+        const disposeAfter: Awaited<ReturnType<Backend['compile']>>[] = [];
+        try {
+          const ok = { weights_in: { data: toTyped(dtype, [1, 2, 3, 4, 5, 6]), shape: [2, 3], dtype }, bias_in: { data: toTyped(dtype, [1, 1, 1]), shape: [3], dtype } };
+          const wrongShapeDevice = backend.upload({ data: toTyped(dtype, [1, 2, 3, 4, 5, 6]), shape: [3, 2], dtype });
+          held.push(wrongShapeDevice);
+          const bad: [string, string, Record<string, HostTensor | DeviceTensor>][] = [
+            ['missing input', 'weights_in', { bias_in: ok.bias_in }],
+            ['wrong shape [3,2] for [2,3]', 'weights_in', { ...ok, weights_in: { ...ok.weights_in, shape: [3, 2] } }],
+            ['wrong rank [6] for [2,3]', 'weights_in', { ...ok, weights_in: { ...ok.weights_in, shape: [6] } }],
+            ['wrong shape [3,2] for [2,3] (device tensor)', 'weights_in', { ...ok, weights_in: wrongShapeDevice }],
+            [`i32 for ${dtype}`, 'bias_in', { ...ok, bias_in: { data: toTyped('i32', [1, 1, 1]), shape: [3], dtype: 'i32' } }],
+          ];
+          // Host data its dtype cannot hold: 1.5 and NaN declared i32 (a typed-array conversion would
+          // silently make them 1 and 0: a bad label turned into a plausible class).
+          if (backend.dtypes.includes('i32')) {
+            const exeI = await backend.compile(trace({ labels_in: spec([2], 'i32') }, ({ labels_in: l }) => ({ y: l!.add(1) })));
+            disposeAfter.push(exeI);
+            for (const v of [1.5, NaN]) {
+              bad.push([`${v} declared i32`, 'labels_in', { labels_in: { data: Float64Array.of(0, v), shape: [2], dtype: 'i32' } }]);
+              badExes.set(bad.length - 1, exeI);
+            }
+          }
+          const problems: string[] = [];
+          for (const [k, [what, input, inputs]] of bad.entries()) {
+            let err: unknown, outs: Record<string, DeviceTensor> | undefined;
+            try { outs = await (badExes.get(k) ?? exe).run(inputs); } catch (e) { err = e; }
+            if (outs) held.push(...Object.values(outs));
+            const msg = err === undefined ? '' : String((err as Error)?.message ?? err);
+            if (err === undefined) problems.push(`${what}: run() accepted it`);
+            else if (!msg.includes(input)) problems.push(`${what}: the error does not name the input "${input}" (${JSON.stringify(msg.slice(0, 160))})`);
+          }
+          // And the valid call still works afterwards.
+          const out = await exe.run(ok);
+          held.push(...Object.values(out));
+          if (!same(await out.y!.download(), toTyped(dtype, [2, 3, 4, 5, 6, 7]))) problems.push('a valid run after the rejected ones gave wrong values');
+          return problems.length ? fail(check, problems.join('; ')) : pass(check);
+        } finally { exe.dispose(); for (const e of disposeAfter) e.dispose(); }
+      }
+      case 'contract/download-dtypes': {
+        const want: Record<DType, Function> = { f32: Float32Array, f64: Float64Array, i32: Int32Array, bool: Uint8Array };
+        const types: DType[] = [dtype, ...(['i32', 'bool'] as const).filter((d) => backend.dtypes.includes(d))];
+        const problems: string[] = [];
+        const expectType = (what: string, d: DType, a: unknown) => {
+          if (!(a instanceof want[d])) problems.push(`${what} (${d}) downloaded as ${(a as object)?.constructor?.name ?? typeof a}, expected ${want[d].name}`);
+        };
+        for (const d of types) {
+          const t = backend.upload({ data: toTyped(d, [1, 0, 1]), shape: [3], dtype: d });
+          held.push(t);
+          expectType('uploaded tensor', d, await t.download());
+        }
+        // Run outputs of each dtype, computed (not passed through) so the backend's own result arrays are checked.
+        const g = trace({ x: spec([3], dtype) }, ({ x }) => ({ f: x!.mul(2), i: x!.cast('i32'), b: x!.greater(x!.mul(0)) }));
+        const exe = await backend.compile(g);
+        try {
+          const out = await exe.run({ x: { data: toTyped(dtype, [1.5, -2, 0]), shape: [3], dtype } });
+          held.push(...Object.values(out));
+          for (const [k, d] of [['f', dtype], ['i', 'i32'], ['b', 'bool']] as const) if (types.includes(d)) expectType(`output "${k}"`, d, await out[k]!.download());
+        } finally { exe.dispose(); }
+        return problems.length ? fail(check, problems.join('; ')) : pass(check);
       }
     }
     return fail(check, `unknown contract check "${String(check)}" (known: ${CONTRACT_CHECKS.join(', ')})`);

@@ -83,6 +83,10 @@ function reduceCases(rng: Rng, f: F): ConformanceCase[] {
   }
   // A sum over a zero-size axis is zero; a max over one is a trace-time error, so only sum.
   out.push(makeCase(rng, 'forward/sum/zero-size-axis', 'forward', 'sum', { x: inp([2, 0, 3], f) }, ({ x }) => ({ y: x!.sum(1) })));
+  out.push(makeCase(rng, 'forward/sum/zero-size-all', 'forward', 'sum', { x: inp([0, 3], f) }, ({ x }) => ({ y: x!.sum() })));
+  // Reducing the non-empty axis of an empty batch: an empty result, for max as well.
+  out.push(makeCase(rng, 'forward/reduceMax/zero-size-batch', 'forward', 'reduceMax', { x: inp([0, 3], f) }, ({ x }) => ({ y: x!.max(-1) })));
+  out.push(makeCase(rng, 'forward/sum/zero-size-batch', 'forward', 'sum', { x: inp([0, 3], f) }, ({ x }) => ({ y: x!.sum(-1) })));
   return out;
 }
 
@@ -93,6 +97,9 @@ function movementCases(rng: Rng, f: F): ConformanceCase[] {
     c('forward/reshape/to-scalar', 'reshape', { x: inp([1, 1], f) }, ({ x }: any) => ({ y: x.reshape([]) })),
     c('forward/reshape/zero-size', 'reshape', { x: inp([2, 0, 3], f) }, ({ x }: any) => ({ y: x.reshape([0, 6]) })),
     c('forward/transpose', 'transpose', { x: inp([3, 4], f) }, ({ x }: any) => ({ y: x.T })),
+    c('forward/transpose/zero-size', 'transpose', { x: inp([0, 3], f) }, ({ x }: any) => ({ y: x.T })),
+    c('forward/expand/zero-size', 'expand', { x: inp([0, 1], f) }, ({ x }: any) => ({ y: x.expand([0, 4]) })),
+    c('forward/slice/zero-size-input', 'slice', { x: inp([0, 5], f) }, ({ x }: any) => ({ y: x.slice([0, 1], [0, 4]) })),
     c('forward/transpose/rank3', 'transpose', { x: inp([2, 3, 4], f) }, ({ x }: any) => ({ y: x.transpose([2, 0, 1]) })),
     c('forward/expand', 'expand', { x: inp([3, 1], f) }, ({ x }: any) => ({ y: x.expand([2, 3, 4]) })),
     c('forward/expand/scalar', 'expand', { x: inp([], f) }, ({ x }: any) => ({ y: x.expand([2, 3]) })),
@@ -114,6 +121,9 @@ function otherCases(rng: Rng, f: F): ConformanceCase[] {
     c('forward/where/broadcast', 'where', { c: inp([3, 1], 'bool'), a: inp([4], f), b: inp([], f) }, ({ c, a, b }: any) => ({ y: where(c, a, b) })),
     // NaN and Inf in the branch not taken must not leak into the result.
     c('forward/where/nan-inf', 'where', { c: inp([4], 'bool', undefined, [1, 0, 1, 0]), a: inp([4], f, undefined, [1, NaN, Infinity, 2]), b: inp([4], f, undefined, [NaN, 3, -4, -Infinity]) }, ({ c, a, b }: any) => ({ y: where(c, a, b) })),
+    // bool branches (label masks): ONNX Runtime's CPU Where has no bool kernel.
+    c('forward/where/bool-branches', 'where', { c: inp([2, 3], 'bool'), a: inp([2, 3], 'bool'), b: inp([3], 'bool') }, ({ c, a, b }: any) => ({ y: where(c, a, b) })),
+    c('forward/where/i32-branches', 'where', { c: inp([2, 3], 'bool'), a: inp([2, 3], 'i32'), b: inp([], 'i32') }, ({ c, a, b }: any) => ({ y: where(c, a, b) })),
     c('forward/cast/float-to-i32', 'cast', { x: inp([8], f, 'frac') }, ({ x }: any) => ({ y: x.cast('i32') })),
     c('forward/cast/i32-to-float', 'cast', { x: inp([6], 'i32') }, ({ x }: any) => ({ y: x.cast(f) })),
     c('forward/cast/float-to-bool', 'cast', { x: inp([6], f, undefined, [0, 1, -2, 0.5, 0, 3]) }, ({ x }: any) => ({ y: x.cast('bool') })),
@@ -121,6 +131,11 @@ function otherCases(rng: Rng, f: F): ConformanceCase[] {
     c('forward/cast/float-to-other-float', 'cast', { x: inp([5], f) }, ({ x }: any) => ({ y: x.cast(other) })),
     c('forward/gather', 'gather', { x: inp([5, 3], f), i: inp([4], 'i32', 'index:5') }, ({ x, i }: any) => ({ y: x.gather(i, 0) })),
     c('forward/gather/axis1-2d-indices', 'gather', { x: inp([2, 5, 3], f), i: inp([2, 2], 'i32', undefined, [4, 0, 4, 2]) }, ({ x, i }: any) => ({ y: x.gather(i, 1) })),
+    c('forward/gather/empty-indices', 'gather', { x: inp([5, 3], f), i: inp([0], 'i32') }, ({ x, i }: any) => ({ y: x.gather(i, 0) })),
+    c('forward/gather/zero-size-rows', 'gather', { x: inp([0, 4], f), i: inp([2], 'i32', undefined, [3, 0]) }, ({ x, i }: any) => ({ y: x.gather(i, 1) })),
+    c('forward/oneHot/zero-size', 'oneHot', { i: inp([0], 'i32') }, ({ i }: any) => ({ y: oneHot(i, 4, f) })),
+    c('forward/where/zero-size', 'where', { c: inp([0, 3], 'bool'), a: inp([0, 3], f), b: inp([3], f) }, ({ c, a, b }: any) => ({ y: where(c, a, b) })),
+    c('forward/cast/zero-size', 'cast', { x: inp([0, 2], f) }, ({ x }: any) => ({ y: x.cast('i32') })),
     c('forward/oneHot', 'oneHot', { i: inp([4], 'i32', 'index:5') }, ({ i }: any) => ({ y: oneHot(i, 5, f) })),
     c('forward/oneHot/2d', 'oneHot', { i: inp([2, 3], 'i32', 'index:4') }, ({ i }: any) => ({ y: oneHot(i, 4, f) })),
     // Out-of-range indices give an all-zero row (the reference semantics).
@@ -130,9 +145,17 @@ function otherCases(rng: Rng, f: F): ConformanceCase[] {
     c('forward/matmul/broadcast-batch', 'matmul', { a: inp([2, 1, 3, 4], f), b: inp([3, 4, 2], f) }, ({ a, b }: any) => ({ y: a.matmul(b) })),
     c('forward/matmul/matrix-times-batch', 'matmul', { a: inp([3, 4], f), b: inp([2, 4, 2], f) }, ({ a, b }: any) => ({ y: a.matmul(b) })),
     c('forward/matmul/zero-inner', 'matmul', { a: inp([2, 0], f), b: inp([0, 3], f) }, ({ a, b }: any) => ({ y: a.matmul(b) })),
+    c('forward/matmul/zero-rows', 'matmul', { a: inp([0, 3], f), b: inp([3, 2], f) }, ({ a, b }: any) => ({ y: a.matmul(b) })),
     c('forward/matmul/nan-inf', 'matmul', { a: inp([2, 2], f, undefined, [NaN, 1, Infinity, 0]), b: inp([2, 2], f, undefined, [1, 2, 3, 4]) }, ({ a, b }: any) => ({ y: a.matmul(b) })),
     c('forward/sortDesc', 'sortDesc', { x: inp([3, 6], f) }, ({ x }: any) => ({ y: x.sortDesc() })),
     c('forward/sortDesc/ties-inf', 'sortDesc', { x: inp([2, 5], f, undefined, [1, -Infinity, 1, 0, Infinity, 2, 2, -1, 2, -1]) }, ({ x }: any) => ({ y: x.sortDesc() })),
+    // Zero-size tensors (an empty batch): ONNX Runtime's CPU TopK raised SIGFPE on [0, d].
+    c('forward/sortDesc/zero-size-batch', 'sortDesc', { x: inp([0, 4], f) }, ({ x }: any) => ({ y: x.sortDesc() })),
+    c('forward/sortDesc/zero-size-axis', 'sortDesc', { x: inp([3, 0], f) }, ({ x }: any) => ({ y: x.sortDesc() })),
+    // A non-empty result computed from an empty sort, so the sort itself must run.
+    c('forward/sortDesc/zero-size-then-sum', 'sortDesc', { x: inp([0, 4], f) }, ({ x }: any) => ({ y: x.sortDesc().sum(0) })),
+    c('forward/cumsum/zero-size', 'cumsum', { x: inp([0, 3], f) }, ({ x }: any) => ({ y: x.cumsum(-1) })),
+    c('forward/cumsum/zero-size-then-sum', 'cumsum', { x: inp([0, 3], f) }, ({ x }: any) => ({ y: x.cumsum(-1, true).sum(0) })),
     c('forward/cumsum', 'cumsum', { x: inp([3, 5], f) }, ({ x }: any) => ({ y: x.cumsum(-1) })),
     c('forward/cumsum/reverse', 'cumsum', { x: inp([3, 5], f) }, ({ x }: any) => ({ y: x.cumsum(-1, true) })),
     c('forward/cumsum/axis0-rank3', 'cumsum', { x: inp([3, 2, 4], f) }, ({ x }: any) => ({ y: x.cumsum(0) })),

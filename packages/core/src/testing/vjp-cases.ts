@@ -78,6 +78,12 @@ export function vjpCases(dtype: F): ConformanceCase[] {
   out.push(c('vjp/matmul/broadcast-batch', 'matmul', { a: inp([2, 3, 4], f), b: inp([4, 2], f) }, ({ a, b }) => ({ y: a.matmul(b) })));
   out.push(c('vjp/cumsum', 'cumsum', { x: inp([3, 5], f) }, ({ x }) => ({ y: x.cumsum(-1) })));
   out.push(c('vjp/cumsum/reverse', 'cumsum', { x: inp([4, 3], f) }, ({ x }) => ({ y: x.cumsum(0, true) })));
+  // Empty batches: every rule's graph must run on zero-size tensors (gradients of [0, d] are empty,
+  // gradients of weights shared by no sample are zero).
+  out.push(c('vjp/matmul/zero-size-batch', 'matmul', { a: inp([0, 3], f), b: inp([3, 2], f) }, ({ a, b }) => ({ y: a.matmul(b) })));
+  out.push(c('vjp/sum/zero-size-batch', 'sum', { x: inp([0, 3], f) }, ({ x }) => ({ y: x.sum(-1) })));
+  out.push(c('vjp/cumsum/zero-size', 'cumsum', { x: inp([0, 4], f) }, ({ x }) => ({ y: x.cumsum(-1) })));
+  out.push(c('vjp/gather/zero-size', 'gather', { x: inp([5, 3], f), i: inp([0], 'i32') }, ({ x, i }) => ({ y: x.gather(i, 0) })));
   out.push(c('vjp/stopGradient', 'stopGradient', { x: inp([3], f) }, ({ x }) => ({ y: x.stopGradient().mul(x) })));
   return out;
 }
