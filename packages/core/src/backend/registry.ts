@@ -53,7 +53,13 @@ async function tryCreate(e: BackendEntry): Promise<Backend> {
  */
 export async function resolveBackend(names?: string | readonly string[]): Promise<Backend> {
   const wanted = typeof names === 'string' ? [names] : names;
+  if (wanted !== undefined && (!Array.isArray(wanted) || wanted.some((n) => typeof n !== 'string')))
+    throw new Error(`resolveBackend: names must be a backend name or an array of names (e.g. ['onnxruntime-cpu', 'reference']), got ${JSON.stringify(names)}`);
   const list = wanted?.length ? wanted : registeredBackends().filter((e) => e.priority >= 0).map((e) => e.name);
+  // Nothing to try (no names given and none registered): say so, instead of "no usable backend:" and no reasons.
+  if (list.length === 0)
+    throw new Error(`no usable backend: no backend names were given and no backend is registered (registered: ${[...entries.keys()].join(', ') || 'none'}); `
+      + `import a backend package's /register entry (e.g. import '@clt/backend-onnxruntime/register') or pass names like ['onnxruntime-cpu']`);
   const reasons: string[] = [];
   for (const n of list) {
     const e = entries.get(n);

@@ -19,7 +19,11 @@ export interface SymmetricEigen {
  * @see spec/theory.md §7 item 8.
  */
 export function symmetricEigen(m: DenseMatrix, options: { vectors?: boolean } = {}): SymmetricEigen {
-  const n = m.size;
+  const n = m?.size;
+  if (!Number.isInteger(n) || n < 0) throw new Error(`symmetricEigen: size must be a non-negative integer, got ${n}`);
+  // The empty matrix has no eigenvalues (an empty spectrum, not an error).
+  if (n === 0 && (m.data === undefined || m.data.length === 0)) return { values: new Float64Array(0), ...(options.vectors ? { vectors: new Float64Array(0) } : {}) };
+  if (!m.data || typeof m.data.length !== 'number') throw new Error('symmetricEigen: data must be an array of size·size values (row-major)');
   if (m.data.length !== n * n) throw new Error(`symmetricEigen: ${m.data.length} values for a ${n}×${n} matrix`);
   for (let i = 0; i < m.data.length; i++) if (!Number.isFinite(m.data[i]!)) throw new Error(`symmetricEigen: entry ${i} is ${m.data[i]}; the matrix must be finite`);
   const asym = asymmetry(m);

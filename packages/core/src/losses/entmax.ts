@@ -3,9 +3,9 @@ import { makeFYLoss, type FYLoss } from './fenchel-young.js';
 import { conjugateSurrogate, dot, rowDot, shifted, shiftRows } from './numerics.js';
 import { softmaxLoss } from './softmax.js';
 import { sparsemaxLoss } from './sparsemax.js';
-import { bisectIterations, entmaxBisectHost, entmaxBisectIR, type BisectResult } from './entmax-bisect.js';
+import { bisectIterations, entmaxBisectHost, entmaxBisectIR, thresholdParam, type BisectResult } from './entmax-bisect.js';
 import { entmax15Host, entmax15IR, tsallisOmegaHost, tsallisOmegaIR, tsallisOmegaRelHost, tsallisOmegaRelIR } from './tsallis.js';
-import { LossInputError } from './validate.js';
+import { asVector, checkLogits, LossInputError } from './validate.js';
 
 export interface EntmaxOptions {
   /**
@@ -51,7 +51,9 @@ export function entmaxLoss(alpha: number, options: EntmaxOptions = {}): EntmaxLo
     throw new LossInputError('entmax', `α must be a finite number ≥ 1, got ${alpha} (α = 1 is softmax, 1.5 the usual entmax, 2 sparsemax)`);
   const bisectHost = (eta: Float64Array) => {
     if (alpha === 1) throw new LossInputError('entmax', 'bisection needs α > 1 (α = 1 is softmax, computed exactly)');
-    return entmaxBisectHost(shifted(eta).e, alpha, { tol: options.tol });
+    const v = asVector('entmax', 'eta', eta);
+    checkLogits('entmax', v);
+    return entmaxBisectHost(shifted(v).e, alpha, { tol: options.tol });
   };
   const forced = options.method === 'bisect';
   if (!forced && (alpha === 1 || alpha === 2)) {
@@ -90,7 +92,13 @@ export function entmaxLoss(alpha: number, options: EntmaxOptions = {}): EntmaxLo
       regularizer: (mu) => tsallisOmegaIR(mu, alpha),
       loss(eta, y) {
         const { e } = shiftRows(eta);
-        return tsallisOmegaRelIR(y, alpha).sub(rowDot(e, y)).add(conjIR(e, tsallisOmegaRelIR));
+        const l = tsallisOmegaRelIR(y, alpha).sub(rowDot(e, y)).add(conjIR(e, tsallisOmegaRelIR));
+        // Large α ('s' form): the graph bisects on s = ŷ_top in the tensor dtype and cannot represent
+        // a threshold within ε·u of a breakpoint, so an entry with (ŷ_j/ŷ_top)^{α−1} below ε is rounded
+        // to 0 or up (the host uses the exact log-space form). Any ŷ ≠ argmax underestimates Ω*, so the
+        // value could dip below 0 by up to 1/(α(α−1)) (α = 137477: −5.3e-11); the Fenchel–Young bound
+        // L ≥ 0 is restored on the value only, leaving the gradient ŷ − y untouched.
+        return !exact && thresholdParam(alpha, eta.shape[1]!) === 's' ? l.add(l.neg().relu().stopGradient()) : l;
       },
     },
     host: {

@@ -1,5 +1,5 @@
 import type { Tensor } from '../ir/tensor.js';
-import { irLogits, irTargets, checkLogits, checkSameLength, validateTargetsIn, LossInputError, SIMPLEX_TOL } from './validate.js';
+import { asVector, irLogits, irTargets, checkLogits, checkSameLength, validateTargetsIn, LossInputError, SIMPLEX_TOL } from './validate.js';
 
 /** Target domain: 'simplex' (probability vectors), 'binary' ([0,1]^d), 'real', 'nonnegative'. */
 export type TargetDomain = 'simplex' | 'binary' | 'real' | 'nonnegative';
@@ -102,27 +102,41 @@ export function makeFYLoss(parts: FYLossParts): FYLoss {
   const inDomain = (mu: Float64Array): boolean => {
     try { validateTargetsIn(name, domain, mu); return true; } catch { return false; }
   };
+  // Every host entry point converts its arguments with asVector first, so null, undefined or a
+  // string gets "<loss>: eta must be a Float64Array ..." instead of a TypeError from inside the loop.
   const host: FYLoss['host'] = {
-    predict(eta) { checkLogits(name, eta); return parts.host.predict(eta); },
-    loss(eta, y) {
+    predict(eta0) { const eta = asVector(name, 'eta', eta0); checkLogits(name, eta); return parts.host.predict(eta); },
+    loss(eta0, y0) {
+      const eta = asVector(name, 'eta', eta0), y = asVector(name, 'y', y0);
       checkSameLength(name, eta, y); checkLogits(name, eta); validateTargetsIn(name, domain, y);
       return parts.host.loss(eta, y);
     },
-    grad(eta, y) {
+    grad(eta0, y0) {
+      const eta = asVector(name, 'eta', eta0), y = asVector(name, 'y', y0);
       checkSameLength(name, eta, y); checkLogits(name, eta); validateTargetsIn(name, domain, y);
       const p = parts.host.predict(eta);
       for (let j = 0; j < p.length; j++) p[j] = p[j]! - y[j]!;
       return p;
     },
-    conjugate(eta) { checkLogits(name, eta); return parts.host.conjugate(eta); },
-    regularizer(mu) { return inDomain(mu) ? parts.host.regularizer(mu) : Infinity; },
-    entropy(p) {
+    conjugate(eta0) {
+      const eta = asVector(name, 'eta', eta0); checkLogits(name, eta);
+      // sup over the empty simplex is −∞: a number no caller wants; zero classes is a caller's mistake.
+      if (domain === 'simplex' && eta.length === 0) throw new LossInputError(name, 'conjugate needs at least one logit (eta is empty: the simplex over 0 classes has no points)');
+      return parts.host.conjugate(eta);
+    },
+    regularizer(mu0) { const mu = asVector(name, 'mu', mu0); return inDomain(mu) ? parts.host.regularizer(mu) : Infinity; },
+    entropy(p0) {
+      const p = asVector(`${name} entropy`, 'p', p0);
       validateTargetsIn(`${name} entropy`, parts.entropyDomain, p);
       return parts.host.entropy(p);
     },
-    bayesRisk(targets, weights) {
-      if (targets.length === 0) throw new LossInputError(name, 'bayesRisk needs at least one target');
+    bayesRisk(targets0, weights) {
+      if (!Array.isArray(targets0)) throw new LossInputError(name, `bayesRisk takes an array of target vectors, got ${targets0 === null ? 'null' : typeof targets0}`);
+      if (targets0.length === 0) throw new LossInputError(name, 'bayesRisk needs at least one target');
+      const targets = targets0.map((t, i) => asVector(name, `bayesRisk target ${i}`, t));
       const d = targets[0]!.length;
+      if (weights !== undefined && (weights === null || typeof weights.length !== 'number'))
+        throw new LossInputError(name, 'bayesRisk weights must be an array of numbers (one per target) or omitted');
       if (weights && weights.length !== targets.length)
         throw new LossInputError(name, `bayesRisk got ${targets.length} targets but ${weights.length} weights`);
       const mean = new Float64Array(d);
@@ -141,14 +155,20 @@ export function makeFYLoss(parts: FYLossParts): FYLoss {
       // Clamp the roundoff of a difference of nearly equal terms: the Jensen gap is ≥ 0.
       return Math.max(0, omega / wsum - parts.host.regularizer(mean));
     },
-    validateTargets(y, d) { validateTargetsIn(name, domain, y, d ?? y.length, SIMPLEX_TOL); },
-    predictMany(eta, d) {
+    validateTargets(y0, d) {
+      if (y0 === null || typeof y0 !== 'object' || typeof y0.length !== 'number') asVector(name, 'y', y0);
+      validateTargetsIn(name, domain, y0, d ?? y0.length, SIMPLEX_TOL);
+    },
+    predictMany(eta0, d) {
+      const eta = asVector(name, 'eta', eta0);
       const out = new Float64Array(eta.length);
       forRows(name, eta.length, d, (i) => out.set(host.predict(eta.subarray(i * d, (i + 1) * d)), i * d));
       return out;
     },
-    lossMany(eta, y, d) {
+    lossMany(eta0, y0, d) {
+      const eta = asVector(name, 'eta', eta0), y = asVector(name, 'y', y0);
       checkSameLength(name, eta, y);
+      checkRows(name, eta.length, d); // before sizing the output: d = 0 gave "Invalid typed array length"
       const out = new Float64Array(eta.length / d);
       forRows(name, eta.length, d, (i) => { out[i] = host.loss(eta.subarray(i * d, (i + 1) * d), y.subarray(i * d, (i + 1) * d)); });
       return out;
@@ -164,8 +184,12 @@ export function makeFYLoss(parts: FYLossParts): FYLoss {
   return { name, domain, supportsHessian: true, ir, host };
 }
 
+function checkRows(name: string, len: number, d: number): void {
+  if (!Number.isInteger(d) || d < 1) throw new LossInputError(name, `the output size d must be a positive integer, got ${d}`);
+  if (len % d !== 0) throw new LossInputError(name, `batch of ${len} values is not a whole number of rows of d = ${d}`);
+}
+
 function forRows(name: string, len: number, d: number, f: (i: number) => void): void {
-  if (!Number.isInteger(d) || d < 1 || len % d !== 0)
-    throw new LossInputError(name, `batch of ${len} values is not a whole number of rows of d = ${d}`);
+  checkRows(name, len, d);
   for (let i = 0; i < len / d; i++) f(i);
 }

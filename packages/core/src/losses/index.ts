@@ -11,5 +11,5 @@ export { squaredLoss } from './squared.js';
 export { bernoulliLoss } from './bernoulli.js';
 export { poissonLoss } from './poisson.js';
 export { fyLoss, FY_LOSS_NAMES, type FYLossName, type FYLossSpec } from './factory.js';
-export { LossInputError, oneHotLabels, validateTargetsIn, SIMPLEX_TOL } from './validate.js';
+export { LossInputError, oneHotLabels, validateLabels, validateLabelSets, validateTargetsIn, SIMPLEX_TOL } from './validate.js';
 export { lossConformanceCases, hessianVector, type LossConformanceCase } from './conformance.js';

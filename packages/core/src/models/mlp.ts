@@ -3,6 +3,7 @@ import type { Rng } from '../util/random.js';
 import type { DenseTap, Model, ParamSpec } from './model.js';
 
 export type Activation = 'relu' | 'tanh' | 'gelu' | 'identity';
+export const ACTIVATIONS: readonly Activation[] = ['relu', 'tanh', 'gelu', 'identity'];
 
 export interface MlpOptions {
   /** Input width, hidden widths..., output width: e.g. [784, 256, 256, 10]. */
@@ -49,8 +50,13 @@ export class Mlp implements Model {
   private readonly masks: (Float64Array | undefined)[] = [];
 
   constructor(readonly options: MlpOptions) {
+    if (!options || typeof options !== 'object') throw new Error('mlp: options must be an object such as { sizes: [784, 256, 10] }');
     const s = options.sizes;
-    if (s.length < 2 || s.some((d) => !Number.isInteger(d) || d < 1)) throw new Error(`mlp: sizes must be >= 2 positive integers, got [${s.join(', ')}]`);
+    if (!Array.isArray(s) || s.length < 2 || s.some((d) => !Number.isInteger(d) || d < 1))
+      throw new Error(`mlp: sizes must be an array of >= 2 positive integers (input, hidden..., output), got ${Array.isArray(s) ? `[${s.join(', ')}]` : JSON.stringify(s)}`);
+    // Untyped callers (JSON configs, the CLI) could pass any string; it would only fail at trace time.
+    if (options.activation !== undefined && !ACTIVATIONS.includes(options.activation))
+      throw new Error(`mlp: unknown activation ${JSON.stringify(options.activation)}; use one of ${ACTIVATIONS.join(', ')}`);
     const sp = options.sparsity ?? 0;
     if (!(sp >= 0 && sp < 1)) throw new Error(`mlp: sparsity must be in [0, 1), got ${sp}`);
     this.inputDim = s[0]!;

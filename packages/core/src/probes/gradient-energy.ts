@@ -4,6 +4,7 @@ import { GraphBuilder } from '../ir/builder.js';
 import type { Graph } from '../ir/graph.js';
 import { concat, type Tensor } from '../ir/tensor.js';
 import type { FYLoss } from '../losses/fenchel-young.js';
+import { validateLabels } from '../losses/validate.js';
 import { paramInputs, type DenseTap, type Model } from '../models/model.js';
 import { softmaxCrossEntropy } from '../train/sgd-step.js';
 import { uncoveredParams } from './layerwise-gram.js';
@@ -23,12 +24,9 @@ export function perSampleLoss(loss: LossLike | undefined): PerSampleLoss {
 /** Targets as [n, d] floats: soft/one-hot rows as given, or i32 class labels one-hot encoded. */
 export function targetRows(y: Float64Array | Float32Array | Int32Array, n: number, d: number): Float64Array {
   if (y instanceof Int32Array) {
-    if (y.length !== n) throw new Error(`labels: ${y.length} labels for ${n} samples`);
+    validateLabels('probe labels', y, d, n);
     const t = new Float64Array(n * d);
-    y.forEach((c, i) => {
-      if (!(c >= 0 && c < d)) throw new Error(`labels: label ${c} at sample ${i} is outside [0, ${d})`);
-      t[i * d + c] = 1;
-    });
+    y.forEach((c, i) => { t[i * d + c] = 1; });
     return t;
   }
   if (y.length !== n * d) throw new Error(`targets: ${y.length} values, expected n·d = ${n * d} (or pass an Int32Array of ${n} labels)`);

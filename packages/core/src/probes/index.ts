@@ -1,4 +1,4 @@
-export { ProbeRuntime, flattenParams, splitFlat, type ParamValues, type ArrayValue, type FloatDType } from './runtime.js';
+export { ProbeRuntime, ProbeInputError, ProbeOverflowError, flattenParams, splitFlat, type ParamValues, type ArrayValue, type FloatDType } from './runtime.js';
 export { perSampleJacobians, jacobianContractionGraph, type JacobianMode } from './jacobian-contraction.js';
 export { ntkVpGraph } from './ntk-vp.js';
 export { layerwiseGramGraph, layerSensitivities, uncoveredParams, type LayerwiseMode, type LayerSlices } from './layerwise-gram.js';

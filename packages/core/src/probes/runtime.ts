@@ -41,7 +41,11 @@ export class ProbeRuntime {
     return this.cache.size;
   }
 
-  /** Run a cached graph and download the wanted outputs as float64. Output tensors are disposed. */
+  /**
+   * Run a cached graph and download the wanted outputs as float64. Output tensors are disposed.
+   * Throws `ProbeOverflowError` when an output is not finite: every input was checked finite, so
+   * a NaN/∞ result means the arithmetic overflowed, and returning it would be a silent wrong answer.
+   */
   async run(key: string, build: () => Graph, inputs: Record<string, HostTensor | DeviceTensor>, outputs?: readonly string[]): Promise<Record<string, Float64Array>> {
     const exe = await this.executable(key, build);
     const res = await exe.run(inputs, outputs ? { outputs } : undefined);
@@ -49,6 +53,10 @@ export class ProbeRuntime {
     for (const [name, t] of Object.entries(res)) {
       out[name] = toF64(await t.download());
       t.dispose();
+    }
+    for (const [name, v] of Object.entries(out)) {
+      const bad = v.findIndex((x) => !Number.isFinite(x));
+      if (bad >= 0) throw new ProbeOverflowError(key.split(':')[0]!, name, v[bad]!, largestInput(inputs), this.dtype);
     }
     return out;
   }
@@ -62,6 +70,13 @@ export class ProbeRuntime {
     }
     if (value.length !== n) throw new Error(`${name}: ${value.length} values, expected ${n} for shape [${shape.join(', ')}]`);
     const data = this.dtype === 'f64' ? (value instanceof Float64Array ? value : Float64Array.from(value)) : value instanceof Float32Array ? value : Float32Array.from(value);
+    const bad = data.findIndex((x) => !Number.isFinite(x));
+    if (bad >= 0) {
+      const given = value[bad]!;
+      throw new ProbeInputError(Number.isFinite(given)
+        ? `${name}: value ${given} at index ${bad} does not fit in ${this.dtype} (largest ≈ ${this.dtype === 'f32' ? '3.4e38' : '1.8e308'}); standardize the features or use dtype 'f64'`
+        : `${name}: value ${given} at index ${bad} is not finite; probes need finite inputs (check the data and the parameters for NaN/∞)`);
+    }
     return { data, shape, dtype: this.dtype };
   }
 
@@ -81,6 +96,34 @@ export class ProbeRuntime {
     for (const e of this.cache.values()) (await e.catch(() => undefined))?.dispose();
     this.cache.clear();
   }
+}
+
+/** A probe input that is not finite or does not fit in the probe's dtype. */
+export class ProbeInputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ProbeInputError';
+  }
+}
+
+/** A probe whose arithmetic overflowed on finite inputs (e.g. features of magnitude 1e200). */
+export class ProbeOverflowError extends Error {
+  constructor(readonly probe: string, readonly output: string, readonly value: number, readonly inputMagnitude: number, dtype: FloatDType) {
+    super(`probe '${probe}' overflowed: output ${output} is ${value} although every input is finite; inputs reach magnitude ${inputMagnitude.toExponential(1)}, `
+      + `and products of such values exceed the ${dtype} range — standardize the features (and keep the parameters at a normal scale)`);
+    this.name = 'ProbeOverflowError';
+  }
+}
+
+/** Largest |value| over the host inputs (device tensors are not downloaded for a message). */
+function largestInput(inputs: Record<string, HostTensor | DeviceTensor>): number {
+  let m = 0;
+  for (const t of Object.values(inputs)) {
+    if (!('data' in t) || !ArrayBuffer.isView(t.data)) continue;
+    const a = t.data as ArrayLike<number>;
+    for (let i = 0; i < a.length; i++) { const v = Math.abs(a[i]!); if (v > m) m = v; }
+  }
+  return m;
 }
 
 /** A device tensor (as opposed to a host typed array). */

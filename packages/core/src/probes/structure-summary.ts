@@ -39,7 +39,11 @@ export interface StructureSummary {
  * @see spec/theory.md §3.1, §7 items 8–9; related-papers.md A.3.4–A.3.5.
  */
 export function summarizeBlocks(blocks: { readonly n: number; readonly d: number; readonly data: Float64Array; readonly parameterCount?: number }): StructureSummary {
-  const { n, d, data } = blocks;
+  const { n, d, data } = blocks ?? ({} as typeof blocks);
+  // With no samples every aggregate (λ*_min, medians) would be NaN: refuse instead of a NaN summary.
+  if (!Number.isInteger(n) || n < 1 || !Number.isInteger(d) || d < 1)
+    throw new Error(`summarizeBlocks: need at least one d × d block (got n = ${n}, d = ${d}); probe at least one sample with StructureMatrixProbe.blocks`);
+  if (!(data instanceof Float64Array)) throw new Error('summarizeBlocks: data must be a Float64Array of n·d·d values (from StructureMatrixProbe.blocks)');
   if (data.length !== n * d * d) throw new Error(`summarizeBlocks: ${data.length} values, expected n·d·d = ${n * d * d}`);
   const rankDeficient = blocks.parameterCount !== undefined && blocks.parameterCount < d;
   const lambdaMin = new Float64Array(n), lambdaMax = new Float64Array(n), trace = new Float64Array(n), condition = new Float64Array(n);
