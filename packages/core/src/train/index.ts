@@ -6,6 +6,7 @@ export { DivergenceError, DivergenceMonitor, type DivergenceOptions, type StepVa
 export { pearson, slidingPearson } from './correlation.js';
 export { evaluateSandwich, convergenceIndicator, type SandwichInput, type SandwichReport } from './sandwich.js';
 export { ProbeMonitor, type MonitorOptions, type ProbeRecord } from './monitors.js';
-export { encodeCheckpoint, decodeCheckpoint, saveCheckpoint, loadCheckpoint, configDifferences, type Checkpoint } from './checkpoint.js';
+export { encodeCheckpoint, decodeCheckpoint, saveCheckpoint, loadCheckpoint, configDifferences, firstNonFinite, CheckpointError, NoCheckpointError, type Checkpoint } from './checkpoint.js';
 export { writeFileAtomic, JsonlLog, readJsonl, rewriteJsonl, jsonNumbers, reviveNumbers } from './files.js';
 export { train, type TrainerOptions, type TrainResult, type LabelledData, type MetricRecord, type StepRecord, type EvalRecord } from './trainer.js';
+export { acquireRunLock, runLockHolder, removeStaleTempFiles, processAlive, RunLockedError, RUN_LOCK_FILE, type RunLock, type RunLockInfo } from './lock.js';

@@ -162,14 +162,23 @@ export class ProbeMonitor {
 
   get secondsSpent(): number { return this.spent; }
 
+  /**
+   * JSON state for checkpoints. It includes the probe losses awaiting the next step's M update and
+   * the time spent, so a run resumed right after a probe measures the same M and skips the same
+   * probes as one never interrupted.
+   */
   get state(): Record<string, unknown> {
-    return { M: this.M ?? null, smoothness: this.smoothness ?? null, events: this.events, skipped: this.skipped };
+    const pending = this.pending && this.pending.losses.every(Number.isFinite) ? Array.from(this.pending.losses) : null;
+    return { M: this.M ?? null, smoothness: this.smoothness ?? null, events: this.events, skipped: this.skipped, spent: this.spent, pending };
   }
   set state(s: Record<string, unknown>) {
     this.M = typeof s.M === 'number' ? s.M : undefined;
     this.smoothness = typeof s.smoothness === 'number' ? s.smoothness : undefined;
     this.events = typeof s.events === 'number' ? s.events : 0;
     this.skipped = typeof s.skipped === 'number' ? s.skipped : 0;
+    this.spent = typeof s.spent === 'number' ? s.spent : 0;
+    const p = s.pending;
+    this.pending = Array.isArray(p) && p.length === this.probe.labels.length && p.every((v) => typeof v === 'number') ? { losses: Float64Array.from(p as number[]) } : undefined;
   }
 
   async dispose(): Promise<void> {

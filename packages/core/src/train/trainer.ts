@@ -1,17 +1,19 @@
 import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Backend, DeviceTensor, Executable, HostTensor } from '../backend/contract.js';
 import type { Tensor } from '../ir/tensor.js';
 import { initParams, parameterCount, type Model } from '../models/model.js';
 import { perSampleLoss, type LossLike } from '../probes/gradient-energy.js';
 import { Rng } from '../util/random.js';
 import { BatchOrder, gatherRows } from './batches.js';
-import { configDifferences, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
+import { configDifferences, firstNonFinite, loadCheckpoint, NoCheckpointError, saveCheckpoint, type Checkpoint } from './checkpoint.js';
 import { riskFloor } from '../bounds/risk-floor.js';
 import { softmaxLoss } from '../losses/softmax.js';
-import { DivergenceError, DivergenceMonitor, type DivergenceOptions } from './divergence.js';
+import { validateLabelSets } from '../losses/validate.js';
+import { DivergenceError, DivergenceMonitor, type DivergenceOptions, type StepValues } from './divergence.js';
 import { evalGraph } from './eval-graph.js';
-import { JsonlLog, jsonNumbers, rewriteJsonl, writeFileAtomic } from './files.js';
+import { JsonlLog, jsonNumbers, readJsonl, rewriteJsonl, writeFileAtomic } from './files.js';
+import { acquireRunLock, removeStaleTempFiles, type RunLock } from './lock.js';
 import { ProbeMonitor, type MonitorOptions, type ProbeRecord } from './monitors.js';
 import { learningRate, validateSchedule, type LrSchedule } from './schedule.js';
 import { sgdStepGraph, stepNames } from './sgd-step.js';
@@ -50,8 +52,14 @@ export interface TrainerOptions {
   readonly runDir?: string;
   /** Steps between checkpoints. Default: once per epoch. */
   readonly checkpointEvery?: number;
-  /** Continue from runDir/checkpoint when it exists. */
+  /** Continue from runDir/checkpoint (an error when there is none: NoCheckpointError). */
   readonly resume?: boolean;
+  /**
+   * A lock on runDir the caller already holds (acquireRunLock), e.g. to keep the folder across work
+   * before and after training; train() then neither takes nor releases one. Default: train() takes
+   * the lock itself (RunLockedError when another live process holds it) and releases it at the end.
+   */
+  readonly lock?: RunLock;
   readonly divergence?: DivergenceOptions;
   /** Known data floor (else R̂* = Ĥ_Ω(Y|X) of the training rows, grouped by exact duplicates). */
   readonly dataFloor?: number;
@@ -100,13 +108,13 @@ export async function train(o: TrainerOptions): Promise<TrainResult> {
   const { model, backend } = o, dt = o.dtype ?? 'f32', seed = o.seed ?? 0, mu = o.momentum ?? 0, wd = o.weightDecay ?? 0;
   const n = o.train.labels.length, w = model.inputDim, d = model.outputDim;
   if (o.train.x.length !== n * w) throw new Error(`train: x has ${o.train.x.length} values, expected ${n} rows × ${w} inputs`);
+  validateLabelSets('train', { train: o.train.labels, test: o.test?.labels }, d, o.loss); // always: dataFloor skips riskFloor's check
   validateSchedule(o.schedule);
   const order = new BatchOrder(n, o.batch, seed);
   const total = o.steps ?? (o.epochs ?? 1) * order.stepsPerEpoch;
   if (!(Number.isInteger(total) && total >= 1)) throw new Error(`train: the run must have at least one step (got ${total})`);
   const lossFn = perSampleLoss(o.loss);
   const lossIr = (eta: Tensor, y: Tensor) => lossFn(eta, y);
-  const evalEvery = o.evalEvery ?? order.stepsPerEpoch, logEvery = o.logEvery ?? 1, ckptEvery = o.checkpointEvery ?? order.stepsPerEpoch;
   // The floor belongs to the loss being trained: the given FY loss's entropy, else Shannon (nats).
   const floorLoss = o.loss && typeof o.loss === 'object' && 'host' in o.loss ? (o.loss as typeof softmaxLoss) : softmaxLoss;
   const dataFloor = o.dataFloor ?? riskFloor(floorLoss, { data: o.train.x, dim: w }, o.train.labels, { numClasses: d }).value;
@@ -115,6 +123,41 @@ export async function train(o: TrainerOptions): Promise<TrainResult> {
     weightDecay: wd, seed, dtype: dt, backend: backend.name, trainRows: n, ...(o.meta ?? {}),
   };
 
+  if (o.resume && !o.runDir) throw new Error('train: resume needs runDir, the folder holding the checkpoint to continue from');
+  if (o.lock && !o.runDir) throw new Error('train: a lock was given without runDir');
+
+  // One writer per run folder: the lock is taken before anything in the folder is read or written,
+  // and released however the run ends (completed, halted, diverged or failed).
+  let lock: RunLock | undefined;
+  if (o.runDir) {
+    mkdirSync(o.runDir, { recursive: true });
+    if (o.lock) {
+      if (!o.lock.held || o.lock.runDir !== resolve(o.runDir)) throw new Error(`train: the lock given is not a held lock of ${resolve(o.runDir)}`);
+    } else lock = acquireRunLock(o.runDir);
+  }
+  try {
+    if (o.runDir) removeStaleTempFiles(o.runDir);
+    return await run(o, { config, dataFloor, order, total, lossIr, dt, seed, mu });
+  } finally {
+    lock?.release();
+  }
+}
+
+interface RunSetup {
+  readonly config: Record<string, unknown>;
+  readonly dataFloor: number;
+  readonly order: BatchOrder;
+  readonly total: number;
+  readonly lossIr: (eta: Tensor, y: Tensor) => Tensor;
+  readonly dt: 'f32' | 'f64';
+  readonly seed: number;
+  readonly mu: number;
+}
+
+async function run(o: TrainerOptions, { config, dataFloor, order, total, lossIr, dt, seed, mu }: RunSetup): Promise<TrainResult> {
+  const { model, backend } = o, wd = o.weightDecay ?? 0;
+  const n = o.train.labels.length, w = model.inputDim, d = model.outputDim;
+  const evalEvery = o.evalEvery ?? order.stepsPerEpoch, logEvery = o.logEvery ?? 1, ckptEvery = o.checkpointEvery ?? order.stepsPerEpoch;
   const step = await backend.compile(sgdStepGraph(model, { batch: o.batch, momentum: mu, weightDecay: wd, dtype: dt, loss: lossIr, monitors: true }));
   const hasEnergy = step.graph.outputs.some((x) => x.name === 'energy');
   const evalChunk = Math.min(512, Math.max(n, o.test?.labels.length ?? 0));
@@ -124,11 +167,11 @@ export async function train(o: TrainerOptions): Promise<TrainResult> {
   // State: parameters and velocities as device tensors.
   let params: Record<string, DeviceTensor> = {}, vel: Record<string, DeviceTensor> = {};
   let start = 0, resumed = false;
-  const divergence = new DivergenceMonitor(d, o.divergence);
+  const divergence = new DivergenceMonitor(d, o.divergence, o.schedule.lr);
   const ckptPath = o.runDir ? join(o.runDir, CHECKPOINT) : undefined;
-  if (o.runDir) mkdirSync(o.runDir, { recursive: true });
   let restoredState: Record<string, unknown> | undefined;
-  if (o.resume && ckptPath && existsSync(ckptPath)) {
+  if (o.resume && ckptPath) {
+    if (!existsSync(ckptPath)) throw new NoCheckpointError(o.runDir!);
     const c = loadCheckpoint(ckptPath);
     const diff = configDifferences(c.config, config);
     if (diff.length) throw new Error(`cannot resume from ${ckptPath}: the configuration changed (${diff.join(', ')}); start a new run, or resume with the same options`);
@@ -148,11 +191,16 @@ export async function train(o: TrainerOptions): Promise<TrainResult> {
     }
   }
 
+  // A resumed run's result covers the whole run: the records up to the checkpoint (the ones that
+  // stay in metrics.jsonl) come first, so summaries over it match an uninterrupted run.
   const records: MetricRecord[] = [];
   let log: JsonlLog | undefined;
   if (o.runDir) {
     const path = join(o.runDir, METRICS);
-    if (resumed) rewriteJsonl(path, (r) => typeof r.step === 'number' && r.step <= start && r.type !== 'end');
+    if (resumed) {
+      rewriteJsonl(path, (r) => typeof r.step === 'number' && r.step <= start && r.type !== 'end');
+      records.push(...readJsonl<MetricRecord>(path));
+    }
     log = new JsonlLog(path, { truncate: !resumed });
   }
   const emit = (r: MetricRecord) => {
@@ -194,22 +242,35 @@ export async function train(o: TrainerOptions): Promise<TrainResult> {
     const tr = await evaluate(o.train), te = o.test ? await evaluate(o.test) : undefined;
     return { type: 'eval', step: s, trainLoss: tr.loss, trainAcc: tr.acc, testLoss: te?.loss ?? null, testAcc: te?.acc ?? null, dataFloor, time: elapsed() };
   };
-  const checkpoint = async (s: number) => {
-    if (!ckptPath) return;
+
+  // Checkpoints hold only weights known to be healthy. The loss of the weights after step s is
+  // first computed by step s + 1, so the state after step s is kept in memory and written once
+  // step s + 1 has passed the divergence check on it (the last step's state once a step with
+  // lr = 0 on the next batch has). When training diverges, the checkpoint on disk is therefore the last good
+  // one, and --resume does not start from weights that have already blown up.
+  let pending: Checkpoint | undefined;
+  const snapshot = async (s: number): Promise<Checkpoint> => {
     const tensors: Record<string, Float32Array | Float64Array> = {};
     for (const p of model.params) {
       tensors[p.name] = (await params[p.name]!.download()) as Float32Array;
       if (mu > 0) tensors[stepNames.velocity(p.name)] = (await vel[p.name]!.download()) as Float32Array;
     }
+    return { step: s, dtype: dt, config, tensors, state: { divergence: divergence.state, monitor: monitor?.state ?? null, seconds: elapsed() } };
+  };
+  const commit = (v: StepValues) => {
+    if (!pending || !ckptPath) return;
+    const c = pending, bad = firstNonFinite(c.tensors);
+    pending = undefined;
+    if (bad) divergence.nonFiniteWeights({ ...v, step: c.step }, bad);
     log?.flush();
-    saveCheckpoint(ckptPath, { step: s, dtype: dt, config, tensors, state: { divergence: divergence.state, monitor: monitor?.state ?? null, seconds: elapsed() } });
+    saveCheckpoint(ckptPath, c);
   };
 
   emit(resumed ? { type: 'resume', step: start } : { type: 'start', step: 0, config, dataFloor });
   if (!resumed && monitor) emit(await monitor.measure(0, params));
 
   const xb = new Arr(o.batch * w), yb = new Int32Array(o.batch), lrBuf = new Arr(1);
-  let s = start;
+  let s = start, last: StepValues | undefined;
   try {
     while (s < total) {
       if (o.haltAfter !== undefined && s >= o.haltAfter) {
@@ -234,7 +295,9 @@ export async function train(o: TrainerOptions): Promise<TrainResult> {
       const correct = await scalar(out.correct!), residualSq = await scalar(out.residualSq!);
       const energy = hasEnergy ? await scalar(out.energy!) : null;
       s++;
-      divergence.check({ step: s, loss, gradSqNorm: gradSq, lr });
+      last = { step: s, loss, gradSqNorm: gradSq, lr };
+      divergence.check(last);
+      commit(last); // this step's loss was that of the pending state: it is healthy
       if (s % logEvery === 0 || s === total)
         emit({ type: 'step', step: s, epoch: order.epochOf(s - 1), lr, loss, acc: correct / o.batch, gradSq, energy, residualSq, rayleigh: residualSq > 0 ? (o.batch * o.batch * gradSq) / residualSq : null, time: elapsed() });
       if (monitor) {
@@ -242,14 +305,29 @@ export async function train(o: TrainerOptions): Promise<TrainResult> {
         if (monitor.due(s, elapsed(), s === total)) emit(await monitor.measure(s, params));
       }
       if (s % evalEvery === 0 || s === total) emit(await evalRecord(s));
-      if (s % ckptEvery === 0 || s === total) await checkpoint(s);
+      if (ckptPath && (s % ckptEvery === 0 || s === total)) pending = await snapshot(s);
+    }
+    // The final weights have no next step to vouch for them: judge them as step s + 1 would, by
+    // the loss and gradient on its batch (a step with lr = 0, whose outputs are discarded).
+    if (last) {
+      const rows = order.rows(s);
+      gatherRows(o.train.x, w, rows, xb);
+      for (let k = 0; k < rows.length; k++) yb[k] = o.train.labels[rows[k]!]!;
+      lrBuf[0] = 0;
+      const out = await step.run({ ...params, ...prefixed(vel), x: host(xb, [o.batch, w], dt), y: host(yb, [o.batch], 'i32'), lr: host(lrBuf, [], dt) });
+      const v = { ...last, loss: Number((await out.loss!.download())[0]), gradSqNorm: Number((await out.gradSqNorm!.download())[0]) };
+      for (const t of Object.values(out)) t.dispose();
+      divergence.check(v);
+      commit(v);
     }
   } catch (e) {
     if (e instanceof DivergenceError) {
       emit({ type: 'end', step: e.values.step, status: 'diverged', reason: e.message });
       log?.close();
+      log = undefined;
       if (o.runDir) writeFileAtomic(join(o.runDir, SUMMARY), JSON.stringify({ status: 'diverged', error: e.message, values: e.values, suggestion: e.suggestion, config }, jsonNumbers, 2));
     }
+    log?.close();
     throw e;
   } finally {
     // The step/eval executables stay cached by the backend; probes own their compiled graphs.
