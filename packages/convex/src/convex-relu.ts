@@ -5,13 +5,28 @@ import { fistaGroupLasso } from './fista.js';
 import { checkTargets, squaredLoss, type ConvexLoss } from './losses.js';
 import { PatternOperator, spectralNormSquared } from './pattern-operator.js';
 import { certifyPredictions, type DualCertificate } from './certificate.js';
+import { projectToCones } from './feasible.js';
+import { SolveClock, type SolveProgress, type StopReason } from './progress.js';
 
 export interface ConvexReluOptions {
   readonly loss?: ConvexLoss;
-  /** Outer augmented-Lagrangian iterations (multiplier updates). Default 40. */
+  /** Outer augmented-Lagrangian iterations (multiplier updates). Default 60. */
   readonly maxOuter?: number;
-  /** FISTA iterations per outer step. Default 2000. */
+  /** FISTA iterations of the first outer step; doubled after each inner solve that runs out, up to maxInnerGrowth×. Default 2000. */
   readonly maxInner?: number;
+  /** Cap on the adaptive growth of the inner budget, as a multiple of maxInner. Default 32. */
+  readonly maxInnerGrowth?: number;
+  /**
+   * Stop (and report `certified`) once the certified relative gap (primal − dual)/|primal| of the
+   * cone-projected iterate is ≤ gapTol. Default 1e-9. Ignored with `certify: false`.
+   */
+  readonly gapTol?: number;
+  /** Wall-clock limit in seconds; the solve stops and reports `stopReason: 'time-limit'`. Default none. */
+  readonly timeLimit?: number;
+  /** Called after each outer step (at most every `progressInterval` seconds, and once at the end). */
+  readonly onProgress?: (p: SolveProgress) => void;
+  /** Seconds between progress calls. Default 1. */
+  readonly progressInterval?: number;
   /** Gradient-mapping tolerance of the inner solves, relative to ‖Aᵀ∇ℓ(0)‖∞ + β. Default 1e-11. */
   readonly tol?: number;
   /** Constraint-violation tolerance, relative to max|X θ|. Default 1e-10. */
@@ -21,7 +36,7 @@ export interface ConvexReluOptions {
   /** Warm start θ (B×d, see PatternOperator), e.g. from `toConvexVariables`. */
   readonly warmStart?: Float64Array;
   readonly memoryBudgetBytes?: number;
-  /** Compute the dual certificate (2·P·c cone projections). Default true. */
+  /** Compute the dual certificate (2·P·c cone projections per outer step) and stop on the gap. Default true. */
   readonly certify?: boolean;
 }
 
@@ -37,20 +52,31 @@ export interface ConvexReluSolution {
   readonly loss: ConvexLoss['name'];
   /** Predictions Z = Σ_i D_i X (v_i − w_i), n×c. */
   readonly predictions: Float64Array;
-  /** Primal value ℓ(Z) + β Σ(‖v‖ + ‖w‖). */
+  /**
+   * Primal value ℓ(Z) + β Σ(‖v‖ + ‖w‖) of θ. With the certificate, θ is the iterate projected onto
+   * the cones, so this is an upper bound on the optimum over the pattern set.
+   */
   readonly primal: number;
-  /** max over blocks and rows of ((I − 2D_i) X θ_b)_+. */
+  /** max over blocks and rows of ((I − 2D_i) X θ_b)_+ (round-off only once projected). */
   readonly violation: number;
   /** Lower bound from the dual point λ = s·(−∇ℓ(Z)) scaled into the dual feasible set. */
   readonly dual: number;
-  /** primal − dual (≥ 0 up to the violation). */
+  /** primal − dual ≥ 0: the optimum lies in [dual, primal]. */
   readonly gap: number;
   readonly relativeGap: number;
   /** Absent when solved with `certify: false` (then dual = −∞). */
   readonly certificate: DualCertificate | undefined;
   readonly outerIterations: number;
   readonly innerIterations: number;
+  /** Stopped on its own tolerance (not a limit) and, with the certificate, `certified`. */
   readonly converged: boolean;
+  /** relativeGap ≤ gapTol at a primal-feasible point with a dual-feasible point: optimal to that tolerance. */
+  readonly certified: boolean;
+  /** Why the solve stopped. */
+  readonly stopReason: StopReason;
+  /** One line for users: "certified: …" or "not certified: <why> …". */
+  readonly status: string;
+  readonly seconds: number;
 }
 
 /** Σ_b ‖θ_b‖₂. */
@@ -100,8 +126,8 @@ export function solveConvexReLU(data: Dataset, patterns: PatternSet, beta: numbe
   const Z = new Float64Array(n * c), G = new Float64Array(n * c);
   const x2 = spectralNormSquared(X, n, d);
   const a2 = op.normSquared();
-  const delta = (options.penaltyScale ?? 1) * loss.smoothness * a2 / Math.max(x2, 1e-300);
-  const lipschitz = 1.02 * (loss.smoothness * a2 + delta * x2);
+  const delta0 = (options.penaltyScale ?? 1) * loss.smoothness * a2 / Math.max(x2, 1e-300);
+  let delta = delta0, lipschitz = 1.02 * (loss.smoothness * a2 + delta * x2);
   const masks = patterns.masks;
 
   // Scale for the stopping rule: the largest block gradient at θ = 0.
@@ -134,14 +160,26 @@ export function solveConvexReLU(data: Dataset, patterns: PatternSet, beta: numbe
     return val;
   };
 
-  const maxOuter = options.maxOuter ?? 40, maxInner = options.maxInner ?? 2000;
+  const maxOuter = options.maxOuter ?? 60, maxInnerBase = options.maxInner ?? 2000;
+  const innerCap = options.maxInnerGrowth ?? 32;
   const ctolRel = options.constraintTol ?? 1e-10;
-  let outer = 0, inner = 0, converged = false, violation = Infinity;
+  const certify = options.certify !== false;
+  const gapTol = options.gapTol ?? 1e-9;
+  const clock = new SolveClock(options.timeLimit, options.onProgress, options.progressInterval);
+  let outer = 0, inner = 0, converged = false, violation = Infinity, maxInner = maxInnerBase;
+  let stop: StopReason = 'iteration-limit';
+  let best: CertifiedPoint | undefined, bestOuter = 0, prevViolation = Infinity;
+  let last = { primal: NaN, dual: -Infinity, gap: Infinity, relativeGap: Infinity };
   for (; outer < maxOuter; outer++) {
     // Inexact AL: loose inner solves while the multipliers are far off, tightening 10× per step.
     const innerTol = Math.max(tol, scale * 1e-3 * Math.pow(0.1, outer));
-    const res = fistaGroupLasso({ blocks: B, d, beta, lipschitz, smooth }, theta, { maxIterations: maxInner, tol: innerTol });
+    // Polled every 64 FISTA steps: one inner solve can take minutes on MNIST-sized sets.
+    const shouldStop = (it: number): boolean => { clock.progress({ ...last, outer, inner: inner + it, violation }); return clock.expired(); };
+    const res = fistaGroupLasso({ blocks: B, d, beta, lipschitz, smooth }, theta, { maxIterations: maxInner, tol: innerTol, shouldStop });
     inner += res.iterations;
+    // Adaptive inner budget: an inner solve that ran out of steps gets twice as many next time
+    // (up to maxInnerGrowth×), so small but ill-conditioned problems still reach tight gaps.
+    if (!res.converged && res.iterations >= maxInner) maxInner = Math.min(maxInner * 2, maxInnerBase * innerCap);
     op.xt(theta, XT);
     let xmax = 0;
     violation = 0;
@@ -161,16 +199,129 @@ export function solveConvexReLU(data: Dataset, patterns: PatternSet, beta: numbe
     }
     // Done when the inner solve converged, the cones hold, and the multipliers stopped moving.
     const ctol = ctolRel * Math.max(xmax, 1e-300);
-    if (res.converged && innerTol === tol && violation <= ctol && dgamma <= delta * ctol) { converged = true; outer++; break; }
+    // Adaptive penalty (standard AL practice): when an outer step cut the violation by less than
+    // 4×, the multipliers are converging slowly (rate ~ 1/(1 + δσ)), so raise δ, up to 1e4·δ₀.
+    if (violation > ctol && violation > 0.25 * prevViolation && delta < PENALTY_GROWTH_CAP * delta0) {
+      delta = Math.min(delta * 2, PENALTY_GROWTH_CAP * delta0);
+      lipschitz = 1.02 * (loss.smoothness * a2 + delta * x2);
+    }
+    prevViolation = violation;
+    const kkt = res.converged && innerTol === tol && violation <= ctol && dgamma <= delta * ctol;
+    if (certify) {
+      // The certified gap of the feasible projection decides: it is the quantity users read.
+      const pt = certifiedPoint(data, patterns, theta, beta, loss);
+      if (!best || pt.gap < best.gap * (1 - 1e-3)) { best = pt; bestOuter = outer; }
+      last = { primal: best.primal, dual: best.dual, gap: best.gap, relativeGap: best.relativeGap };
+      clock.progress({ outer: outer + 1, inner, primal: pt.primal, dual: pt.dual, gap: pt.gap, relativeGap: pt.relativeGap, violation });
+      if (pt.relativeGap <= gapTol) { converged = true; stop = 'gap'; outer++; break; }
+    } else {
+      clock.progress({ outer: outer + 1, inner, primal: NaN, dual: -Infinity, gap: Infinity, relativeGap: Infinity, violation });
+    }
+    // With the certificate the gap alone decides: the KKT test can pass while the projected
+    // point is still 10× above gapTol, and a few more multiplier steps close it.
+    if (kkt && !certify) { converged = true; stop = 'converged'; outer++; break; }
+    if (certify && best && outer - bestOuter >= STALL_OUTER) { stop = 'stalled'; outer++; break; }
+    if (clock.expired()) { stop = 'time-limit'; outer++; break; }
   }
-  op.xt(theta, XT); op.predict(XT, Z);
-  const primal = loss.value(Z, Y, n, c) + beta * groupNormSum(theta, B, d);
-  const certificate = options.certify === false ? undefined : certifyPredictions(data, patterns, Z, beta, loss);
-  const dual = certificate ? certificate.dualValue : -Infinity;
-  const gap = primal - dual;
+  const seconds = clock.seconds();
+  if (best) clock.progress({ outer, inner, primal: best.primal, dual: best.dual, gap: best.gap, relativeGap: best.relativeGap, violation }, true);
+  if (!certify) {
+    op.xt(theta, XT); op.predict(XT, Z);
+    const primal = loss.value(Z, Y, n, c) + beta * groupNormSum(theta, B, d);
+    return {
+      theta, P, d, c, beta, patterns, loss: loss.name, predictions: Z.slice(), primal, violation, dual: -Infinity, gap: Infinity,
+      relativeGap: Infinity, certificate: undefined, outerIterations: outer, innerIterations: inner, converged,
+      certified: false, stopReason: stop, status: 'not certified: solved with certify: false', seconds,
+    };
+  }
+  const pt = best ?? certifiedPoint(data, patterns, theta, beta, loss);
+  const certified = pt.relativeGap <= gapTol;
   return {
-    theta, P, d, c, beta, patterns, loss: loss.name, predictions: Z.slice(), primal, violation, dual, gap,
-    relativeGap: Math.abs(gap) / Math.max(1e-300, Math.abs(primal)), certificate,
-    outerIterations: outer, innerIterations: inner, converged,
+    theta: pt.theta, P, d, c, beta, patterns, loss: loss.name, predictions: pt.Z, primal: pt.primal, violation: pt.violation,
+    dual: pt.dual, gap: pt.gap, relativeGap: pt.relativeGap, certificate: pt.certificate,
+    outerIterations: outer, innerIterations: inner, converged: converged && certified, certified, stopReason: stop,
+    status: certificateStatus(certified, stop, pt.relativeGap, gapTol, seconds), seconds,
   };
+}
+
+/** The adaptive AL penalty never exceeds this multiple of its balanced start (it slows FISTA). */
+const PENALTY_GROWTH_CAP = 1e4;
+
+/** Outer steps without a 0.1% better certified gap after which a solve counts as stalled. */
+const STALL_OUTER = 8;
+
+/** A primal-feasible point with its dual bound: p* ∈ [dual, primal] over the pattern set. */
+interface CertifiedPoint {
+  readonly theta: Float64Array;
+  readonly Z: Float64Array;
+  readonly primal: number;
+  readonly dual: number;
+  readonly gap: number;
+  readonly relativeGap: number;
+  readonly violation: number;
+  readonly certificate: DualCertificate;
+}
+
+/**
+ * Project θ onto the cones (so the primal value is an upper bound on p*), then build the dual
+ * point from its residual scaled into the dual feasible set (a lower bound). Both are bounds on
+ * the same optimum, so the gap is ≥ 0 up to round-off.
+ */
+export function certifiedPoint(data: Dataset, patterns: PatternSet, theta: Float64Array, beta: number, loss: ConvexLoss): CertifiedPoint {
+  const { X, Y, n, d, c } = data;
+  const B = 2 * patterns.P * c;
+  const th = projectToCones(theta, X, n, d, patterns, c);
+  const Z = convexPredict(X, n, d, patterns, c, th);
+  const primal = loss.value(Z, Y, n, c) + beta * groupNormSum(th, B, d);
+  const certificate = certifyPredictions(data, patterns, Z, beta, loss);
+  const dual = certificate.dualValue;
+  const raw = primal - dual;
+  // Round-off: both values are sums of O(n·c) terms of size ≤ |primal|.
+  const roundoff = 64 * Number.EPSILON * Math.max(1, Math.abs(primal)) * Math.max(1, n * c);
+  if (raw < -roundoff) {
+    throw new Error(`internal error: the certified duality gap is negative (${raw.toExponential(3)}) at a primal-feasible point with a scaled dual point; please report this with the data`);
+  }
+  const gap = Math.max(0, raw);
+  return { theta: th, Z, primal, dual, gap, relativeGap: gap / Math.max(1e-300, Math.abs(primal)), violation: coneViolation(X, n, d, patterns, c, th), certificate };
+}
+
+/** Z = Σ_i D_i X (v_i − w_i) for a B×d θ (B = 2·P·c). */
+function convexPredict(X: Float64Array, n: number, d: number, patterns: PatternSet, c: number, theta: Float64Array): Float64Array {
+  const P = patterns.P, Z = new Float64Array(n * c);
+  for (let i = 0; i < P; i++) for (let k = 0; k < c; k++) {
+    const bv = (i * c + k) * d, bw = ((P + i) * c + k) * d;
+    for (let r = 0; r < n; r++) {
+      if (!patterns.masks[i * n + r]) continue;
+      let z = 0;
+      for (let j = 0; j < d; j++) z += X[r * d + j]! * (theta[bv + j]! - theta[bw + j]!);
+      Z[r * c + k]! += z;
+    }
+  }
+  return Z;
+}
+
+/** max over blocks and rows of ((I − 2D_i) X θ_b)_+. */
+function coneViolation(X: Float64Array, n: number, d: number, patterns: PatternSet, c: number, theta: Float64Array): number {
+  const P = patterns.P;
+  let v = 0;
+  for (let s = 0; s < 2; s++) for (let i = 0; i < P; i++) for (let k = 0; k < c; k++) {
+    const o = ((s * P + i) * c + k) * d;
+    for (let r = 0; r < n; r++) {
+      let z = 0;
+      for (let j = 0; j < d; j++) z += X[r * d + j]! * theta[o + j]!;
+      const sv = patterns.masks[i * n + r] ? -z : z;
+      if (sv > v) v = sv;
+    }
+  }
+  return v;
+}
+
+/** The one-line verdict the CLI prints: certified, or not certified and why. */
+export function certificateStatus(certified: boolean, stop: StopReason, relativeGap: number, gapTol: number, seconds: number): string {
+  if (certified) return `certified: relative duality gap ${relativeGap.toExponential(2)} ≤ ${gapTol.toExponential(0)}`;
+  const why = stop === 'time-limit' ? `the time limit was reached after ${seconds.toFixed(1)} s`
+    : stop === 'iteration-limit' ? 'the iteration limit was reached'
+      : stop === 'stalled' ? `the gap stopped shrinking for ${STALL_OUTER} outer steps (round-off or an ill-conditioned pattern set)`
+        : 'the KKT tolerances were met first';
+  return `not certified: ${why} with relative duality gap ${relativeGap.toExponential(2)} > ${gapTol.toExponential(0)} (the bounds dual ≤ p* ≤ primal still hold); raise the time limit or the iteration budget (maxOuter/maxInner), or loosen gapTol`;
 }

@@ -10,7 +10,9 @@ export { squaredLoss, softmaxLoss, convexLoss, type ConvexLoss } from './losses.
 export { PatternOperator } from './pattern-operator.js';
 export { fistaGroupLasso, groupShrink, type GroupLassoProblem, type FistaResult } from './fista.js';
 export { solveGatedGroupLasso, type GatedSolution } from './gated.js';
-export { solveConvexReLU, groupNormSum, type ConvexReluOptions, type ConvexReluSolution } from './convex-relu.js';
+export { solveConvexReLU, groupNormSum, certifiedPoint, type ConvexReluOptions, type ConvexReluSolution } from './convex-relu.js';
+export { projectToCones } from './feasible.js';
+export type { SolveProgress, StopReason } from './progress.js';
 export { certifyPredictions, type DualCertificate } from './certificate.js';
 export { minNormInterpolation, type MinNormSolution } from './min-norm.js';
 export {
