@@ -2,7 +2,8 @@ import { InvalidArgumentError } from 'commander';
 
 /** Commander parsers that reject bad values with a message naming the option. */
 export const num = (name: string, check: (v: number) => boolean = Number.isFinite, what = 'a number') => (v: string): number => {
-  const x = Number(v);
+  // Number('') and Number(' ') are 0: a blank value (`--seed ''`, `--pca=`) must not read as zero.
+  const x = v.trim() === '' ? NaN : Number(v);
   if (!Number.isFinite(x) || !check(x)) throw new InvalidArgumentError(`${name} must be ${what}, got "${v}"`);
   return x;
 };

@@ -21,7 +21,8 @@ export function boundsCommand(): Command {
         data: ds.info.source, trainRows: ds.train.n,
         floor: { value: floor.value, units: 'nats (softmax cross-entropy)', groups: floor.groups, conflictingGroups: floor.conflictingGroups, conflictingSamples: floor.conflictingSamples, conflicts: floor.conflicts },
       };
-      if (opts.run) {
+      if (opts.run !== undefined) { // an empty --run is an error, not silently ignored
+        if (String(opts.run).trim() === '') throw new Error('--run must name a run folder written by `clt train` (it is empty)');
         const run = readRun(opts.run), last = run.evals.at(-1), probes = run.probes;
         const testRows = Number(run.summary?.data ? run.summary.testRows ?? ds.test.n : ds.test.n);
         out.run = {

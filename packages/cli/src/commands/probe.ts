@@ -18,10 +18,9 @@ export function probeCommand(): Command {
     .option('--backend <name>', 'backend to run on', DEFAULT_BACKEND)
     .option('--json', 'print the result as JSON')
     .action(async (opts) => {
-      const backend = await backendFor(opts.backend);
       let model: Mlp, params: Record<string, Float32Array | Float64Array>, train;
-      const dtype = backend.dtypes.includes('f64') ? 'f64' : 'f32';
-      if (opts.run) {
+      if (opts.run !== undefined) { // an empty --run is an error, not a silent fresh model
+        if (String(opts.run).trim() === '') throw new Error('--run must name a run folder written by `clt train` (it is empty)');
         const r = loadRun(opts.run);
         model = r.model; train = r.data.train;
         params = Object.fromEntries(model.params.map((p) => [p.name, Float64Array.from(r.checkpoint.tensors[p.name]!)]));
@@ -30,6 +29,9 @@ export function probeCommand(): Command {
         model = new Mlp({ sizes: [train.dim, ...widths(opts.hidden), train.classes] });
         params = initParams(model, new Rng(opts.seed));
       }
+      // The backend after the run and data: a bad --run or --data fails before native libraries load.
+      const backend = await backendFor(opts.backend);
+      const dtype = backend.dtypes.includes('f64') ? 'f64' : 'f32';
       const probe = stratifiedSample(train, opts.samples, opts.seed);
       const x = Float64Array.from(probe.x);
       const sm = new StructureMatrixProbe(model, backend, { dtype, ...(opts.algorithm ? { algorithm: opts.algorithm as StructureAlgorithm } : {}) });

@@ -1,6 +1,5 @@
 import { Command } from 'commander';
 import { printJson } from '../options.js';
-import { writeReport } from '../report/write-report.js';
 import { correlations, readRun } from '../report/series.js';
 
 export function reportCommand(): Command {
@@ -11,6 +10,8 @@ export function reportCommand(): Command {
     .option('--backend <name>', 'accepted for symmetry with other commands; a report needs no backend')
     .option('--json', 'print the report path and correlation summary as JSON')
     .action(async (dir: string, opts) => {
+      if (dir.trim() === '') throw new Error('report: name a run folder written by `clt train`, e.g. runs/mnist (the argument is empty)');
+      const { writeReport } = await import('../report/write-report.js'); // heavy (vega, resvg): loaded only when used
       const path = await writeReport(dir, { png: opts.png });
       const corr = correlations(readRun(dir).probes).map((c) => ({ bound: c.label, r: c.r ?? null, window: c.window }));
       if (opts.json) printJson({ report: path, correlations: corr });

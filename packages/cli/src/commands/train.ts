@@ -1,12 +1,15 @@
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { Command, Option } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
-import { DivergenceError, Mlp, parameterCount, parseSchedule, train, writeFileAtomic, jsonNumbers, type Activation, type MetricRecord } from '@clt/core';
+import {
+  acquireRunLock, DivergenceError, jsonNumbers, loadCheckpoint, Mlp, parameterCount, parseSchedule, readJsonl, runLockHolder, RunLockedError, train, writeFileAtomic,
+  type Activation, type MetricRecord,
+} from '@clt/core';
 import { backendFor, DEFAULT_BACKEND } from '../backends.js';
 import { DATASET_HELP, loadDataset } from '../data/index.js';
 import { fmt, fraction, int, num, printJson, widths } from '../options.js';
-import { writeReport } from '../report/write-report.js';
+import { checkRunName, clearRunFolder, defaultRunName, ensureWritableFolder, runFolderPath, runFolderState } from '../run-folder.js';
 
 /** Defaults of `clt train`: real MNIST, about 20–40 s of training on 2 cores, ≥ 95% test accuracy. */
 export const TRAIN_DEFAULTS = {
@@ -42,9 +45,10 @@ export function trainCommand(): Command {
     .option('--checkpoint-every <n>', 'steps between checkpoints (default: once per epoch)', int('--checkpoint-every'))
     .option('--no-probes', 'turn the structure-matrix probes off (per-step monitors stay)')
     .option('--backend <name>', 'backend to run on (see `clt backends`)', DEFAULT_BACKEND)
-    .option('--name <name>', 'run name (default: the data set name)')
+    .option('--name <name>', 'run name: one folder name inside --out (no / or \\, not starting with . or -; default: from the data set)')
     .option('--out <dir>', 'directory holding runs', d.out)
-    .option('--resume', 'continue runs/<name> from its checkpoint (same options required)')
+    .option('--resume', 'continue <out>/<name> from its checkpoint (same options required)')
+    .option('--overwrite', 'replace an existing run folder <out>/<name> (only one written by clt train; deleted after every option is checked)')
     .option('--no-report', 'do not write report.html')
     .option('--json', 'print the summary as JSON (no progress bar)')
     .action(async (opts) => {
@@ -52,70 +56,171 @@ export function trainCommand(): Command {
     });
 }
 
+/**
+ * `clt train`. Every option is checked — name, folders, schedule, data, model, backend — before
+ * anything in the run folder changes; an existing run is replaced only with --overwrite and
+ * continued only with --resume; the folder is locked while this process writes it.
+ */
 export async function runTrain(opts: Record<string, any>): Promise<Record<string, unknown>> {
+  if (opts.resume && opts.overwrite) throw new Error('--resume and --overwrite cannot be used together: --resume continues the run in the folder, --overwrite replaces it');
+  if (String(opts.out ?? '').trim() === '') throw new Error('--out must name a folder (it is empty); the default is runs');
+  const name = opts.name !== undefined ? checkRunName(String(opts.name)) : checkRunName(defaultRunName(opts.data), `the run name derived from --data (pass --name to choose one):`);
+  const { out, runDir } = runFolderPath(opts.out, name);
+  checkRunFolder(runDir, opts, name, false); // fast answer before loading anything; checked again under the lock
+  ensureWritableFolder(out, '--out');
+
+  const schedule = parseSchedule(opts.schedule, opts.lr);
   const ds = loadDataset(opts.data, { seed: opts.seed, testFraction: opts.testFraction, standardize: !!opts.standardize, ...(opts.limit ? { limit: opts.limit } : {}) });
+  if (opts.batch > ds.train.n) throw new Error(`--batch ${opts.batch} is larger than the ${ds.train.n} training rows; use --batch ${ds.train.n} or less`);
   const model = new Mlp({ sizes: [ds.train.dim, ...widths(opts.hidden), ds.train.classes], activation: opts.activation as Activation, skip: !!opts.skip, layerNorm: !!opts.layerNorm, sparsity: opts.sparsity ?? 0, maskSeed: opts.seed });
   const backend = await backendFor(opts.backend);
-  const name = opts.name ?? String(opts.data).replace(/^synthetic:/, '').replace(/[^A-Za-z0-9._-]+/g, '-').slice(0, 60);
-  const runDir = resolve(opts.out, name);
-  if (!opts.resume && existsSync(runDir)) rmSync(runDir, { recursive: true, force: true });
-  mkdirSync(runDir, { recursive: true });
+  if (!backend.dtypes.includes(opts.dtype)) throw new Error(`--dtype ${opts.dtype} is not supported by backend ${backend.name} (it has ${backend.dtypes.join(', ')}); use --dtype ${backend.dtypes[0]} or another --backend`);
   const stepsPerEpoch = Math.floor(ds.train.n / opts.batch);
-  const total = opts.steps ?? opts.epochs * stepsPerEpoch;
-  const quiet = !!opts.json || !process.stderr.isTTY;
-  if (!opts.json) {
-    process.stderr.write(`clt train: ${ds.info.source} (${ds.train.n} train / ${ds.test.n} test rows, ${ds.train.dim} features, ${ds.train.classes} classes)\n`);
-    process.stderr.write(`  MLP ${model.options.sizes.join('-')} ${model.activation}, ${parameterCount(model).toLocaleString('en-US')} parameters, backend ${backend.name}, ${total} steps of batch ${opts.batch}\n`);
-    process.stderr.write(`  run directory: ${runDir}\n`);
+  const total: number = opts.steps ?? opts.epochs * stepsPerEpoch;
+
+  // Everything is checked: take the folder. Only now may an existing run be replaced.
+  if (runFolderState(runDir) === 'absent') {
+    try { mkdirSync(runDir); } catch (e) { if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new Error(`cannot create run folder ${runDir}: ${(e as Error).message}`); }
   }
-  const bar = quiet ? undefined : new SingleBar({ format: '  {bar} {percentage}% | step {value}/{total} | loss {loss} | test acc {acc} | {eta_formatted} left', hideCursor: true, clearOnComplete: false }, Presets.shades_classic);
-  bar?.start(total, 0, { loss: '—', acc: '—' });
-  let lastPrint = 0;
-  const onRecord = (r: MetricRecord) => {
-    if (r.type === 'step') {
-      if (bar) bar.update(r.step, { loss: fmt(r.loss, 3) });
-      else if (!opts.json && (r.step - lastPrint >= Math.max(1, Math.floor(total / 10)) || r.step === total)) {
-        lastPrint = r.step;
-        process.stderr.write(`  step ${r.step}/${total}  loss ${fmt(r.loss, 3)}\n`);
-      }
-    } else if (r.type === 'eval' && r.testAcc !== null) bar?.update({ acc: `${(r.testAcc * 100).toFixed(2)}%` });
-  };
-  const meta = { data: ds.info, classNames: ds.train.classNames ?? null, testRows: ds.test.n };
-  let result;
-  try {
-    result = await train({
-      model, backend, train: ds.train, test: ds.test, batch: opts.batch, steps: total, schedule: parseSchedule(opts.schedule, opts.lr),
-      momentum: opts.momentum, weightDecay: opts.weightDecay, seed: opts.seed, dtype: opts.dtype,
-      monitor: opts.probes === false ? false : { probeSize: opts.probeSize, budget: opts.budget, ...(opts.probeEvery ? { probeEvery: opts.probeEvery } : {}) },
-      runDir, resume: !!opts.resume, meta, ...(opts.checkpointEvery ? { checkpointEvery: opts.checkpointEvery } : {}), ...(ds.info.knownFloor !== undefined ? { dataFloor: ds.info.knownFloor } : {}), onRecord,
-    });
-  } catch (e) {
+  const lock = acquireRunLock(runDir);
+  const stopInterrupts = onInterrupt((signal, code) => interrupted(signal, code));
+  let step = 0, bar: SingleBar | undefined;
+  function interrupted(signal: string, code: number): never {
     bar?.stop();
-    if (e instanceof DivergenceError) throw new Error(`${e.message}\n  partial metrics and summary are in ${runDir}`);
-    throw e;
+    process.stderr.write(`\nclt train: ${signal === 'SIGINT' ? 'interrupted (Ctrl-C)' : `stopped by ${signal}`} at step ${step} of ${total}.\n${interruptAdvice(runDir, name, opts)}`);
+    lock.release();
+    process.exit(code);
   }
-  bar?.stop();
-  const f = result.final;
-  const summary = {
-    status: result.status, run: name, runDir, backend: backend.name, data: ds.info, model: model.describe(), parameters: result.parameterCount,
-    steps: result.steps, seconds: result.seconds, probeSeconds: result.probeSeconds, skippedProbes: result.skippedProbes,
-    trainLoss: f.trainLoss, trainAccuracy: f.trainAcc, testLoss: f.testLoss, testAccuracy: f.testAcc, dataFloor: result.dataFloor,
-    trainLossAboveFloor: f.trainLoss >= result.dataFloor,
-    sandwich: sandwichSummary(result.records),
-    options: { ...opts, json: undefined },
-  };
-  writeFileAtomic(join(runDir, 'summary.json'), JSON.stringify(summary, jsonNumbers, 2));
-  let report: string | undefined;
-  if (opts.report !== false) report = await writeReport(runDir);
-  if (opts.json) printJson({ ...summary, report: report ?? null });
-  else {
-    process.stderr.write(`\n  done in ${fmt(result.seconds, 3)} s (probes ${fmt(result.probeSeconds, 3)} s): train loss ${fmt(f.trainLoss)} (data floor ${fmt(result.dataFloor)}), ` +
-      `test accuracy ${f.testAcc === null ? '—' : `${(f.testAcc * 100).toFixed(2)}%`}\n`);
-    const sw = summary.sandwich;
-    process.stderr.write(`  sandwich held at ${sw.held}/${sw.probes} probes${sw.held < sw.probes ? ' (see report)' : ''}\n`);
-    if (report) process.stderr.write(`  report: ${report}\n`);
+  try {
+    checkRunFolder(runDir, opts, name, true);
+    if (opts.overwrite) clearRunFolder(runDir);
+    const quiet = !!opts.json || !process.stderr.isTTY;
+    if (!opts.json) {
+      process.stderr.write(`clt train: ${ds.info.source} (${ds.train.n} train / ${ds.test.n} test rows, ${ds.train.dim} features, ${ds.train.classes} classes)\n`);
+      process.stderr.write(`  MLP ${model.options.sizes.join('-')} ${model.activation}, ${parameterCount(model).toLocaleString('en-US')} parameters, backend ${backend.name}, ${total} steps of batch ${opts.batch}\n`);
+      process.stderr.write(`  run directory: ${runDir}\n`);
+    }
+    bar = quiet ? undefined : new SingleBar({ format: '  {bar} {percentage}% | step {value}/{total} | loss {loss} | test acc {acc} | {eta_formatted} left', hideCursor: true, clearOnComplete: false }, Presets.shades_classic);
+    let lastPrint = 0, resumedFrom: number | null = null;
+    const onRecord = (r: MetricRecord) => {
+      if (r.type === 'resume') {
+        step = lastPrint = resumedFrom = r.step;
+        if (!opts.json) process.stderr.write(`  resuming from step ${r.step} of ${total} (checkpoint ${join(runDir, 'checkpoint')})\n`);
+      } else if (r.type === 'step') {
+        step = r.step;
+        if (bar) bar.update(r.step, { loss: fmt(r.loss, 3) });
+        else if (!opts.json && (r.step - lastPrint >= Math.max(1, Math.floor(total / 10)) || r.step === total)) {
+          lastPrint = r.step;
+          process.stderr.write(`  step ${r.step}/${total}  loss ${fmt(r.loss, 3)}\n`);
+        }
+      } else if (r.type === 'eval' && r.testAcc !== null) bar?.update({ acc: `${(r.testAcc * 100).toFixed(2)}%` });
+      if (r.type === 'resume' || r.type === 'start') bar?.start(total, r.step, { loss: '—', acc: '—' });
+    };
+    const meta = { data: ds.info, classNames: ds.train.classNames ?? null, testRows: ds.test.n };
+    let result;
+    try {
+      result = await train({
+        model, backend, train: ds.train, test: ds.test, batch: opts.batch, steps: total, schedule,
+        momentum: opts.momentum, weightDecay: opts.weightDecay, seed: opts.seed, dtype: opts.dtype,
+        monitor: opts.probes === false ? false : { probeSize: opts.probeSize, budget: opts.budget, ...(opts.probeEvery ? { probeEvery: opts.probeEvery } : {}) },
+        runDir, resume: !!opts.resume, lock, meta, ...(opts.checkpointEvery ? { checkpointEvery: opts.checkpointEvery } : {}), ...(ds.info.knownFloor !== undefined ? { dataFloor: ds.info.knownFloor } : {}), onRecord,
+      });
+    } catch (e) {
+      bar?.stop();
+      if (e instanceof DivergenceError) throw new Error(`${e.message}\n  partial metrics and summary are in ${runDir}`);
+      throw e;
+    }
+    bar?.stop();
+    const f = result.final;
+    const summary = {
+      status: result.status, run: name, runDir, backend: backend.name, data: ds.info, model: model.describe(), parameters: result.parameterCount,
+      steps: result.steps, resumedFrom, seconds: result.seconds, probeSeconds: result.probeSeconds, skippedProbes: result.skippedProbes,
+      trainLoss: f.trainLoss, trainAccuracy: f.trainAcc, testLoss: f.testLoss, testAccuracy: f.testAcc, dataFloor: result.dataFloor,
+      trainLossAboveFloor: f.trainLoss >= result.dataFloor,
+      sandwich: sandwichSummary(wholeRunRecords(result.records, runDir)),
+      options: { ...opts, json: undefined },
+    };
+    writeFileAtomic(join(runDir, 'summary.json'), JSON.stringify(summary, jsonNumbers, 2));
+    let report: string | undefined;
+    // Imported here: the report's chart stack (vega, resvg) takes a second to load and most commands never need it.
+    if (opts.report !== false) report = await (await import('../report/write-report.js')).writeReport(runDir);
+    if (opts.json) printJson({ ...summary, report: report ?? null });
+    else {
+      process.stderr.write(`\n  done in ${fmt(result.seconds, 3)} s (probes ${fmt(result.probeSeconds, 3)} s): train loss ${fmt(f.trainLoss)} (data floor ${fmt(result.dataFloor)}), ` +
+        `test accuracy ${f.testAcc === null ? '—' : `${(f.testAcc * 100).toFixed(2)}%`}\n`);
+      const sw = summary.sandwich;
+      process.stderr.write(`  sandwich held at ${sw.held}/${sw.probes} probes${sw.held < sw.probes ? ' (see report)' : ''}\n`);
+      if (report) process.stderr.write(`  report: ${report}\n`);
+    }
+    return summary;
+  } finally {
+    stopInterrupts();
+    lock.release();
   }
-  return summary;
+}
+
+/**
+ * Refuse a run folder that this invocation must not write: a symbolic link (writes would land
+ * outside --out), a file, another live run, a missing checkpoint for --resume, an existing run
+ * without --resume or --overwrite, or (with --overwrite) a folder that is not a run.
+ */
+function checkRunFolder(runDir: string, opts: Record<string, any>, name: string, locked: boolean): void {
+  const state = runFolderState(runDir);
+  if (state === 'symlink') throw new Error(`run folder ${runDir} is a symbolic link; clt train writes only into real folders inside --out, choose another --name`);
+  if (state === 'not-a-folder') throw new Error(`${runDir} exists and is not a folder; choose another --name`);
+  // Under our own lock the holder is this process; before it, a live holder is another run.
+  const holder = locked || state === 'absent' ? null : runLockHolder(runDir);
+  if (holder) throw new RunLockedError(runDir, holder);
+  if (opts.resume) {
+    if (state === 'absent') throw new Error(`cannot --resume: there is no run folder ${runDir} (no run named "${name}" in --out ${dirname(runDir)}); run without --resume to start it`);
+    if (!existsSync(join(runDir, 'checkpoint'))) throw new Error(`cannot --resume: no checkpoint in ${runDir} (the run stopped before its first checkpoint); start it again with --overwrite instead of --resume`);
+    return;
+  }
+  if (state === 'run' && !opts.overwrite) throw new Error(`run folder ${runDir} already exists; pass --resume to continue it, --overwrite to replace it, or choose another --name`);
+  if (state === 'foreign') throw new Error(`${runDir} exists and does not look like a clt run folder (no metrics.jsonl, checkpoint or summary.json); it may hold your own files, so clt will not ${opts.overwrite ? 'delete' : 'write into'} it: choose another --name`);
+}
+
+/** The records of the whole run: the result's when it starts at the beginning, else metrics.jsonl (which holds every step). */
+function wholeRunRecords(records: readonly MetricRecord[], runDir: string): readonly MetricRecord[] {
+  if (records.some((r) => r.type === 'start')) return records;
+  const path = join(runDir, 'metrics.jsonl');
+  return existsSync(path) ? readJsonl<MetricRecord>(path) : records;
+}
+
+/** What to tell a user whose run was stopped: where the last checkpoint is and how to continue. */
+function interruptAdvice(runDir: string, name: string, opts: Record<string, any>): string {
+  const ckpt = join(runDir, 'checkpoint');
+  let at: number | undefined;
+  try { at = existsSync(ckpt) ? loadCheckpoint(ckpt).step : undefined; } catch { at = undefined; }
+  if (at === undefined) return `  no checkpoint was written yet, so there is nothing to resume; start again with:\n    ${commandLine(name, opts, '--overwrite')}\n`;
+  return `  last checkpoint: ${ckpt} (step ${at})\n  continue with:\n    ${commandLine(name, opts, '--resume')}\n`;
+}
+
+/** `clt train` with the options that differ from their defaults, the run name, and `extra`. */
+function commandLine(name: string, opts: Record<string, any>, extra: '--resume' | '--overwrite'): string {
+  const words = ['clt', 'train'];
+  for (const o of trainCommand().options) {
+    const key = o.attributeName(), v = opts[key];
+    if (['name', 'resume', 'overwrite'].includes(key) || v === undefined || v === o.defaultValue) continue;
+    if (o.negate) { if (v === false) words.push(o.long!); continue; }
+    if (v === true) words.push(o.long!);
+    else words.push(o.long!, String(v));
+  }
+  words.push('--name', name, extra);
+  return words.map(shellWord).join(' ');
+}
+
+/** A word as a POSIX shell reads it back unchanged. */
+export function shellWord(w: string): string {
+  return /^[A-Za-z0-9_/.,:=@%+-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`;
+}
+
+/** Run `handler` on SIGINT (exit 130) and SIGTERM (143) instead of dying silently; returns the undo. */
+function onInterrupt(handler: (signal: string, code: number) => void): () => void {
+  const int = () => handler('SIGINT', 130), term = () => handler('SIGTERM', 143);
+  process.once('SIGINT', int);
+  process.once('SIGTERM', term);
+  return () => { process.removeListener('SIGINT', int); process.removeListener('SIGTERM', term); };
 }
 
 function sandwichSummary(records: readonly MetricRecord[]): { probes: number; held: number; firstViolationStep: number | null } {

@@ -35,8 +35,8 @@ const LABEL_NAMES = ['label', 'y', 'class', 'target'];
 
 /**
  * CSV with comma (or tab) separators and optional double-quoted fields. Every row needs the same
- * number of fields; features must be finite numbers; labels are non-negative integers or strings
- * (strings are mapped to classes in sorted order). Row numbers in errors are 1-based data rows,
+ * number of fields; features must be finite numbers; labels are class indices 0..K−1 (every class
+ * present; -1 or 1.5 is an error, not a class) or text names (mapped to classes in sorted order). Row numbers in errors are 1-based data rows,
  * with the file line beside them.
  */
 export function parseCsv(text: string, file = 'data.csv', options: UserDataOptions = {}): Dataset {
@@ -124,13 +124,30 @@ function labelIndex(names: string[], header: boolean, want: string | number | un
   return names.length - 1;
 }
 
-/** Integer labels are kept (classes = max + 1); anything else maps sorted distinct strings to 0..k−1. */
+const MAP_HINT = 'map the labels to 0..K−1 yourself, or use text class names (e.g. "neg", "pos"), which are mapped to classes in sorted order';
+
+/**
+ * Labels. Numeric labels (every value a number) are class indices: integers in [0, K) with
+ * K = max + 1, and every class 0..K−1 must occur (a gap, e.g. 1-based labels 1..K, would add an
+ * empty class silently). A negative or fractional number is an error naming the row, never a new
+ * class. Text labels map their sorted distinct values to 0..k−1 (the declared mapping: class names).
+ */
 function encodeLabels(raw: string[], file: string): { labels: Int32Array; classes: number; classNames?: string[] } {
-  const ints = raw.every((s) => /^\d+$/.test(s));
-  if (ints) {
-    const labels = Int32Array.from(raw, Number);
+  const numeric = raw.every((s) => s.trim() !== '' && Number.isFinite(Number(s)));
+  if (numeric) {
+    const values = raw.map(Number);
+    values.forEach((v, r) => {
+      if (!Number.isInteger(v) || v < 0 || v > 2 ** 31 - 1)
+        throw new DataFormatError(file, r + 1, 'label', `label ${JSON.stringify(raw[r])} is not a class index: numeric labels must be integers 0, 1, …, K−1; ${MAP_HINT}`);
+    });
+    const labels = Int32Array.from(values);
     const classes = labels.reduce((m, v) => Math.max(m, v), 0) + 1;
     if (classes < 2) throw new DataFormatError(file, undefined, 'label', 'only one class present; a classifier needs at least two');
+    const seen = new Uint8Array(classes);
+    labels.forEach((c) => { seen[c] = 1; });
+    const missing = [...seen.keys()].filter((c) => !seen[c]);
+    if (missing.length > 0)
+      throw new DataFormatError(file, undefined, 'label', `numeric labels run 0..${classes - 1} but class${missing.length > 1 ? 'es' : ''} ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''} never occur${missing.length > 1 ? '' : 's'}; labels must be 0..K−1 with every class present (1-based labels: subtract 1); ${MAP_HINT}`);
     return { labels, classes };
   }
   const names = [...new Set(raw)].sort();
