@@ -32,6 +32,23 @@ describe('@clt/backend-tfjs-node-gpu', () => {
     expect(a.reason).not.toContain(process.cwd());
   });
 
+  it('gpuAddonProblem() tells, without loading anything, whether the addon file is there (what `clt backends` shows next to a loaded tfjs-node)', async () => {
+    const { gpuAddonProblem } = await import('./index.js');
+    const { createRequire } = await import('node:module');
+    const { existsSync } = await import('node:fs');
+    const { dirname, join } = await import('node:path');
+    let dir: string | undefined;
+    try { dir = dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-node-gpu/package.json')); } catch { /* not installed */ }
+    const m = gpuAddonProblem();
+    if (!dir) expect(m).toMatch(/@tensorflow\/tfjs-node-gpu is not installed/);
+    else if (existsSync(join(dir, 'lib/napi-v8/tfjs_binding.node'))) expect(m).toBeNull();
+    else {
+      expect(m).toMatch(/^@tensorflow\/tfjs-node-gpu is installed but its native addon is missing \(lib\/napi-v8\/tfjs_binding\.node inside the package\)/);
+      expect(m).toMatch(/CUDA 11\.2 and cuDNN 8\.1/);
+      expect(m).not.toContain(dir);
+    }
+  });
+
   it('a TensorFlow that fell back to the CPU is refused, naming the CUDA libraries it looked for', async () => {
     const { requireGpuDevice } = await import('./index.js');
     expect(requireGpuDevice({ isUsingGpuDevice: true })).toBeNull();

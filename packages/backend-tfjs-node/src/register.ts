@@ -7,7 +7,7 @@ import { createTfjsNodeBackend } from './index.js';
 
 registerBackend('tfjs-node', () => createTfjsNodeBackend(), {
   priority: 3,
-  description: 'TensorFlow.js on native TensorFlow (CPU) via @tensorflow/tfjs-node (f32, i32, bool; needs its libtensorflow download)',
+  description: 'TensorFlow.js on native TensorFlow (CPU) via @tensorflow/tfjs-node (f32, i32, bool; needs libtensorflow: its install script or `pnpm setup:tfjs-node`)',
 });
 
 export {};

@@ -33,10 +33,11 @@ export type PlatformStatus = PlatformReady | Extract<Availability, { available: 
 const req = createRequire(import.meta.url);
 const ready = new Map<TfjsPlatform, Promise<PlatformStatus>>();
 /**
- * `tensorflow` is shared by tfjs-node and tfjs-node-gpu: a failed load of one binding must not be
- * reported for the other, so failures there are remembered per native loader.
+ * `tensorflow` is shared by tfjs-node and tfjs-node-gpu: neither the failure nor the success of one
+ * binding may be reported for the other (tfjs-node loaded must not make tfjs-node-gpu "available"
+ * on the CPU), so results there are remembered per native loader.
  */
-const nativeFailures = new WeakMap<object, Promise<PlatformStatus>>();
+const nativeResults = new WeakMap<object, Promise<PlatformStatus>>();
 
 /**
  * Initialize a tfjs backend once per process (tfjs's engine is global) and prove it computes: a
@@ -44,18 +45,12 @@ const nativeFailures = new WeakMap<object, Promise<PlatformStatus>>();
  */
 export function initPlatform(platform: TfjsPlatform, options: PlatformOptions = {}): Promise<PlatformStatus> {
   if (platform === 'tensorflow' && options.loadNative) {
-    const failed = nativeFailures.get(options.loadNative);
-    if (failed) return failed;
-    const shared = ready.get(platform);
-    if (!shared) {
-      const p = doInit(platform, options).catch((err): PlatformStatus => ({ available: false, reason: `tfjs ${platform} failed to initialize: ${(err as Error).message}` }));
-      return p.then((s) => {
-        if (s.available) ready.set(platform, p);
-        else nativeFailures.set(options.loadNative!, p);
-        return s;
-      });
+    let p = nativeResults.get(options.loadNative);
+    if (!p) {
+      p = doInit(platform, options).catch((err): PlatformStatus => ({ available: false, reason: `tfjs ${platform} failed to initialize: ${(err as Error).message}` }));
+      nativeResults.set(options.loadNative, p);
     }
-    return shared;
+    return p;
   }
   let p = ready.get(platform);
   if (!p) {
@@ -100,7 +95,9 @@ async function doInit(platform: TfjsPlatform, options: PlatformOptions): Promise
       break;
     }
     case 'tensorflow': {
-      if (!tf.findBackendFactory('tensorflow')) {
+      // Each loader is asked even when `tensorflow` is registered already: the other binding may
+      // have registered it, and a loader refuses to load next to the other one.
+      if (options.loadNative || !tf.findBackendFactory('tensorflow')) {
         const why = options.loadNative ? await options.loadNative() : 'no native loader given: import @clt/backend-tfjs-node (CPU) or @clt/backend-tfjs-node-gpu (CUDA) to register tfjs-node';
         if (why) return { available: false, reason: why };
       }
