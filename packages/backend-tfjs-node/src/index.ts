@@ -22,7 +22,7 @@ export const TFJS_NODE: NativeSpec = {
 
 /**
  * The offline path, for a binding that is missing or cannot find libtensorflow: the stock
- * advice needs storage.googleapis.com, which air-gapped machines cannot reach.
+ * advice needs the host tfjs-node downloads libtensorflow from, which air-gapped machines cannot reach.
  */
 export const OFFLINE_SETUP = 'Without access to that download: in a clt checkout, `pnpm setup:tfjs-node` builds the addon against libtensorflow from ' +
   "the TensorFlow CPU wheel that pip provides (PyPI, a mirror or a local wheel folder); see docs/backend-tfjs.md.";
