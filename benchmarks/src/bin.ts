@@ -9,13 +9,14 @@ import { throughputCases } from './throughput/cases.js';
 import { runStructureSuite, structureMarkdown } from './structure.js';
 import { summarizeThroughput } from './summarize.js';
 import { writeAtomic } from './report.js';
+import { DEFAULT_OUT, outputFolder } from './out-dir.js';
 import { join } from 'node:path';
 import { appendFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { runThroughput, type ThroughputResult } from './throughput/workloads.js';
 
 const HELP = `clt-bench: cross-backend consistency and throughput for clt
 
-Usage: clt-bench [--suite consistency|throughput|structure|all] [--backends a,b] [--quick] [--out DIR] [--json]
+Usage: clt-bench [--suite consistency|throughput|structure|all] [--backends a,b] [--quick] [--out DIR | --publish] [--json]
 
   --suite      consistency: every workload on every backend vs the float64 reference, exits 1 on
                any failure (a CI gate); throughput: timed workloads with a GEMM floor;
@@ -26,7 +27,8 @@ Usage: clt-bench [--suite consistency|throughput|structure|all] [--backends a,b]
   --exclude RE consistency: skip workloads whose name matches (listed in the report as excluded)
   --backends   comma-separated backend names (default: every available one; see \`clt backends\`)
   --quick      CI-sized: fewer primitive cases and samples, the smallest sizes
-  --out DIR    where JSON, Markdown and SVG go (default: docs/benchmarks/local)
+  --out DIR    where JSON, Markdown and SVG go (default: ${DEFAULT_OUT}/, ignored by git)
+  --publish    write into docs/benchmarks/local instead, replacing the committed figures there
   --json       print the results as JSON on stdout
   --merge F... merge throughput JSON files of one run (per-backend runs and the PyTorch reference)
                into one table with ratios, written to --out
@@ -35,14 +37,16 @@ Usage: clt-bench [--suite consistency|throughput|structure|all] [--backends a,b]
 async function main() {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { merge: { type: 'boolean', default: false }, suite: { type: 'string', default: 'all' }, backends: { type: 'string' }, quick: { type: 'boolean', default: false }, out: { type: 'string', default: 'docs/benchmarks/local' }, json: { type: 'boolean', default: false }, n: { type: 'string' }, only: { type: 'string' }, exclude: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false } },
+    options: { merge: { type: 'boolean', default: false }, suite: { type: 'string', default: 'all' }, backends: { type: 'string' }, quick: { type: 'boolean', default: false }, out: { type: 'string' }, publish: { type: 'boolean', default: false }, json: { type: 'boolean', default: false }, n: { type: 'string' }, only: { type: 'string' }, exclude: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false } },
   });
   if (values.help) { process.stdout.write(HELP); return 0; }
+  let out: string;
+  try { out = outputFolder(values); } catch (e) { process.stderr.write(`clt-bench: ${(e as Error).message}\n`); return 2; }
   if (values.merge) {
     const { markdown, svg } = summarizeThroughput(positionals);
-    mkdirSync(values.out!, { recursive: true });
-    writeAtomic(join(values.out!, 'throughput.md'), `# Throughput\n\n${markdown}`);
-    writeAtomic(join(values.out!, 'sgd-step.svg'), svg);
+    mkdirSync(out, { recursive: true });
+    writeAtomic(join(out, 'throughput.md'), `# Throughput\n\n${markdown}`);
+    writeAtomic(join(out, 'sgd-step.svg'), svg);
     process.stdout.write(markdown);
     return 0;
   }
@@ -64,9 +68,9 @@ async function main() {
       log(`structure: ${b.name}`);
       results.push(await runStructureSuite(b, { n: values.n ? Number(values.n) : 256, log: (l) => log(`  ${l}`) }));
     }
-    mkdirSync(values.out!, { recursive: true });
-    writeAtomic(join(values.out!, 'structure.json'), JSON.stringify({ machine, results }, null, 1));
-    writeAtomic(join(values.out!, 'structure.md'), `# Structure-matrix benchmark\n\nMachine: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, ${machine.date}\n\n` + structureMarkdown(results));
+    mkdirSync(out, { recursive: true });
+    writeAtomic(join(out, 'structure.json'), JSON.stringify({ machine, results }, null, 1));
+    writeAtomic(join(out, 'structure.md'), `# Structure-matrix benchmark\n\nMachine: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, ${machine.date}\n\n` + structureMarkdown(results));
     log(structureMarkdown(results));
     return 0;
   }
@@ -83,8 +87,8 @@ async function main() {
     const verbose = !!process.env.CLT_BENCH_VERBOSE;
     // Results also stream to a JSONL file as they come, so a backend that crashes the process
     // (a native abort) still leaves every finished workload and the one it died in.
-    mkdirSync(values.out!, { recursive: true });
-    const stream = join(values.out!, 'consistency.partial.jsonl');
+    mkdirSync(out, { recursive: true });
+    const stream = join(out, 'consistency.partial.jsonl');
     writeFileSync(stream, '');
     const results = await runConsistency(targets, work, (d, t, label, r) => {
       appendFileSync(stream, JSON.stringify(r ?? { started: label }) + '\n');
@@ -109,7 +113,7 @@ async function main() {
     }
     data.throughput = results;
   }
-  const files = writeReports(values.out!, data);
+  const files = writeReports(out, data);
   log(`wrote ${files.join(', ')}`);
   if (values.json) process.stdout.write(JSON.stringify(data, null, 1) + '\n');
   return failed > 0 ? 1 : 0;

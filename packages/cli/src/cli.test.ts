@@ -71,7 +71,7 @@ describe('clt CLI', () => {
     expect(b.floor.value).toBe(0);
     expect(b.run.testErrorInterval.lower).toBeLessThanOrEqual(1 - s.testAccuracy);
     const rep = JSON.parse((await clt('report', join(out, 'g'), '--json', '--no-png')).stdout);
-    expect(rep.correlations.length).toBe(3);
+    expect(rep.correlations.length).toBe(8); // 6 bound series + 2 baselines (core's boundLossCorrelations)
     const p = JSON.parse((await clt('probe', '--run', join(out, 'g'), '--samples', '6', '--ntk', '--json')).stdout);
     expect(p.lambdaMinStar).toBeLessThanOrEqual(p.lambdaMaxStar);
     expect(p.ntk.largest).toBeGreaterThanOrEqual(p.lambdaMaxStar * (1 - 1e-9)); // a diagonal block's λmax ≤ the NTK's

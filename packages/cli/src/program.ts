@@ -1,23 +1,25 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { backendsCommand } from './commands/backends.js';
 import { boundsCommand } from './commands/bounds.js';
 import { probeCommand } from './commands/probe.js';
 import { reportCommand } from './commands/report.js';
+import { sweepCommand } from './commands/sweep.js';
 import { trainCommand } from './commands/train.js';
 
 /** The `clt` command line. `convex` comes from commands/convex.ts when that module is present. */
 export async function createProgram(): Promise<Command> {
   const program = new Command('clt')
     .description('Conjugate learning theory in practice: train networks while measuring the structure matrix, gradient energy, sandwich bounds and the data floor')
-    .version('0.0.0')
+    .version(cliVersion(), '-V, --version', 'print the version of @clt/cli')
     .showHelpAfterError('(add --help for usage)');
   program.addCommand(trainCommand());
   program.addCommand(probeCommand());
   program.addCommand(boundsCommand());
   program.addCommand(backendsCommand());
   program.addCommand(reportCommand());
+  program.addCommand(sweepCommand());
   const convex = new URL('./commands/convex.js', import.meta.url);
   if (existsSync(fileURLToPath(convex)) || existsSync(fileURLToPath(convex).replace(/\.js$/, '.ts'))) {
     try {
@@ -27,7 +29,25 @@ export async function createProgram(): Promise<Command> {
       process.stderr.write(`clt: the convex command failed to load: ${(e as Error).message}\n`);
     }
   }
+  prefixErrors(program);
   return program;
+}
+
+/** The version in @clt/cli's package.json (read at run time, so a release never prints a stale literal). */
+export function cliVersion(): string {
+  // dist/program.js and src/program.ts both sit one folder below the package root.
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: string };
+  return pkg.version ?? 'unknown';
+}
+
+/**
+ * Commander's own messages (unknown option, missing argument, invalid choice) start with
+ * `error:`; every other clt error starts with `clt:`. Rewrite the prefix on the command and every
+ * subcommand (addCommand does not inherit output settings), so all errors read the same.
+ */
+function prefixErrors(cmd: Command): void {
+  cmd.configureOutput({ outputError: (str, write) => write(str.replace(/^error: /, 'clt: ')) });
+  for (const sub of cmd.commands) prefixErrors(sub);
 }
 
 /** Run the CLI; errors print one clear message (no stack) and exit 1. */

@@ -20,7 +20,7 @@ export { interpret } from './reference/interpret.js';
 export { Rng } from './util/random.js';
 // Models
 export type { Model, ParamSpec, DenseTap } from './models/model.js';
-export { parameterCount, initParams, paramInputs } from './models/model.js';
+export { parameterCount, parameterCounts, describeParameterCount, initParams, paramInputs } from './models/model.js';
 export { Mlp, activate, layerNorm, type MlpOptions, type Activation } from './models/mlp.js';
 // Theory (each area has its own barrel)
 export type { FYLoss } from './losses/fenchel-young.js';

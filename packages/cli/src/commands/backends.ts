@@ -7,8 +7,9 @@ export function backendsCommand(): Command {
     .description('List every registered backend and whether it can run here (with the reason when not)')
     .option('--backend <name>', 'show only this backend')
     .option('--json', 'print the table as JSON')
+    .option('--verbose', 'also show what native libraries print while a backend looks for its device (Dawn/Vulkan, TensorFlow); hidden otherwise')
     .action(async (opts) => {
-      const { rows, packageFailures } = await backendTable();
+      const { rows, packageFailures } = await backendTable({ nativeLogs: !!opts.verbose });
       const shown = opts.backend ? rows.filter((r) => r.name === opts.backend) : rows;
       if (opts.backend && shown.length === 0) throw new Error(`no backend named "${opts.backend}" is registered (registered: ${rows.map((r) => r.name).join(', ')})`);
       if (opts.json) return printJson({ backends: shown, packageFailures });

@@ -1,8 +1,11 @@
 import { Command } from 'commander';
 import { hoeffdingBound, riskFloor, softmaxLoss } from '@clt/core';
 import { DATASET_HELP, loadDataset } from '../data/index.js';
-import { fmt, fraction, int, printJson } from '../options.js';
+import { fmt, fraction, int, printJson, table } from '../options.js';
 import { readRun } from '../report/series.js';
+import { generalizationRows, maxAbsLogit, type GeneralizationRow } from '../report/generalization.js';
+import { backendFor, DEFAULT_BACKEND } from '../backends.js';
+import { loadRun } from '../model-from-run.js';
 
 export function boundsCommand(): Command {
   return new Command('bounds')
@@ -12,7 +15,7 @@ export function boundsCommand(): Command {
     .option('--seed <n>', 'seed of the split', int('--seed', 0), 0)
     .option('--test-fraction <f>', 'held-out fraction (the floor is computed on the training rows)', fraction('--test-fraction'), 0.15)
     .option('--delta <d>', 'failure probability δ of the confidence interval', fraction('--delta'), 0.05)
-    .option('--backend <name>', 'accepted for symmetry; these bounds are computed on the host in float64')
+    .option('--backend <name>', 'backend for the forward pass of --run on its test rows (the logit bound B behind ℓ_max); the bounds themselves are computed on the host in float64', DEFAULT_BACKEND)
     .option('--json', 'print the result as JSON')
     .action(async (opts) => {
       const ds = loadDataset(opts.data, { seed: opts.seed, testFraction: opts.testFraction });
@@ -30,6 +33,7 @@ export function boundsCommand(): Command {
           trainLossAboveFloor: last ? last.trainLoss >= last.dataFloor : null,
           sandwich: { probes: probes.length, held: probes.filter((p) => p.holds).length },
           neighbourhood: probes.at(-1)?.neighbourhood ?? null,
+          generalization: await generalization(opts.run, last, opts.delta, opts.backend),
           testErrorInterval: last?.testAcc !== null && last?.testAcc !== undefined ? { ...hoeffdingBound({ empiricalRisk: 1 - last.testAcc, n: testRows, delta: opts.delta }), delta: opts.delta, method: 'two-sided Hoeffding on the 0-1 test error (fixed predictor)' } : null,
         };
       }
@@ -41,7 +45,34 @@ export function boundsCommand(): Command {
       if (r) {
         process.stdout.write(`\nrun ${r.dir}: final training loss ${fmt(r.trainLoss)} (${r.trainLossAboveFloor ? '≥' : '<'} floor), sandwich held at ${r.sandwich.held}/${r.sandwich.probes} probes\n`);
         if (r.testErrorInterval) process.stdout.write(`  test error ${fmt(1 - r.testAccuracy)} ∈ [${fmt(r.testErrorInterval.lower)}, ${fmt(r.testErrorInterval.upper)}] with probability ≥ ${1 - opts.delta} (Hoeffding)\n`);
+        if (r.generalization) printGeneralization(r.generalization);
         if (r.neighbourhood !== null) process.stdout.write(`  SGD neighbourhood term ε² + 4L(n−m)M/m = ${fmt(r.neighbourhood)}\n`);
       }
     });
+}
+
+/**
+ * The generalization bounds on the run's own test split (rebuilt from its checkpoint's data record),
+ * beside the measured gap. Null when the run logged no test evaluation.
+ */
+async function generalization(dir: string, last: { trainLoss: number; trainAcc: number; testLoss: number | null; testAcc: number | null } | undefined, delta: number, backendName: string) {
+  if (!last || last.testAcc === null) return null;
+  const { model, checkpoint, data } = loadRun(dir);
+  const test = data.test;
+  const floor = riskFloor(softmaxLoss, { data: test.x, dim: test.dim }, test.labels, { numClasses: test.classes });
+  const backend = await backendFor(backendName);
+  const B = await maxAbsLogit(model, checkpoint.tensors, test.x, backend);
+  const rows = generalizationRows({
+    trainLoss: last.trainLoss, trainAcc: last.trainAcc, testLoss: last.testLoss, testAcc: last.testAcc, nTest: test.n, classes: test.classes, delta,
+    conditionalEntropy: floor.value, logitBound: B,
+  });
+  return { split: 'test', testRows: test.n, delta, checkpointStep: checkpoint.step, logitBound: B, conditionalEntropy: floor.value, rows };
+}
+
+function printGeneralization(g: { testRows: number; delta: number; checkpointStep: number; rows: GeneralizationRow[] }): void {
+  process.stdout.write(`\n  generalization on the ${g.testRows} test rows (weights of step ${g.checkpointStep}), each row at probability ≥ ${1 - g.delta}; gap = R(h) − R̂_train:\n`);
+  const rs = g.rows.map((r) => [r.quantity, r.bound, `[${fmt(r.risk.lower)}, ${fmt(r.risk.upper)}]`, `[${fmt(r.gap.lower)}, ${fmt(r.gap.upper)}]`, `${fmt(r.measuredGap)}${r.measuredGapInside ? '' : ' (outside)'}`, r.status === 'reconstruction' ? 'reconstruction [INF]' : 'textbook']);
+  process.stdout.write(table([['quantity', 'bound', 'risk R(h)', 'gap', 'measured gap (test − train)', 'status'], ...rs]).replace(/^/gm, '    ') + '\n');
+  const notes = [...new Set(g.rows.filter((r) => r.status === 'reconstruction').map((r) => r.note))];
+  for (const n of notes) process.stdout.write(`    [INF] ${n}\n`);
 }

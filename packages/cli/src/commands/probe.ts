@@ -1,9 +1,13 @@
 import { Command, Option } from 'commander';
-import { GradientEnergyProbe, initParams, Mlp, parameterCount, Rng, STRUCTURE_ALGORITHMS, StructureMatrixProbe, summarizeBlocks, type StructureAlgorithm } from '@clt/core';
+import { describeParameterCount, GradientEnergyProbe, initParams, Mlp, parameterCounts, Rng, type Activation, STRUCTURE_ALGORITHMS, StructureMatrixProbe, summarizeBlocks, type StructureAlgorithm } from '@clt/core';
 import { backendFor, DEFAULT_BACKEND } from '../backends.js';
 import { DATASET_HELP, loadDataset, stratifiedSample } from '../data/index.js';
 import { loadRun } from '../model-from-run.js';
-import { fmt, int, printJson, table, widths } from '../options.js';
+import { fmt, int, num, printJson, table, widths } from '../options.js';
+
+/** Options that describe a fresh net; refused together with --run. */
+const FRESH_NET_OPTIONS = ['hidden', 'activation', 'skip', 'layerNorm', 'sparsity', 'data'] as const;
+const flag = (k: string) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 
 export function probeCommand(): Command {
   return new Command('probe')
@@ -11,22 +15,31 @@ export function probeCommand(): Command {
     .option('--run <dir>', 'probe the trained weights of a run directory (its model and data)')
     .option('--data <spec>', `data set when no --run: ${DATASET_HELP}`, 'mnist')
     .option('--hidden <widths>', 'hidden widths of a freshly initialized MLP when no --run', '256,256')
+    .addOption(new Option('--activation <fn>', 'hidden activation of the fresh MLP (no --run)').choices(['relu', 'tanh', 'gelu']).default('relu'))
+    .option('--skip', 'fresh MLP (no --run): residual connections between equal-width hidden layers')
+    .option('--layer-norm', 'fresh MLP (no --run): LayerNorm before each hidden activation')
+    .option('--sparsity <f>', 'fresh MLP (no --run): fraction of hidden weights fixed to zero by a mask seeded by --seed', num('--sparsity', (x) => x >= 0 && x < 1, 'in [0, 1)'), 0)
     .option('--samples <n>', 'probe-set size (training rows, seeded)', int('--samples'), 32)
     .addOption(new Option('--algorithm <a>', 'exact structure-matrix algorithm').choices([...STRUCTURE_ALGORITHMS]))
     .option('--ntk', 'also the extreme eigenvalues of the full (n·d)×(n·d) empirical NTK (dense up to 1500 rows, else Lanczos for λmax and preconditioned LOBPCG for λmin)')
     .option('--seed <n>', 'seed of the probe set and of fresh weights', int('--seed', 0), 0)
     .option('--backend <name>', 'backend to run on', DEFAULT_BACKEND)
     .option('--json', 'print the result as JSON')
-    .action(async (opts) => {
+    .action(async (opts, cmd: Command) => {
       let model: Mlp, params: Record<string, Float32Array | Float64Array>, train;
       if (opts.run !== undefined) { // an empty --run is an error, not a silent fresh model
         if (String(opts.run).trim() === '') throw new Error('--run must name a run folder written by `clt train` (it is empty)');
+        // A fresh-net option next to --run would be silently ignored (the run's checkpoint fixes model and data): refuse it.
+        const given = FRESH_NET_OPTIONS.filter((k) => cmd.getOptionValueSource(k) === 'cli');
+        if (given.length) throw new Error(`${given.map(flag).join(', ')} describe${given.length === 1 ? 's' : ''} a freshly initialized net, but --run probes the trained net of ${opts.run} (its model and data come from the checkpoint); drop ${given.map(flag).join(', ')} or drop --run`);
         const r = loadRun(opts.run);
         model = r.model; train = r.data.train;
         params = Object.fromEntries(model.params.map((p) => [p.name, Float64Array.from(r.checkpoint.tensors[p.name]!)]));
       } else {
         train = loadDataset(opts.data, { seed: opts.seed }).train;
-        model = new Mlp({ sizes: [train.dim, ...widths(opts.hidden), train.classes] });
+        // The same construction and seeding as `clt train` (mask seed and initial weights from --seed), so
+        // this is the net a run with these options starts from.
+        model = new Mlp({ sizes: [train.dim, ...widths(opts.hidden), train.classes], activation: opts.activation as Activation, skip: !!opts.skip, layerNorm: !!opts.layerNorm, sparsity: opts.sparsity, maskSeed: opts.seed });
         params = initParams(model, new Rng(opts.seed));
       }
       // The backend after the run and data: a bad --run or --data fails before native libraries load.
@@ -43,7 +56,8 @@ export function probeCommand(): Command {
       const seconds = (performance.now() - t0) / 1000;
       await sm.dispose(); await ge.dispose();
       const result = {
-        backend: backend.name, algorithm: sm.algorithm, dtype, model: model.describe(), parameters: parameterCount(model), samples: probe.n, outputs: model.outputDim,
+        backend: backend.name, algorithm: sm.algorithm, dtype, source: opts.run !== undefined ? { run: opts.run } : { fresh: true, seed: opts.seed }, model: model.describe(),
+        parameters: parameterCounts(model).total, effectiveParameters: parameterCounts(model).effective, samples: probe.n, outputs: model.outputDim,
         lambdaMinStar: summary.lambdaMinStar, lambdaMaxStar: summary.lambdaMaxStar, aggregate: summary.aggregate, rankDeficient: summary.rankDeficient,
         gershgorin: { lowerMin: Math.min(...summary.gershgorinLower), upperMax: Math.max(...summary.gershgorinUpper) },
         gradientEnergy: energy.energy, batchGradSqNorm: energy.batchGradSqNorm, rayleighQuotient: energy.rayleighQuotient ?? null, loss: energy.losses.reduce((a, b) => a + b, 0) / probe.n,
@@ -52,6 +66,8 @@ export function probeCommand(): Command {
       };
       if (opts.json) return printJson(result);
       const a = summary.aggregate;
+      const net = `MLP ${model.options.sizes.join('-')} ${model.activation}${model.options.skip ? ', skip' : ''}${model.options.layerNorm ? ', LayerNorm' : ''}`;
+      process.stdout.write(`${net}, ${describeParameterCount(model)}, ${opts.run !== undefined ? `trained weights of ${opts.run}` : `freshly initialized (seed ${opts.seed})`}\n`);
       process.stdout.write(`structure matrix Aᵢ = JᵢJᵢᵀ (${model.outputDim}×${model.outputDim}) on ${probe.n} samples, ${sm.algorithm}, ${backend.name} (${dtype}), ${fmt(seconds, 3)} s\n\n`);
       process.stdout.write(table([
         ['quantity', 'min', 'median', 'max'],

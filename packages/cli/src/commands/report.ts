@@ -13,7 +13,7 @@ export function reportCommand(): Command {
       if (dir.trim() === '') throw new Error('report: name a run folder written by `clt train`, e.g. runs/mnist (the argument is empty)');
       const { writeReport } = await import('../report/write-report.js'); // heavy (vega, resvg): loaded only when used
       const path = await writeReport(dir, { png: opts.png });
-      const corr = correlations(readRun(dir).probes).map((c) => ({ bound: c.label, r: c.r ?? null, window: c.window }));
+      const corr = correlations(readRun(dir).probes).map((c) => ({ key: c.key, bound: c.label, kind: c.kind, r: c.r ?? null, window: c.window, slidingMin: c.slidingMin ?? null, slidingMedian: c.slidingMedian ?? null }));
       if (opts.json) printJson({ report: path, correlations: corr });
       else process.stdout.write(`report: ${path}\n`);
     });

@@ -1,14 +1,14 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Command, Option } from 'commander';
-import { SingleBar, Presets } from 'cli-progress';
 import {
-  acquireRunLock, DivergenceError, jsonNumbers, loadCheckpoint, Mlp, parameterCount, parseSchedule, readJsonl, runLockHolder, RunLockedError, train, writeFileAtomic,
+  acquireRunLock, correlationSummary, describeParameterCount, DivergenceError, parameterCounts, STALL_DEFAULTS, type ProbeRecord, jsonNumbers, loadCheckpoint, Mlp, parseSchedule, readJsonl, runLockHolder, RunLockedError, train, writeFileAtomic,
   type Activation, type MetricRecord,
 } from '@clt/core';
 import { backendFor, DEFAULT_BACKEND } from '../backends.js';
 import { DATASET_HELP, loadDataset } from '../data/index.js';
 import { fmt, fraction, int, num, printJson, widths } from '../options.js';
+import { TrainProgress } from '../progress.js';
 import { checkRunName, clearRunFolder, defaultRunName, ensureWritableFolder, runFolderPath, runFolderState } from '../run-folder.js';
 
 /** Defaults of `clt train`: real MNIST, about 20–40 s of training on 2 cores, ≥ 95% test accuracy. */
@@ -44,13 +44,15 @@ export function trainCommand(): Command {
     .option('--budget <f>', 'largest fraction of wall time the probes may take', num('--budget', (x) => x > 0 && x <= 1, 'in (0, 1]'), d.budget)
     .option('--checkpoint-every <n>', 'steps between checkpoints (default: once per epoch)', int('--checkpoint-every'))
     .option('--no-probes', 'turn the structure-matrix probes off (per-step monitors stay)')
+    .option('--stall-probes <k>', 'K: the run ends "stalled" when its loss did not fall by --stall-fraction over the last K probes after warm-up (and has not halved since warm-up); 0 disables', int('--stall-probes', 0), STALL_DEFAULTS.probes)
+    .option('--stall-fraction <f>', 'the fraction the loss must fall by over --stall-probes probes; 0 disables', num('--stall-fraction', (x) => x >= 0 && x < 1, 'in [0, 1)'), STALL_DEFAULTS.fraction)
     .option('--backend <name>', 'backend to run on (see `clt backends`)', DEFAULT_BACKEND)
     .option('--name <name>', 'run name: one folder name inside --out (no / or \\, not starting with . or -; default: from the data set)')
     .option('--out <dir>', 'directory holding runs', d.out)
     .option('--resume', 'continue <out>/<name> from its checkpoint (same options required)')
     .option('--overwrite', 'replace an existing run folder <out>/<name> (only one written by clt train; deleted after every option is checked)')
     .option('--no-report', 'do not write report.html')
-    .option('--json', 'print the summary as JSON (no progress bar)')
+    .option('--json', 'print the summary as JSON on stdout (no progress output)')
     .action(async (opts) => {
       await runTrain(opts);
     });
@@ -84,9 +86,9 @@ export async function runTrain(opts: Record<string, any>): Promise<Record<string
   }
   const lock = acquireRunLock(runDir);
   const stopInterrupts = onInterrupt((signal, code) => interrupted(signal, code));
-  let step = 0, bar: SingleBar | undefined;
+  let step = 0, progress: TrainProgress | undefined;
   function interrupted(signal: string, code: number): never {
-    bar?.stop();
+    progress?.stop();
     process.stderr.write(`\nclt train: ${signal === 'SIGINT' ? 'interrupted (Ctrl-C)' : `stopped by ${signal}`} at step ${step} of ${total}.\n${interruptAdvice(runDir, name, opts)}`);
     lock.release();
     process.exit(code);
@@ -94,28 +96,24 @@ export async function runTrain(opts: Record<string, any>): Promise<Record<string
   try {
     checkRunFolder(runDir, opts, name, true);
     if (opts.overwrite) clearRunFolder(runDir);
-    const quiet = !!opts.json || !process.stderr.isTTY;
     if (!opts.json) {
       process.stderr.write(`clt train: ${ds.info.source} (${ds.train.n} train / ${ds.test.n} test rows, ${ds.train.dim} features, ${ds.train.classes} classes)\n`);
-      process.stderr.write(`  MLP ${model.options.sizes.join('-')} ${model.activation}, ${parameterCount(model).toLocaleString('en-US')} parameters, backend ${backend.name}, ${total} steps of batch ${opts.batch}\n`);
+      process.stderr.write(`  MLP ${model.options.sizes.join('-')} ${model.activation}, ${describeParameterCount(model)}, backend ${backend.name}, ${total} steps of batch ${opts.batch}\n`);
       process.stderr.write(`  run directory: ${runDir}\n`);
     }
-    bar = quiet ? undefined : new SingleBar({ format: '  {bar} {percentage}% | step {value}/{total} | loss {loss} | test acc {acc} | {eta_formatted} left', hideCursor: true, clearOnComplete: false }, Presets.shades_classic);
-    let lastPrint = 0, resumedFrom: number | null = null;
+    // A bar with steps/s and ETA on a terminal, periodic lines otherwise; nothing with --json (stdout stays JSON only).
+    progress = opts.json ? undefined : new TrainProgress(total);
+    let resumedFrom: number | null = null;
     const onRecord = (r: MetricRecord) => {
       if (r.type === 'resume') {
-        step = lastPrint = resumedFrom = r.step;
+        step = resumedFrom = r.step;
         if (!opts.json) process.stderr.write(`  resuming from step ${r.step} of ${total} (checkpoint ${join(runDir, 'checkpoint')})\n`);
       } else if (r.type === 'step') {
         step = r.step;
-        if (bar) bar.update(r.step, { loss: fmt(r.loss, 3) });
-        else if (!opts.json && (r.step - lastPrint >= Math.max(1, Math.floor(total / 10)) || r.step === total)) {
-          lastPrint = r.step;
-          process.stderr.write(`  step ${r.step}/${total}  loss ${fmt(r.loss, 3)}\n`);
-        }
-      } else if (r.type === 'eval' && r.testAcc !== null) bar?.update({ acc: `${(r.testAcc * 100).toFixed(2)}%` });
-      if (r.type === 'resume' || r.type === 'start') bar?.start(total, r.step, { loss: '—', acc: '—' });
+        progress?.step(r.step, r.loss);
+      } else if (r.type === 'eval' && r.testAcc !== null) progress?.testAccuracy(r.testAcc);
     };
+    progress?.building(backend.name, opts.probes !== false);
     const meta = { data: ds.info, classNames: ds.train.classNames ?? null, testRows: ds.test.n };
     let result;
     try {
@@ -123,21 +121,24 @@ export async function runTrain(opts: Record<string, any>): Promise<Record<string
         model, backend, train: ds.train, test: ds.test, batch: opts.batch, steps: total, schedule,
         momentum: opts.momentum, weightDecay: opts.weightDecay, seed: opts.seed, dtype: opts.dtype,
         monitor: opts.probes === false ? false : { probeSize: opts.probeSize, budget: opts.budget, ...(opts.probeEvery ? { probeEvery: opts.probeEvery } : {}) },
-        runDir, resume: !!opts.resume, lock, meta, ...(opts.checkpointEvery ? { checkpointEvery: opts.checkpointEvery } : {}), ...(ds.info.knownFloor !== undefined ? { dataFloor: ds.info.knownFloor } : {}), onRecord,
+        runDir, resume: !!opts.resume, lock, meta, stall: { probes: opts.stallProbes ?? STALL_DEFAULTS.probes, fraction: opts.stallFraction ?? STALL_DEFAULTS.fraction }, ...(opts.checkpointEvery ? { checkpointEvery: opts.checkpointEvery } : {}), ...(ds.info.knownFloor !== undefined ? { dataFloor: ds.info.knownFloor } : {}), onRecord,
       });
     } catch (e) {
-      bar?.stop();
+      progress?.stop();
       if (e instanceof DivergenceError) throw new Error(`${e.message}\n  partial metrics and summary are in ${runDir}`);
       throw e;
     }
-    bar?.stop();
+    progress?.stop();
     const f = result.final;
+    const whole = wholeRunRecords(result.records, runDir);
     const summary = {
-      status: result.status, run: name, runDir, backend: backend.name, data: ds.info, model: model.describe(), parameters: result.parameterCount,
+      status: result.status, ...(result.stall ? { stall: result.stall } : {}), run: name, runDir, backend: backend.name, data: ds.info, model: model.describe(), parameters: result.parameterCount,
+      effectiveParameters: parameterCounts(model).effective,
       steps: result.steps, resumedFrom, seconds: result.seconds, probeSeconds: result.probeSeconds, skippedProbes: result.skippedProbes,
       trainLoss: f.trainLoss, trainAccuracy: f.trainAcc, testLoss: f.testLoss, testAccuracy: f.testAcc, dataFloor: result.dataFloor,
       trainLossAboveFloor: f.trainLoss >= result.dataFloor,
-      sandwich: sandwichSummary(wholeRunRecords(result.records, runDir)),
+      sandwich: sandwichSummary(whole),
+      correlations: correlationSummary(whole.filter((r): r is ProbeRecord => r.type === 'probe')),
       options: { ...opts, json: undefined },
     };
     writeFileAtomic(join(runDir, 'summary.json'), JSON.stringify(summary, jsonNumbers, 2));
@@ -148,6 +149,10 @@ export async function runTrain(opts: Record<string, any>): Promise<Record<string
     else {
       process.stderr.write(`\n  done in ${fmt(result.seconds, 3)} s (probes ${fmt(result.probeSeconds, 3)} s): train loss ${fmt(f.trainLoss)} (data floor ${fmt(result.dataFloor)}), ` +
         `test accuracy ${f.testAcc === null ? '—' : `${(f.testAcc * 100).toFixed(2)}%`}\n`);
+      if (result.stall) {
+        const st = result.stall;
+        process.stderr.write(`  status: stalled — the ${st.series} went ${fmt(st.lossFrom)} → ${fmt(st.lossTo)} from step ${st.fromStep} to ${st.step} (${st.probes} probes), less than the ${st.fraction * 100}% fall required (--stall-probes ${st.probes} --stall-fraction ${st.fraction}); the data floor is ${fmt(st.dataFloor)}\n`);
+      }
       const sw = summary.sandwich;
       process.stderr.write(`  sandwich held at ${sw.held}/${sw.probes} probes${sw.held < sw.probes ? ' (see report)' : ''}\n`);
       if (report) process.stderr.write(`  report: ${report}\n`);

@@ -155,7 +155,9 @@ function checkParsed(cmd: Command, p: Parsed | undefined, exp: ReturnType<typeof
   const nan = firstNonFinite(p.opts);
   if (nan) return `parsed options hold ${nan}`;
   for (const [long, m] of exp.must) {
-    const got = p.opts[attr(cmd, long)];
+    const raw = p.opts[attr(cmd, long)];
+    // A repeatable option collects its values; the last one given is this item's.
+    const got = m.rule.kind === 'string' && m.rule.repeatable && Array.isArray(raw) ? raw.at(-1) : raw;
     if (m.rule.kind === 'number' && !(typeof got === 'number' && Number.isFinite(got) && m.rule.ok(got))) return `${long} = ${String(got)} breaks its rule (${m.rule.what})`;
     if (!Object.is(got, m.parsed)) return `${long} arrived as ${JSON.stringify(got)}, expected ${JSON.stringify(m.parsed)}`;
     if (m.rule.kind === 'string' && m.rule.actionCheck && m.verdict === 'valid') {

@@ -18,7 +18,7 @@ export type Rule =
   | { kind: 'number'; ok: (x: number) => boolean; integer: boolean; what: string }
   | { kind: 'choice'; values: readonly string[] }
   | { kind: 'flag' }
-  | { kind: 'string'; valid?: (s: string) => boolean; actionCheck?: (s: string) => unknown };
+  | { kind: 'string'; valid?: (s: string) => boolean; actionCheck?: (s: string) => unknown; repeatable?: true };
 
 const real = (ok: (x: number) => boolean, what: string): Rule => ({ kind: 'number', ok, integer: false, what });
 const integer = (min: number): Rule => ({ kind: 'number', ok: (x) => Number.isInteger(x) && x >= min, integer: true, what: `integer >= ${min}` });
@@ -42,18 +42,21 @@ export const RULES: Record<string, Record<string, Rule>> = {
     '--lr': positive, '--schedule': STRING, '--momentum': halfOpen, '--weight-decay': real((x) => x >= 0, '>= 0'), '--seed': integer(0),
     '--test-fraction': unit, '--standardize': FLAG, '--limit': integer(1), '--dtype': { kind: 'choice', values: ['f32', 'f64'] },
     '--probe-every': integer(1), '--probe-size': integer(1), '--budget': real((x) => x > 0 && x <= 1, 'in (0, 1]'), '--checkpoint-every': integer(1),
-    '--no-probes': FLAG, '--backend': BACKEND, '--name': { kind: 'string', valid: isSafeName }, '--out': STRING, '--resume': FLAG,
+    '--no-probes': FLAG, '--stall-probes': integer(0), '--stall-fraction': halfOpen, '--backend': BACKEND, '--name': { kind: 'string', valid: isSafeName }, '--out': STRING, '--resume': FLAG,
     '--overwrite': FLAG, '--no-report': FLAG, '--json': FLAG,
   },
   probe: {
-    '--run': STRING, '--data': STRING, '--hidden': HIDDEN, '--samples': integer(1), '--algorithm': { kind: 'choice', values: STRUCTURE_ALGORITHMS },
+    '--run': STRING, '--data': STRING, '--hidden': HIDDEN, '--activation': { kind: 'choice', values: ['relu', 'tanh', 'gelu'] },
+    '--skip': FLAG, '--layer-norm': FLAG, '--sparsity': halfOpen, '--samples': integer(1), '--algorithm': { kind: 'choice', values: STRUCTURE_ALGORITHMS },
     '--ntk': FLAG, '--seed': integer(0), '--backend': BACKEND, '--json': FLAG,
   },
   bounds: {
     '--data': STRING, '--run': STRING, '--seed': integer(0), '--test-fraction': unit, '--delta': unit, '--backend': BACKEND, '--json': FLAG,
   },
-  backends: { '--backend': BACKEND, '--json': FLAG },
+  backends: { '--backend': BACKEND, '--json': FLAG, '--verbose': FLAG },
   report: { '--no-png': FLAG, '--backend': BACKEND, '--json': FLAG },
+  // --grid may be given several times (one axis each): the action gets every value, in order.
+  sweep: { '--grid': { kind: 'string', repeatable: true }, '--seeds': integer(1), '--jobs': integer(1), '--out': STRING, '--json': FLAG },
   convex: {
     '--data': STRING, '--classes': STRING, '--limit': integer(1), '--pca': integer(0), '--beta': positive, '--loss': STRING,
     '--time-limit': positive, '--gap-tol': unit, '--gates': integer(1), '--max-patterns': integer(1), '--sgd-runs': integer(0), '--steps': integer(1), '--seed': integer(0),

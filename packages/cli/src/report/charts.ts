@@ -88,23 +88,25 @@ export function figures(run: RunData, corr: CorrelationSeries[]): Figure[] {
       'Light green is the same energy measured inside every SGD step on its own mini-batch (free: no extra pass), so it is noisier than the probe-set value.',
   });
 
-  const best = corr.find((c) => c.label.startsWith('upper')) ?? corr[0]!;
+  // The plot keeps the three series of the loss plot; the summary table lists every series and baseline.
+  const plotted = corr.filter((c) => ['lowerBound', 'upperBound', 'indicator'].includes(c.key));
+  const window = corr[0]?.window ?? 0;
   const seriesName = (c: CorrelationSeries) => `${c.label} (global r = ${c.r === undefined ? '—' : c.r.toFixed(3)})`;
   // Same colours as the loss plot: lower bound blue, upper bound red, indicator black.
-  const colorOf = (c: CorrelationSeries) => (c.label.startsWith('lower') ? '#2563eb' : c.label.startsWith('upper') ? '#dc2626' : '#1f2937');
+  const colorOf = (c: CorrelationSeries) => (c.key === 'lowerBound' ? '#2563eb' : c.key === 'upperBound' ? '#dc2626' : '#1f2937');
   out.push({
     id: 'correlation', title: 'How closely the bounds track the loss',
     spec: {
       ...base,
-      data: { values: corr.flatMap((c) => c.sliding.map((s) => ({ ...s, series: seriesName(c) }))) },
+      data: { values: plotted.flatMap((c) => c.sliding.map((s) => ({ ...s, series: seriesName(c) }))) },
       mark: { type: 'line', strokeWidth: 1.8, point: { size: 12 } },
       encoding: {
         x: stepAxis,
-        y: { field: 'r', type: 'quantitative', scale: { domain: [-1, 1] }, title: `Pearson r over the last ${best.window} probes` },
-        color: { field: 'series', type: 'nominal', title: 'log₂ bound against log₂ loss', scale: { domain: corr.map(seriesName), range: corr.map(colorOf) }, legend: { orient: 'bottom', columns: 1, titleLimit: 700, labelLimit: 700 } },
+        y: { field: 'r', type: 'quantitative', scale: { domain: [-1, 1] }, title: `Pearson r over the last ${window} probes` },
+        color: { field: 'series', type: 'nominal', title: 'log₂ bound against log₂ loss', scale: { domain: plotted.map(seriesName), range: plotted.map(colorOf) }, legend: { orient: 'bottom', columns: 1, titleLimit: 700, labelLimit: 700 } },
       },
     } as TopLevelSpec,
-    caption: `Pearson correlation between log₂ of each bound and log₂ of the probe-set loss, over a sliding window of ${best.window} probes (the CLT experiments report values close to 1; the precursor code used 50). ` +
+    caption: `Pearson correlation between log₂ of each bound and log₂ of the probe-set loss, over a sliding window of ${window} probes (a quarter of the run's probes, at least 5 and at most 50 — the precursor code's window; the CLT experiments report values close to 1). ` +
       'r near 1 means the bound moves with the loss; it does not by itself mean the bound is tight (see the first plot for that). ' +
       'The χ² upper bound divides by pmin, the smallest softmax probability, which shrinks as the network grows confident; it can then rise while the loss falls, giving r < 0 (the caveat of theory.md §3.4).',
   });

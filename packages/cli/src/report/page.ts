@@ -1,8 +1,10 @@
 import type { Figure } from './charts.js';
 import type { CorrelationSeries, RunData } from './series.js';
+import { generalizationRows } from './generalization.js';
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 const num = (v: unknown, d = 4) => (typeof v === 'number' ? (Number.isFinite(v) ? (Math.abs(v) >= 1e5 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(d - 1) : String(Number(v.toPrecision(d)))) : String(v)) : v === null || v === undefined ? '—' : esc(String(v)));
+const r3 = (v: number | undefined) => (v === undefined ? '—' : v.toFixed(3));
 const pct = (v: unknown) => (typeof v === 'number' ? `${(v * 100).toFixed(2)}%` : '—');
 
 /** The self-contained report page: summary table, then each figure as inline SVG with its caption. */
@@ -18,8 +20,10 @@ export function reportHtml(run: RunData, figs: { figure: Figure; svg: string }[]
     ['test accuracy', pct(last?.testAcc)],
     ['final training loss', `${num(last?.trainLoss)} nats (data floor ${num(last?.dataFloor)}: ${last && last.trainLoss >= last.dataFloor ? 'above, as it must be' : 'BELOW — check the data grouping'})`],
     ['sandwich', `held at ${held} of ${probes.length} probes${held < probes.length ? ` — first violation at step ${probes.find((p) => !p.holds)?.step}` : ''}`],
-    ['correlation (global r)', corr.map((c) => `${esc(c.label)}: <b>${c.r === undefined ? '—' : c.r.toFixed(3)}</b>`).join('<br>')],
+    [`correlation with log₂ loss (global r; sliding-window min / median, window ${corr[0]?.window ?? '—'} probes)`, corr.map((c) => `${esc(c.label)}: <b>${r3(c.r)}</b> (${r3(c.slidingMin)} / ${r3(c.slidingMedian)})`).join('<br>')],
   ];
+  const gen = generalizationSummary(run);
+  if (gen) rows.push(['generalization (test split)', gen]);
   const M = probes.at(-1);
   if (M && M.neighbourhood !== null) rows.push(['SGD neighbourhood term', `ε² + 4L(n − m)M/m = ${num(M.neighbourhood)} (L = ${num(M.smoothness)} = top Hessian eigenvalue on the probe set, M = ${num(M.M)} = largest out-of-batch loss change per step seen after a probe, ε = 0; theory.md §3.5: a diagnostic — what the paraphrased theorem bounds is not known)`]);
   return `<!doctype html>
@@ -43,4 +47,18 @@ The loss can never fall below the data floor (the conditional entropy of the lab
 ${figs.map(({ figure, svg }) => `<h2>${esc(figure.title)}</h2>\n<div class="fig" id="${figure.id}">${svg}</div>\n<p class="cap">${esc(figure.caption)}</p>`).join('\n')}
 </body></html>
 `;
+}
+
+/**
+ * The 0-1-error generalization bounds on the test split beside the measured gap (train and test
+ * accuracy of the last evaluation). The cross-entropy rows need a forward pass for ℓ_max: `clt bounds --run`.
+ */
+function generalizationSummary(run: RunData): string | undefined {
+  const last = run.evals.at(-1), testRows = Number((run.start?.config as Record<string, unknown> | undefined)?.testRows ?? run.summary?.testRows);
+  if (!last || last.testAcc === null || !(testRows > 0)) return undefined;
+  const rows = generalizationRows({ trainLoss: last.trainLoss, trainAcc: last.trainAcc, testLoss: last.testLoss, testAcc: last.testAcc, nTest: testRows, classes: 2, delta: 0.05 }); // classes only matters for the cross-entropy rows, which need a logit bound the report does not have
+  const gap = rows[0]!.measuredGap;
+  return `measured 0-1 gap (test error − train error) ${num(gap)}; with probability ≥ 0.95 over the ${testRows} test rows the population error lies in ` +
+    rows.map((r) => `${esc(r.bound)} [${num(r.risk.lower)}, ${num(r.risk.upper)}] (gap [${num(r.gap.lower)}, ${num(r.gap.upper)}])`).join('; ') +
+    '. Textbook bounds (fixed predictor on held-out rows). The cross-entropy bounds (ℓ_max, conditional entropy; reconstructions, INF in theory.md) are printed by <code>clt bounds --run</code>.';
 }

@@ -113,6 +113,12 @@ export class Mlp implements Model {
     return h;
   }
 
+  maskedCount(): number {
+    let zeros = 0;
+    for (const m of this.masks) if (m) for (let i = 0; i < m.length; i++) if (m[i] === 0) zeros++;
+    return zeros;
+  }
+
   describe(): Record<string, unknown> {
     return { kind: this.kind, ...this.options, activation: this.activation };
   }

@@ -39,10 +39,28 @@ export interface Model {
   apply(params: Record<string, Tensor>, x: Tensor, taps?: DenseTap[]): Tensor;
   /** A JSON-able description (for checkpoints and reports). */
   describe(): Record<string, unknown>;
+  /** Parameter entries a fixed mask holds at zero (sparse layers); none when absent. */
+  maskedCount?(): number;
 }
 
+/** Every parameter entry, masked or not (the size of the parameter vector the probes differentiate). */
 export function parameterCount(model: Model): number {
   return model.params.reduce((s, p) => s + p.shape.reduce((a, b) => a * b, 1), 0);
+}
+
+/**
+ * Total and effective parameter counts: `effective` leaves out the entries a sparsity mask fixes
+ * at zero (they never change and contribute nothing to the Jacobian), `total` counts them.
+ */
+export function parameterCounts(model: Model): { total: number; effective: number; masked: number } {
+  const total = parameterCount(model), masked = model.maskedCount?.() ?? 0;
+  return { total, effective: total - masked, masked };
+}
+
+/** "269,322 parameters" or "29,130 effective of 269,322 parameters (240,192 masked)". */
+export function describeParameterCount(model: Model): string {
+  const c = parameterCounts(model), f = (n: number) => n.toLocaleString('en-US');
+  return c.masked === 0 ? `${f(c.total)} parameters` : `${f(c.effective)} effective of ${f(c.total)} parameters (${f(c.masked)} masked to zero)`;
 }
 
 /** Seeded initial values for every parameter, in `model.params` order. */

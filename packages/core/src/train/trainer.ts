@@ -2,7 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Backend, DeviceTensor, Executable, HostTensor } from '../backend/contract.js';
 import type { Tensor } from '../ir/tensor.js';
-import { initParams, parameterCount, type Model } from '../models/model.js';
+import { initParams, parameterCount, parameterCounts, type Model } from '../models/model.js';
 import { perSampleLoss, type LossLike } from '../probes/gradient-energy.js';
 import { Rng } from '../util/random.js';
 import { BatchOrder, gatherRows } from './batches.js';
@@ -17,6 +17,7 @@ import { acquireRunLock, removeStaleTempFiles, type RunLock } from './lock.js';
 import { ProbeMonitor, type MonitorOptions, type ProbeRecord } from './monitors.js';
 import { learningRate, validateSchedule, type LrSchedule } from './schedule.js';
 import { sgdStepGraph, stepNames } from './sgd-step.js';
+import { detectStall, validateStallOptions, type Stall, type StallOptions } from './stall.js';
 
 export interface LabelledData {
   /** Row-major [n, inputDim]. */
@@ -61,6 +62,12 @@ export interface TrainerOptions {
    */
   readonly lock?: RunLock;
   readonly divergence?: DivergenceOptions;
+  /**
+   * Stall detection (see stall.ts): the run ends `stalled` instead of `completed` when its loss has
+   * not fallen by `fraction` (default 0.01) over the last `probes` (default 10) probes after warm-up
+   * and has not halved since warm-up. Training always runs to the end; false disables the check.
+   */
+  readonly stall?: StallOptions | false;
   /** Known data floor (else R̂* = Ĥ_Ω(Y|X) of the training rows, grouped by exact duplicates). */
   readonly dataFloor?: number;
   /** Extra JSON recorded in the summary and the config fingerprint (data set name, split, ...). */
@@ -82,13 +89,18 @@ export interface EvalRecord {
 export type MetricRecord = StepRecord | EvalRecord | ProbeRecord | { readonly type: 'start' | 'resume' | 'end'; readonly step: number; readonly [k: string]: unknown };
 
 export interface TrainResult {
-  readonly status: 'completed' | 'halted';
+  /** `stalled`: ran to the end, but the loss did not move (see `stall`). */
+  readonly status: 'completed' | 'halted' | 'stalled';
+  /** The numbers behind a `stalled` status. */
+  readonly stall?: Stall;
   readonly steps: number;
   readonly totalSteps: number;
   readonly seconds: number;
   readonly final: EvalRecord;
   readonly dataFloor: number;
+  /** Every parameter entry; `effectiveParameterCount` leaves out those a sparsity mask holds at zero. */
   readonly parameterCount: number;
+  readonly effectiveParameterCount: number;
   readonly params: Record<string, Float32Array | Float64Array>;
   readonly records: MetricRecord[];
   readonly probeSeconds: number;
@@ -110,6 +122,7 @@ export async function train(o: TrainerOptions): Promise<TrainResult> {
   if (o.train.x.length !== n * w) throw new Error(`train: x has ${o.train.x.length} values, expected ${n} rows × ${w} inputs`);
   validateLabelSets('train', { train: o.train.labels, test: o.test?.labels }, d, o.loss); // always: dataFloor skips riskFloor's check
   validateSchedule(o.schedule);
+  validateStallOptions(o.stall);
   const order = new BatchOrder(n, o.batch, seed);
   const total = o.steps ?? (o.epochs ?? 1) * order.stepsPerEpoch;
   if (!(Number.isInteger(total) && total >= 1)) throw new Error(`train: the run must have at least one step (got ${total})`);
@@ -276,7 +289,7 @@ async function run(o: TrainerOptions, { config, dataFloor, order, total, lossIr,
       if (o.haltAfter !== undefined && s >= o.haltAfter) {
         log?.close();
         log = undefined;
-        return { status: 'halted', steps: s, totalSteps: total, seconds: elapsed(), final: await evalRecord(s), dataFloor, parameterCount: parameterCount(model), params: await downloadAll(params), records, probeSeconds: monitor?.secondsSpent ?? 0, skippedProbes: monitor?.skipped ?? 0 };
+        return { status: 'halted', steps: s, totalSteps: total, seconds: elapsed(), final: await evalRecord(s), dataFloor, parameterCount: parameterCount(model), effectiveParameterCount: parameterCounts(model).effective, params: await downloadAll(params), records, probeSeconds: monitor?.secondsSpent ?? 0, skippedProbes: monitor?.skipped ?? 0 };
       }
       const rows = order.rows(s);
       gatherRows(o.train.x, w, rows, xb);
@@ -335,14 +348,26 @@ async function run(o: TrainerOptions, { config, dataFloor, order, total, lossIr,
   }
   const final = [...records].reverse().find((r): r is EvalRecord => r.type === 'eval') ?? (await evalRecord(s));
   const seconds = elapsed();
-  emit({ type: 'end', step: s, status: 'completed', seconds });
+  const stall = stallOf(o, records, dataFloor);
+  const status = stall ? 'stalled' : 'completed';
+  emit({ type: 'end', step: s, status, seconds, ...(stall ? { stall } : {}) });
   log?.close();
   const result: TrainResult = {
-    status: 'completed', steps: s, totalSteps: total, seconds, final, dataFloor, parameterCount: parameterCount(model),
+    status, ...(stall ? { stall } : {}), steps: s, totalSteps: total, seconds, final, dataFloor, parameterCount: parameterCount(model), effectiveParameterCount: parameterCounts(model).effective,
     params: await downloadAll(params), records, probeSeconds: monitor?.secondsSpent ?? 0, skippedProbes: monitor?.skipped ?? 0,
   };
   for (const t of [...Object.values(params), ...Object.values(vel)]) t.dispose();
   return result;
+}
+
+/** The whole run's loss points (probe-set loss at probes, else training loss at evaluations) judged by detectStall. */
+function stallOf(o: TrainerOptions, records: readonly MetricRecord[], dataFloor: number): Stall | undefined {
+  const probes = records.filter((r): r is ProbeRecord => r.type === 'probe');
+  const evals = records.filter((r): r is EvalRecord => r.type === 'eval');
+  const warmup = o.schedule.kind === 'cosine' ? o.schedule.warmup ?? 0 : 0;
+  return probes.length
+    ? detectStall(probes.map((p) => ({ step: p.step, loss: p.risk })), { options: o.stall, warmup, dataFloor, series: 'probe-set loss' })
+    : detectStall(evals.map((e) => ({ step: e.step, loss: e.trainLoss })), { options: o.stall, warmup, dataFloor, series: 'training loss' });
 }
 
 function host(data: HostTensor['data'], shape: readonly number[], dtype: HostTensor['dtype']): HostTensor {

@@ -1,0 +1,18 @@
+/**
+ * Child-process entry of `clt backends` (see backendTable in backends.ts): argv = package, then the
+ * backend names it registers. Imports that package's `/register` entry, probes each backend, and
+ * prints one result line on stdout. Whatever the native libraries print to stderr stays with the
+ * parent, which shows it only when asked (`--verbose`).
+ */
+import { registeredBackends } from '@clt/core';
+import { importRegister, PROBE_RESULT_PREFIX, probeEntry, type BackendRow } from './backends.js';
+
+const [pkg, ...names] = process.argv.slice(2);
+const rows: BackendRow[] = [];
+if (pkg) {
+  await importRegister(pkg);
+  for (const e of registeredBackends()) if (names.includes(e.name)) rows.push(await probeEntry(e));
+}
+process.stdout.write(`${PROBE_RESULT_PREFIX}${JSON.stringify({ rows })}\n`);
+// Native libraries (Dawn, TensorFlow) can keep the event loop alive; the answer is out, so leave.
+process.exit(0);

@@ -1,0 +1,38 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { RUN_LOCK_FILE } from '@clt/core';
+
+/** Statuses a run ends with that are final: the run is never started again. */
+export const FINAL_STATUSES = ['completed', 'diverged', 'stalled'] as const;
+export type FinalStatus = (typeof FINAL_STATUSES)[number];
+
+/**
+ * What a run folder holds, which decides what the pool does with it:
+ *  - `done`: summary.json with a final status → skipped, only (re)ingested;
+ *  - `resumable`: a checkpoint but no final summary → continued with resume;
+ *  - `restart`: metrics but no checkpoint (stopped before its first one) → started over with overwrite;
+ *  - `fresh`: absent, or holding only a lock or torn temporaries → started as a new run.
+ */
+export type RunState = { kind: 'done'; status: FinalStatus; summary: Record<string, unknown> } | { kind: 'resumable' | 'restart' | 'fresh' };
+
+export function runState(runDir: string): RunState {
+  if (!existsSync(runDir)) return { kind: 'fresh' };
+  const summary = readSummary(runDir);
+  if (summary && (FINAL_STATUSES as readonly string[]).includes(summary.status as string)) return { kind: 'done', status: summary.status as FinalStatus, summary };
+  if (existsSync(join(runDir, 'checkpoint'))) return { kind: 'resumable' };
+  // The lock and temporaries of interrupted atomic writes (*.tmp-<pid>) are not content.
+  const files = readdirSync(runDir).filter((f) => f !== RUN_LOCK_FILE && !/\.tmp-\d+$/.test(f));
+  return files.length === 0 ? { kind: 'fresh' } : { kind: 'restart' };
+}
+
+/** summary.json of a run folder, or undefined when it is missing or torn. */
+export function readSummary(runDir: string): Record<string, unknown> | undefined {
+  const path = join(runDir, 'summary.json');
+  if (!existsSync(path)) return undefined;
+  try {
+    const v = JSON.parse(readFileSync(path, 'utf8')) as unknown;
+    return v && typeof v === 'object' ? (v as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}

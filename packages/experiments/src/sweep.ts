@@ -1,0 +1,48 @@
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { writeFileAtomic } from '@clt/core';
+import { runPool, type PoolProgress, type RunOutcome } from './pool.js';
+import { expandSweep, type ResolvedRun } from './resolve.js';
+import { ingestRuns } from './store.js';
+import type { OptionInfo, SweepSpec } from './sweep-spec.js';
+
+export interface SweepOptions {
+  readonly spec: SweepSpec;
+  /** The options of the run command (see OptionInfo): defaults and parsers for resolving configs. */
+  readonly options: readonly OptionInfo[];
+  /** The sweep folder: sweep.json, results.duckdb and runs/<run id>/. */
+  readonly dir: string;
+  /** Absolute path of the worker module. */
+  readonly worker: string;
+  readonly jobs: number;
+  readonly onProgress?: (p: PoolProgress) => void;
+  readonly signal?: AbortSignal;
+}
+
+export interface SweepResult {
+  readonly dir: string;
+  readonly runs: readonly ResolvedRun[];
+  readonly outcomes: readonly RunOutcome[];
+  readonly interrupted: boolean;
+}
+
+/**
+ * Expand a spec, run what is not final yet in a local pool, and record every ended run in the
+ * store as it ends (the coordinator is the store's only writer). Re-running the same sweep after an
+ * interruption continues it: final runs are skipped (and re-ingested, which is idempotent),
+ * interrupted ones resume from their checkpoints.
+ */
+export async function runSweep(o: SweepOptions): Promise<SweepResult> {
+  const dir = resolve(o.dir), runsDir = join(dir, 'runs');
+  const runs = expandSweep(o.spec, o.options);
+  mkdirSync(runsDir, { recursive: true });
+  writeFileAtomic(join(dir, 'sweep.json'), JSON.stringify({ spec: o.spec, runs }, null, 2));
+  const { outcomes, interrupted } = await runPool({
+    runs, runsDir, worker: o.worker, jobs: o.jobs, ...(o.signal ? { signal: o.signal } : {}), ...(o.onProgress ? { onProgress: o.onProgress } : {}),
+    onOutcome: async (run, out) => {
+      if (out.status === 'interrupted') return; // not ended: it resumes on the next invocation
+      await ingestRuns(dir, [{ id: run.id, config: run.config, status: out.status, error: out.error, runDir: join(runsDir, run.id) }]);
+    },
+  });
+  return { dir, runs, outcomes, interrupted };
+}
