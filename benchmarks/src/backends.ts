@@ -16,6 +16,8 @@ export interface BackendStatus {
   readonly available: boolean;
   /** Why not, in words a user can act on. */
   readonly reason?: string;
+  /** Asked for by name but registered by nothing loaded. */
+  readonly unknown?: boolean;
   readonly backend?: Backend;
 }
 
@@ -33,11 +35,25 @@ export async function registerAll(): Promise<string[]> {
 }
 
 /**
- * Every registered backend with its availability (the float64 reference first). `only` restricts
- * to the named ones; an unknown name is reported as unavailable with the list of known names.
+ * Import the modules of `--backend-module` and CLT_BACKEND_MODULES (after the packages, so a
+ * contributor's backend may replace a name). Errors name the specifier and the folder it was
+ * resolved from. Loaded only when named: the loader comes from @clt/cli, shared with `clt`.
  */
-export async function discoverBackends(only?: readonly string[]): Promise<BackendStatus[]> {
+export async function loadModules(cliModules: readonly string[] = [], cwd: string = process.cwd()): Promise<string[]> {
+  const { envBackendModules, loadBackendModules } = await import('@clt/cli/backend-modules');
+  const specs = [...envBackendModules(), ...cliModules];
+  if (specs.length === 0) return [];
+  return (await loadBackendModules(specs, cwd)).flatMap((m) => m.names);
+}
+
+/**
+ * Every registered backend with its availability (the float64 reference first). `only` restricts
+ * to the named ones; an unknown name is reported as unavailable (`unknown: true`) with the list of
+ * registered names. `modules` are loaded first (see loadModules).
+ */
+export async function discoverBackends(only?: readonly string[], options: { modules?: readonly string[] } = {}): Promise<BackendStatus[]> {
   await registerAll();
+  await loadModules(options.modules);
   const entries = registeredBackends();
   const out: BackendStatus[] = [{ name: 'reference', available: true, backend: new ReferenceBackend() }];
   for (const e of entries) {
@@ -53,6 +69,9 @@ export async function discoverBackends(only?: readonly string[]): Promise<Backen
     }
   }
   if (!only?.length) return out;
-  const known = out.map((s) => s.name);
-  return only.map((n) => out.find((s) => s.name === n) ?? { name: n, available: false, reason: `unknown backend (known: ${known.join(', ')})` });
+  const known = entries.map((e) => e.name);
+  return only.map((n) => out.find((s) => s.name === n) ?? {
+    name: n, available: false, unknown: true,
+    reason: `unknown backend (registered: ${known.join(', ')}); a backend from another package loads with --backend-module <package | ./file.mjs>`,
+  });
 }

@@ -16,7 +16,7 @@ import { runThroughput, type ThroughputResult } from './throughput/workloads.js'
 
 const HELP = `clt-bench: cross-backend consistency and throughput for clt
 
-Usage: clt-bench [--suite consistency|throughput|structure|all] [--backends a,b] [--quick] [--out DIR | --publish] [--json]
+Usage: clt-bench [--suite consistency|throughput|structure|all] [--backends a,b] [--backend-module M]... [--quick] [--out DIR | --publish] [--json]
 
   --suite      consistency: every workload on every backend vs the float64 reference, exits 1 on
                any failure (a CI gate); throughput: timed workloads with a GEMM floor;
@@ -26,6 +26,10 @@ Usage: clt-bench [--suite consistency|throughput|structure|all] [--backends a,b]
   --only RE    consistency: run only workloads whose name matches the regular expression
   --exclude RE consistency: skip workloads whose name matches (listed in the report as excluded)
   --backends   comma-separated backend names (default: every available one; see \`clt backends\`)
+  --backend-module M
+               load a contributor's backend first: a package name or a path to an ES module that
+               calls registerBackend from @clt/core (repeatable; also CLT_BACKEND_MODULES=a,b).
+               It runs that module's code: name only modules you trust
   --quick      CI-sized: fewer primitive cases and samples, the smallest sizes
   --out DIR    where JSON, Markdown and SVG go (default: ${DEFAULT_OUT}/, ignored by git)
   --publish    write into docs/benchmarks/local instead, replacing the committed figures there
@@ -37,7 +41,7 @@ Usage: clt-bench [--suite consistency|throughput|structure|all] [--backends a,b]
 async function main() {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { merge: { type: 'boolean', default: false }, suite: { type: 'string', default: 'all' }, backends: { type: 'string' }, quick: { type: 'boolean', default: false }, out: { type: 'string' }, publish: { type: 'boolean', default: false }, json: { type: 'boolean', default: false }, n: { type: 'string' }, only: { type: 'string' }, exclude: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false } },
+    options: { merge: { type: 'boolean', default: false }, suite: { type: 'string', default: 'all' }, backends: { type: 'string' }, 'backend-module': { type: 'string', multiple: true, default: [] }, quick: { type: 'boolean', default: false }, out: { type: 'string' }, publish: { type: 'boolean', default: false }, json: { type: 'boolean', default: false }, n: { type: 'string' }, only: { type: 'string' }, exclude: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false } },
   });
   if (values.help) { process.stdout.write(HELP); return 0; }
   let out: string;
@@ -53,7 +57,16 @@ async function main() {
   const suite = values.suite!;
   if (!['consistency', 'throughput', 'structure', 'all'].includes(suite)) { process.stderr.write(`unknown --suite ${suite}\n${HELP}`); return 2; }
   const wanted = values.backends?.split(',').map((s) => s.trim()).filter(Boolean);
-  const statuses = await discoverBackends(wanted);
+  let statuses: Awaited<ReturnType<typeof discoverBackends>>;
+  try {
+    statuses = await discoverBackends(wanted, { modules: values['backend-module'] });
+  } catch (e) { process.stderr.write(`clt-bench: ${(e as Error).message}\n`); return 2; }
+  // A misspelt --backends name must not turn into "0 backends, 0 failed": a gate that passes.
+  const unknown = statuses.filter((s) => s.unknown);
+  if (unknown.length) {
+    for (const s of unknown) process.stderr.write(`clt-bench: --backends ${s.name}: ${s.reason}\n`);
+    return 2;
+  }
   const skipped = statuses.filter((s) => !s.available).map((s) => ({ name: s.name, reason: s.reason }));
   const available = statuses.filter((s) => s.available && s.backend).map((s) => s.backend!);
   const log = (s: string) => process.stderr.write(s + '\n');

@@ -8,6 +8,7 @@ import { hostToOrt, OrtDeviceTensor, type OrtData } from './device-tensor.js';
 import { LOWERED_OPS } from './lower/lower-table.js';
 import { lowerGraph, type LowerOptions } from './lower/model.js';
 import { fallbackNodes, probePlacement, type NodePlacement } from './placement.js';
+import { resolveThreading, type ResolvedThreading } from './threading.js';
 
 export interface OnnxRuntimeBackendOptions {
   /**
@@ -17,14 +18,17 @@ export interface OnnxRuntimeBackendOptions {
   readonly executionProviders?: readonly ExecutionProvider[];
   /** Backend name; default `onnxruntime-<first provider>`. */
   readonly name?: string;
-  /** Threads of the intra-op pool (CPU kernels). Default: ONNX Runtime's (one per physical core). */
+  /**
+   * Threads of the intra-op pool (CPU kernels), the calling thread included. Default: the
+   * `CLT_ORT_THREADS` environment variable if set, else half the logical CPUs, 1 to 4.
+   */
   readonly intraOpNumThreads?: number;
   /**
-   * Whether idle intra-op pool threads spin (ORT's `session.intra_op.allow_spinning`). Default: ONNX
-   * Runtime's (spin). Spinning trades CPU for wake-up latency; where the pool has as many threads as
-   * there are cores and other processes share them, it takes cycles from the thread doing the work
-   * (on a shared 2-core machine the SGD benchmark's step and GEMM floor ran 1.2–3× faster with
-   * `false`; docs/backend-onnxruntime.md).
+   * Whether idle pool threads spin (ORT's `session.intra_op.allow_spinning`, and the same for the
+   * inter-op pool). Default: the `CLT_ORT_SPIN` environment variable (1 or 0) if set, else false.
+   * Spinning trades CPU for wake-up latency: idle threads burn a core between parallel loops and
+   * between steps, which on a machine other processes share takes cycles from the thread doing the
+   * work (measured in docs/backend-onnxruntime.md, "Threads and spinning").
    */
   readonly intraOpSpinning?: boolean;
   /** Default `'all'`: layout and fusion passes (MatMul+Add, Transpose+MatMul...) matter for graphs from autodiff. */
@@ -79,6 +83,8 @@ export class OnnxRuntimeBackend implements Backend {
   readonly dtypes: readonly DType[];
   readonly supportedOps: ReadonlySet<OpName> = LOWERED_OPS;
   readonly providers: readonly ExecutionProvider[];
+  /** Thread-pool settings every session gets (options, then CLT_ORT_THREADS / CLT_ORT_SPIN, then defaults). */
+  readonly threading: ResolvedThreading;
   private readonly f64AsF32: boolean;
   private readonly cache = new Map<string, CacheEntry>();
 
@@ -87,6 +93,8 @@ export class OnnxRuntimeBackend implements Backend {
     if (eps.length === 0) throw new BackendError('onnxruntime', 'executionProviders is empty; list at least one of cpu, webgpu, cuda, tensorrt');
     for (const ep of eps) if (!(EXECUTION_PROVIDERS as readonly string[]).includes(ep)) throw new BackendError('onnxruntime', `unknown execution provider '${ep}' (known: ${EXECUTION_PROVIDERS.join(', ')})`);
     this.providers = [...eps];
+    // Resolved here, not at the first compile, so a bad CLT_ORT_THREADS fails where the backend is made.
+    this.threading = resolveThreading(options);
     this.name = options.name ?? `onnxruntime-${eps[0]}`;
     // WebGPU has no double kernels: any list that may land there computes f64 as f32 everywhere,
     // so results never depend on which provider happened to load.
@@ -174,8 +182,10 @@ export class OnnxRuntimeBackend implements Backend {
     throw new BackendError(this.name, `no execution provider could run this graph:\n  ${failures.join('\n  ')}`);
   }
 
-  private sessionOptions(ep: ExecutionProvider): InferenceSession.SessionOptions {
-    const o = this.options;
+  /** The options each session on `ep` is created with (exposed so tests and diagnostics can read them). */
+  sessionOptions(ep: ExecutionProvider = this.providers[0]!): InferenceSession.SessionOptions {
+    const o = this.options, t = this.threading;
+    const spin = t.spinning ? '1' : '0';
     const provider = ep === 'cuda' || ep === 'tensorrt' ? [{ name: ep, ...(o.deviceId !== undefined ? { deviceId: o.deviceId } : {}) }] : [ep];
     return {
       // TensorRT hands the nodes it cannot take to CUDA rather than to the CPU.
@@ -183,8 +193,10 @@ export class OnnxRuntimeBackend implements Backend {
       graphOptimizationLevel: o.graphOptimizationLevel ?? 'all',
       executionMode: 'sequential',
       logSeverityLevel: 3,
-      ...(o.intraOpNumThreads ? { intraOpNumThreads: o.intraOpNumThreads } : {}),
-      ...(o.intraOpSpinning !== undefined ? { extra: { session: { intra_op: { allow_spinning: o.intraOpSpinning ? '1' : '0' } } } } : {}),
+      intraOpNumThreads: t.intraOpNumThreads,
+      interOpNumThreads: t.interOpNumThreads,
+      // onnxruntime-node flattens `extra` into session config entries (session.intra_op.allow_spinning...).
+      extra: { session: { intra_op: { allow_spinning: spin }, inter_op: { allow_spinning: spin } } },
       // Outputs stay in GPU buffers; weights fed back next step never visit the host.
       ...(ep === 'webgpu' ? { preferredOutputLocation: 'gpu-buffer' as const } : {}),
     };

@@ -5,6 +5,7 @@
 export { OnnxRuntimeBackend, OrtExecutable, ORT_PROVIDER_NAME, type OnnxRuntimeBackendOptions } from './backend.js';
 export { EXECUTION_PROVIDERS, providerAvailability, type ExecutionProvider } from './availability.js';
 export { OrtDeviceTensor } from './device-tensor.js';
+export { defaultIntraOpThreads, resolveThreading, type ResolvedThreading } from './threading.js';
 export { exportOnnx, toOnnx, type ExportOnnxOptions } from './export.js';
 export { lowerGraph, OPSET, IR_VERSION, type LowerOptions, type LoweredGraph } from './lower/model.js';
 export { LOWERINGS, LOWERED_OPS, type Lowering, type LowerContext } from './lower/lower-table.js';

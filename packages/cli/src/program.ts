@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
+import { backendModuleOption, requestBackendModules, useBackendModules } from './backends.js';
 import { backendsCommand } from './commands/backends.js';
 import { boundsCommand } from './commands/bounds.js';
 import { probeCommand } from './commands/probe.js';
@@ -13,7 +14,19 @@ export async function createProgram(): Promise<Command> {
   const program = new Command('clt')
     .description('Conjugate learning theory in practice: train networks while measuring the structure matrix, gradient energy, sandwich bounds and the data floor')
     .version(cliVersion(), '-V, --version', 'print the version of @clt/cli')
-    .showHelpAfterError('(add --help for usage)');
+    .showHelpAfterError('(add --help for usage)')
+    .addOption(backendModuleOption())
+    // `clt --backend-module M train` is the program's option; `clt train --backend-module M` the
+    // command's (without this, the program would take both and the command would see neither).
+    .enablePositionalOptions();
+  // The option may come before the command (`clt --backend-module x train`) or on it. The modules
+  // load when the action first resolves a backend (so a stubbed action imports nothing), except
+  // for sweep: its runs train in worker processes, which inherit CLT_BACKEND_MODULES from here.
+  program.hook('preAction', async (root, action) => {
+    const specs = [...((root.opts().backendModule as string[] | undefined) ?? []), ...(action === root ? [] : (action.opts().backendModule as string[] | undefined) ?? [])];
+    requestBackendModules(specs);
+    if (action.name() === 'sweep' && specs.length > 0) await useBackendModules(specs);
+  });
   program.addCommand(trainCommand());
   program.addCommand(probeCommand());
   program.addCommand(boundsCommand());

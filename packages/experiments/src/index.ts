@@ -6,3 +6,4 @@ export { serveWorker, type WorkerReply, type WorkerRequest } from './worker-prot
 export { columnName, exportStore, flatten, ingestRuns, query, STORE_FILE, withStore, type QueryResult, type RunResult } from './store.js';
 export { runSweep, type SweepOptions, type SweepResult } from './sweep.js';
 export { schemaPath, SCHEMA_NAMES, type SchemaName } from './schemas.js';
+export { AGGREGATED_STATUSES, BASE_METRICS, compareValues, runReason, stat, sweepReportData, type ReportCell, type ReportFactor, type ReportMetric, type ReportRun, type Stat, type SweepReportData } from './report-data.js';

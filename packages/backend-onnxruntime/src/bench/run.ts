@@ -26,8 +26,9 @@ const skipped: { provider: string; reason: string }[] = [];
 for (const ep of ['cpu', 'webgpu', 'cuda', 'tensorrt'] as ExecutionProvider[]) {
   const a = await providerAvailability(ep);
   if (!a.available) { skipped.push({ provider: ep, reason: a.reason }); continue; }
-  // CPU: ORT's default pool, the same without spinning, and one thread (no pool).
-  const configs: { threads?: number; spinning?: boolean }[] = ep === 'cpu' ? [{}, { spinning: false }, { threads: 1 }] : [{}];
+  // CPU: clt's default (CLT_ORT_THREADS / CLT_ORT_SPIN if set), then a pool of every core spinning
+  // (about ONNX Runtime's own default) and the same pool sleeping.
+  const configs: { threads?: number; spinning?: boolean }[] = ep === 'cpu' ? [{}, { threads: cpus().length, spinning: true }, { threads: cpus().length, spinning: false }] : [{}];
   for (const { threads, spinning } of configs) {
     const runs: SgdBenchResult[] = [];
     for (let k = 0; k < repeat; k++) {
@@ -69,7 +70,7 @@ const md = [
   '|---|---|---|---|---|---|---|---|---|---|',
   ...results.map(({ runs, mid: r }) => {
     const rs = runs.map((x) => x.ratio);
-    return `| ${r.backend} | ${r.device} | ${r.intraOpNumThreads}${r.intraOpSpinning === false ? ' (no spin)' : ''} | ${fmt(r.stepMs)} | ${fmt(r.stepsPerSecond, 0)} | ${fmt(r.floorMs)} | ${fmt(r.ratio, 2)} | ${fmt(Math.min(...rs), 2)}–${fmt(Math.max(...rs), 2)} | ${fmt(r.ratioQuartiles[0], 2)}–${fmt(r.ratioQuartiles[2], 2)} | ${fmt(r.inGraphRatio, 2)} |`;
+    return `| ${r.backend} | ${r.device} | ${r.intraOpNumThreads} (${r.intraOpSpinning ? 'spin' : 'no spin'}) | ${fmt(r.stepMs)} | ${fmt(r.stepsPerSecond, 0)} | ${fmt(r.floorMs)} | ${fmt(r.ratio, 2)} | ${fmt(Math.min(...rs), 2)}–${fmt(Math.max(...rs), 2)} | ${fmt(r.ratioQuartiles[0], 2)}–${fmt(r.ratioQuartiles[2], 2)} | ${fmt(r.inGraphRatio, 2)} |`;
   }),
   '',
   ...(skipped.length ? ['Providers not measured here:', '', ...skipped.map((s) => `- ${s.provider}: ${s.reason}`), ''] : []),

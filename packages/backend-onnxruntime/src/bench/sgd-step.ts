@@ -20,9 +20,10 @@ export interface SgdBenchResult {
   readonly device: string;
   readonly sizes: readonly number[];
   readonly batch: number;
-  readonly intraOpNumThreads: number | 'default';
-  /** Whether idle intra-op threads spin (`'default'`: ONNX Runtime's choice, spinning). */
-  readonly intraOpSpinning: boolean | 'default';
+  /** Intra-op threads the sessions ran with (resolved: option, CLT_ORT_THREADS or the default). */
+  readonly intraOpNumThreads: number;
+  /** Whether idle intra-op threads spun (resolved like the thread count). */
+  readonly intraOpSpinning: boolean;
   /** Median milliseconds per fused SGD step (forward + backward + update, one graph). */
   readonly stepMs: number;
   /** Median milliseconds per run of the GEMM-floor graph (the step's matmuls alone). */
@@ -171,8 +172,8 @@ export async function benchSgdStep(options: SgdBenchOptions = {}): Promise<SgdBe
     const pr = stepS.map((v, i) => v / floorS[i]!).sort((a, b) => a - b);
     const q = (f: number) => pr[Math.min(pr.length - 1, Math.round(f * (pr.length - 1)))]!;
     return {
-      backend: backend.name, device: step.exe.device, sizes, batch, intraOpNumThreads: options.intraOpNumThreads ?? 'default',
-      intraOpSpinning: options.intraOpSpinning ?? 'default', stepMs, floorMs, stepsPerSecond: 1000 / stepMs, ratio: stepMs / floorMs, ratioQuartiles: [q(0.25), median(pr), q(0.75)],
+      backend: backend.name, device: step.exe.device, sizes, batch, intraOpNumThreads: backend.threading.intraOpNumThreads,
+      intraOpSpinning: backend.threading.spinning, stepMs, floorMs, stepsPerSecond: 1000 / stepMs, ratio: stepMs / floorMs, ratioQuartiles: [q(0.25), median(pr), q(0.75)],
       stepInGraphMs, inGraphRatio: stepInGraphMs / floorMs, stepSamplesMs: stepS, floorSamplesMs: floorS, stepInGraphSamplesMs: inS,
       warnings: [...step.exe.warnings, ...floor.exe.warnings],
     };

@@ -1,11 +1,12 @@
 import { Command } from 'commander';
-import { backendTable } from '../backends.js';
+import { backendModuleOption, backendTable } from '../backends.js';
 import { printJson, table } from '../options.js';
 
 export function backendsCommand(): Command {
   return new Command('backends')
     .description('List every registered backend and whether it can run here (with the reason when not)')
     .option('--backend <name>', 'show only this backend')
+    .addOption(backendModuleOption())
     .option('--json', 'print the table as JSON')
     .option('--verbose', 'also show what native libraries print while a backend looks for its device (Dawn/Vulkan, TensorFlow); hidden otherwise')
     .action(async (opts) => {

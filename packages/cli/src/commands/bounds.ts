@@ -4,7 +4,7 @@ import { DATASET_HELP, loadDataset } from '../data/index.js';
 import { fmt, fraction, int, printJson, table } from '../options.js';
 import { readRun } from '../report/series.js';
 import { generalizationRows, maxAbsLogit, type GeneralizationRow } from '../report/generalization.js';
-import { backendFor, DEFAULT_BACKEND } from '../backends.js';
+import { backendModuleOption, backendFor, DEFAULT_BACKEND } from '../backends.js';
 import { loadRun } from '../model-from-run.js';
 
 export function boundsCommand(): Command {
@@ -16,6 +16,7 @@ export function boundsCommand(): Command {
     .option('--test-fraction <f>', 'held-out fraction (the floor is computed on the training rows)', fraction('--test-fraction'), 0.15)
     .option('--delta <d>', 'failure probability δ of the confidence interval', fraction('--delta'), 0.05)
     .option('--backend <name>', 'backend for the forward pass of --run on its test rows (the logit bound B behind ℓ_max); the bounds themselves are computed on the host in float64', DEFAULT_BACKEND)
+    .addOption(backendModuleOption())
     .option('--json', 'print the result as JSON')
     .action(async (opts) => {
       const ds = loadDataset(opts.data, { seed: opts.seed, testFraction: opts.testFraction });

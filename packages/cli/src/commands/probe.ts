@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { describeParameterCount, GradientEnergyProbe, initParams, Mlp, parameterCounts, Rng, type Activation, STRUCTURE_ALGORITHMS, StructureMatrixProbe, summarizeBlocks, type StructureAlgorithm } from '@clt/core';
-import { backendFor, DEFAULT_BACKEND } from '../backends.js';
+import { backendModuleOption, backendFor, DEFAULT_BACKEND } from '../backends.js';
 import { DATASET_HELP, loadDataset, stratifiedSample } from '../data/index.js';
 import { loadRun } from '../model-from-run.js';
 import { fmt, int, num, printJson, table, widths } from '../options.js';
@@ -24,6 +24,7 @@ export function probeCommand(): Command {
     .option('--ntk', 'also the extreme eigenvalues of the full (n·d)×(n·d) empirical NTK (dense up to 1500 rows, else Lanczos for λmax and preconditioned LOBPCG for λmin)')
     .option('--seed <n>', 'seed of the probe set and of fresh weights', int('--seed', 0), 0)
     .option('--backend <name>', 'backend to run on', DEFAULT_BACKEND)
+    .addOption(backendModuleOption())
     .option('--json', 'print the result as JSON')
     .action(async (opts, cmd: Command) => {
       let model: Mlp, params: Record<string, Float32Array | Float64Array>, train;

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { basename, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
@@ -33,6 +34,7 @@ export function sweepCommand(): Command {
     .option('--jobs <n>', 'runs at once, each in its own process', int('--jobs'), 1)
     .option('--out <dir>', 'folder holding sweeps; this sweep is <out>/<name> (name from the spec, else the spec file name)', 'sweeps')
     .option('--json', 'print the outcome as JSON (no progress lines)')
+    .option('--no-report', 'do not write <sweep>/report.html at the end (`clt sweep report <dir>` writes it later)')
     .action(async (specFile: string, opts) => { await runSweepCommand(specFile, opts); });
   cmd.addCommand(new Command('query')
     .description('Run SQL on a sweep\'s results store (tables: runs, probes)')
@@ -45,6 +47,10 @@ export function sweepCommand(): Command {
       else if (opts.format === 'csv') process.stdout.write(toCsv(r.columns, r.rows));
       else process.stdout.write(`${table([r.columns, ...r.rows.map((row) => r.columns.map((c) => cell(row[c])))])}\n(${r.rows.length} row${r.rows.length === 1 ? '' : 's'})\n`);
     }));
+  cmd.addCommand(new Command('report')
+    .description('Write <dir>/report.html: each swept factor against λ*min, κ, E, final loss, test accuracy and the bound–loss correlations (mean ± sd over seeds), the loss curves, and the runs that did not complete')
+    .argument('<dir>', 'the sweep folder (holding results.duckdb)')
+    .action(async (dir: string) => { process.stdout.write(`${await writeReport(dir)}\n`); }));
   cmd.addCommand(new Command('export')
     .description('Write a table of a sweep\'s results store to Parquet or CSV (by the file\'s extension)')
     .argument('<dir>', 'the sweep folder')
@@ -56,7 +62,12 @@ export function sweepCommand(): Command {
   return cmd;
 }
 
-async function runSweepCommand(specFile: string, opts: { grid?: string[]; seeds?: number; jobs: number; out: string; json?: boolean }): Promise<void> {
+/** The sweep report; imported here: its chart stack (vega, resvg) takes a second to load and most commands never need it. */
+async function writeReport(dir: string): Promise<string> {
+  return (await import('../sweep-report/write.js')).writeSweepReport(dir);
+}
+
+async function runSweepCommand(specFile: string, opts: { grid?: string[]; seeds?: number; jobs: number; out: string; json?: boolean; report?: boolean }): Promise<void> {
   const options = trainOptionInfo();
   let spec = readSweepSpec(specFile, options);
   spec = withOverrides(spec, (opts.grid ?? []).map((g) => parseGridArg(g, options)), opts.seeds);
@@ -88,11 +99,19 @@ async function runSweepCommand(specFile: string, opts: { grid?: string[]; seeds?
   if (live) process.stderr.write('\n');
   const byId = new Map(result.outcomes.map((o) => [o.id, o]));
   const failed = result.outcomes.filter((o) => o.status === 'failed');
+  // The report of a finished sweep (failed runs included: they are in its table). An interrupted
+  // sweep gets none: it is not finished, and Ctrl-C should stop promptly.
+  let report: string | null = null, reportError: string | null = null;
+  if (opts.report !== false && !result.interrupted && existsSync(join(result.dir, STORE_FILE))) {
+    try { report = await writeReport(result.dir); } catch (e) { reportError = (e as Error).message; }
+  }
   if (opts.json) {
-    printJson({ dir: result.dir, store: join(result.dir, STORE_FILE), interrupted: result.interrupted, runs: result.runs.map((r) => ({ ...(byId.get(r.id) ?? { id: r.id, status: 'not started' }), config: r.config })) });
+    printJson({ dir: result.dir, store: join(result.dir, STORE_FILE), report, ...(reportError ? { reportError } : {}), interrupted: result.interrupted, runs: result.runs.map((r) => ({ ...(byId.get(r.id) ?? { id: r.id, status: 'not started' }), config: r.config })) });
   } else {
     process.stderr.write(`${table([['run', 'status', 'how', 'seconds', 'error'], ...result.runs.map((r) => outcomeRow(r.id, byId.get(r.id)))])}\n`);
     process.stderr.write(`store: ${join(result.dir, STORE_FILE)}\n  clt sweep query ${result.dir} "SELECT * FROM runs"\n`);
+    if (report) process.stderr.write(`report: ${report}\n`);
+    if (reportError) process.stderr.write(`clt sweep: the runs are recorded, but the report could not be written: ${reportError}\n  retry with: clt sweep report ${result.dir}\n`);
     if (result.interrupted) process.stderr.write(`interrupted: ${result.runs.length - result.outcomes.filter((o) => o.status !== 'interrupted').length} of ${result.runs.length} runs not final; run the same command again to continue (interrupted runs resume from their checkpoints)\n`);
     if (failed.length) process.stderr.write(`${failed.length} run${failed.length === 1 ? '' : 's'} failed; see the error column (SELECT run_id, error FROM runs WHERE status = 'failed'); a re-run retries them\n`);
   }

@@ -5,7 +5,7 @@ import {
   acquireRunLock, correlationSummary, describeParameterCount, DivergenceError, parameterCounts, STALL_DEFAULTS, type ProbeRecord, jsonNumbers, loadCheckpoint, Mlp, parseSchedule, readJsonl, runLockHolder, RunLockedError, train, writeFileAtomic,
   type Activation, type MetricRecord,
 } from '@clt/core';
-import { backendFor, DEFAULT_BACKEND } from '../backends.js';
+import { backendModuleOption, backendFor, DEFAULT_BACKEND } from '../backends.js';
 import { DATASET_HELP, loadDataset } from '../data/index.js';
 import { fmt, fraction, int, num, printJson, widths } from '../options.js';
 import { TrainProgress } from '../progress.js';
@@ -47,6 +47,7 @@ export function trainCommand(): Command {
     .option('--stall-probes <k>', 'K: the run ends "stalled" when its loss did not fall by --stall-fraction over the last K probes after warm-up (and has not halved since warm-up); 0 disables', int('--stall-probes', 0), STALL_DEFAULTS.probes)
     .option('--stall-fraction <f>', 'the fraction the loss must fall by over --stall-probes probes; 0 disables', num('--stall-fraction', (x) => x >= 0 && x < 1, 'in [0, 1)'), STALL_DEFAULTS.fraction)
     .option('--backend <name>', 'backend to run on (see `clt backends`)', DEFAULT_BACKEND)
+    .addOption(backendModuleOption())
     .option('--name <name>', 'run name: one folder name inside --out (no / or \\, not starting with . or -; default: from the data set)')
     .option('--out <dir>', 'directory holding runs', d.out)
     .option('--resume', 'continue <out>/<name> from its checkpoint (same options required)')

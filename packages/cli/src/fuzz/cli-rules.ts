@@ -34,6 +34,8 @@ export const isSafeName = (s: string): boolean => s !== '' && s !== '.' && s !==
 const isWidths = (s: string): boolean => /^\s*[1-9]\d{0,5}\s*(,\s*[1-9]\d{0,5}\s*)*$/.test(s);
 const HIDDEN: Rule = { kind: 'string', valid: isWidths, actionCheck: widths };
 const BACKEND = STRING;
+/** --backend-module: a package or a path, checked (and imported) only by the action; repeatable. */
+const BACKEND_MODULE: Rule = { kind: 'string', repeatable: true };
 
 export const RULES: Record<string, Record<string, Rule>> = {
   train: {
@@ -42,21 +44,21 @@ export const RULES: Record<string, Record<string, Rule>> = {
     '--lr': positive, '--schedule': STRING, '--momentum': halfOpen, '--weight-decay': real((x) => x >= 0, '>= 0'), '--seed': integer(0),
     '--test-fraction': unit, '--standardize': FLAG, '--limit': integer(1), '--dtype': { kind: 'choice', values: ['f32', 'f64'] },
     '--probe-every': integer(1), '--probe-size': integer(1), '--budget': real((x) => x > 0 && x <= 1, 'in (0, 1]'), '--checkpoint-every': integer(1),
-    '--no-probes': FLAG, '--stall-probes': integer(0), '--stall-fraction': halfOpen, '--backend': BACKEND, '--name': { kind: 'string', valid: isSafeName }, '--out': STRING, '--resume': FLAG,
+    '--no-probes': FLAG, '--stall-probes': integer(0), '--stall-fraction': halfOpen, '--backend': BACKEND, '--backend-module': BACKEND_MODULE, '--name': { kind: 'string', valid: isSafeName }, '--out': STRING, '--resume': FLAG,
     '--overwrite': FLAG, '--no-report': FLAG, '--json': FLAG,
   },
   probe: {
     '--run': STRING, '--data': STRING, '--hidden': HIDDEN, '--activation': { kind: 'choice', values: ['relu', 'tanh', 'gelu'] },
     '--skip': FLAG, '--layer-norm': FLAG, '--sparsity': halfOpen, '--samples': integer(1), '--algorithm': { kind: 'choice', values: STRUCTURE_ALGORITHMS },
-    '--ntk': FLAG, '--seed': integer(0), '--backend': BACKEND, '--json': FLAG,
+    '--ntk': FLAG, '--seed': integer(0), '--backend': BACKEND, '--backend-module': BACKEND_MODULE, '--json': FLAG,
   },
   bounds: {
-    '--data': STRING, '--run': STRING, '--seed': integer(0), '--test-fraction': unit, '--delta': unit, '--backend': BACKEND, '--json': FLAG,
+    '--data': STRING, '--run': STRING, '--seed': integer(0), '--test-fraction': unit, '--delta': unit, '--backend': BACKEND, '--backend-module': BACKEND_MODULE, '--json': FLAG,
   },
-  backends: { '--backend': BACKEND, '--json': FLAG, '--verbose': FLAG },
+  backends: { '--backend': BACKEND, '--backend-module': BACKEND_MODULE, '--json': FLAG, '--verbose': FLAG },
   report: { '--no-png': FLAG, '--backend': BACKEND, '--json': FLAG },
   // --grid may be given several times (one axis each): the action gets every value, in order.
-  sweep: { '--grid': { kind: 'string', repeatable: true }, '--seeds': integer(1), '--jobs': integer(1), '--out': STRING, '--json': FLAG },
+  sweep: { '--grid': { kind: 'string', repeatable: true }, '--seeds': integer(1), '--jobs': integer(1), '--out': STRING, '--json': FLAG, '--no-report': FLAG },
   convex: {
     '--data': STRING, '--classes': STRING, '--limit': integer(1), '--pca': integer(0), '--beta': positive, '--loss': STRING,
     '--time-limit': positive, '--gap-tol': unit, '--gates': integer(1), '--max-patterns': integer(1), '--sgd-runs': integer(0), '--steps': integer(1), '--seed': integer(0),

@@ -10,7 +10,8 @@ export interface Figure {
 }
 
 const W = 640, H = 300;
-const base = { $schema: 'https://vega.github.io/schema/vega-lite/v6.json', width: W, height: H, background: 'white',
+/** The look every clt chart shares (the sweep report reuses it). */
+export const base = { $schema: 'https://vega.github.io/schema/vega-lite/v6.json', width: W, height: H, background: 'white',
   config: { font: 'DejaVu Sans', axis: { labelFontSize: 11, titleFontSize: 12 }, legend: { labelFontSize: 11, titleFontSize: 12, labelLimit: 460 }, axisQuantitative: { tickCount: 6 } } } as const;
 const stepAxis = { field: 'step', type: 'quantitative', title: 'training step (SGD updates)' } as const;
 const positive = (v: number | null | undefined): v is number => typeof v === 'number' && Number.isFinite(v) && v > 0;

@@ -2,10 +2,18 @@ import type { Figure } from './charts.js';
 import type { CorrelationSeries, RunData } from './series.js';
 import { generalizationRows } from './generalization.js';
 
-const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-const num = (v: unknown, d = 4) => (typeof v === 'number' ? (Number.isFinite(v) ? (Math.abs(v) >= 1e5 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(d - 1) : String(Number(v.toPrecision(d)))) : String(v)) : v === null || v === undefined ? '—' : esc(String(v)));
+export const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+export const num = (v: unknown, d = 4) => (typeof v === 'number' ? (Number.isFinite(v) ? (Math.abs(v) >= 1e5 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(d - 1) : String(Number(v.toPrecision(d)))) : String(v)) : v === null || v === undefined ? '—' : esc(String(v)));
 const r3 = (v: number | undefined) => (v === undefined ? '—' : v.toFixed(3));
 const pct = (v: unknown) => (typeof v === 'number' ? `${(v * 100).toFixed(2)}%` : '—');
+
+/** The report pages' style sheet (the run report and the sweep report). */
+export const PAGE_CSS = `
+body{font-family:"DejaVu Sans",system-ui,sans-serif;max-width:980px;margin:2rem auto;padding:0 1rem;color:#111827;line-height:1.45}
+h1{font-size:1.5rem;margin-bottom:.2rem} h2{font-size:1.15rem;margin-top:2.2rem;border-bottom:1px solid #e5e7eb;padding-bottom:.2rem}
+table{border-collapse:collapse;font-size:.92rem} td{padding:.25rem .8rem .25rem 0;vertical-align:top} td:first-child{color:#4b5563;white-space:nowrap}
+.fig svg{max-width:100%;height:auto} .cap{color:#374151;font-size:.92rem;max-width:760px} .muted{color:#6b7280;font-size:.85rem}
+`;
 
 /** The self-contained report page: summary table, then each figure as inline SVG with its caption. */
 export function reportHtml(run: RunData, figs: { figure: Figure; svg: string }[], corr: CorrelationSeries[]): string {
@@ -29,12 +37,7 @@ export function reportHtml(run: RunData, figs: { figure: Figure; svg: string }[]
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>clt report — ${esc(String(s.run ?? run.dir))}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<style>
-body{font-family:"DejaVu Sans",system-ui,sans-serif;max-width:980px;margin:2rem auto;padding:0 1rem;color:#111827;line-height:1.45}
-h1{font-size:1.5rem;margin-bottom:.2rem} h2{font-size:1.15rem;margin-top:2.2rem;border-bottom:1px solid #e5e7eb;padding-bottom:.2rem}
-table{border-collapse:collapse;font-size:.92rem} td{padding:.25rem .8rem .25rem 0;vertical-align:top} td:first-child{color:#4b5563;white-space:nowrap}
-.fig svg{max-width:100%;height:auto} .cap{color:#374151;font-size:.92rem;max-width:760px} .muted{color:#6b7280;font-size:.85rem}
-</style></head><body>
+<style>${PAGE_CSS}</style></head><body>
 <h1>clt training report: ${esc(String(s.run ?? run.dir))}</h1>
 <p class="muted">Written by <code>clt report</code>. Quantities follow conjugate learning theory (theory.md); bounds marked INF there are checked reconstructions, not verbatim theorems.
 Probes are measured on a fixed set of ${M?.probeSize ?? '—'} training rows.</p>

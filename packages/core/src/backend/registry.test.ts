@@ -64,4 +64,24 @@ describe('backend registry', () => {
     expect(msg).toMatch(/\[e-nope\] unknown backend \(registered: .*e-1.*\)/);
     expect(msg.split('\n')).toHaveLength(4);
   });
+
+  it('the float64 reference backend is registered opt-in: never the default, resolvable by name', async () => {
+    const ref = registeredBackends().find((e) => e.name === 'reference');
+    expect(ref?.priority).toBeLessThan(0);
+    const b = await resolveBackend('reference');
+    expect(b.name).toBe('reference');
+    expect(b.dtypes).toContain('f64');
+    registerBackend('d-only', () => fake('d-only', { available: true }), { priority: 0 });
+    expect((await resolveBackend()).name).not.toBe('reference');
+  });
+
+  it('a second copy of core (another node_modules) shares this registry, so a plug-in registers where the CLI looks', async () => {
+    // The query string makes Vite load registry.ts again as a distinct module instance.
+    const second = './registry.ts?second-copy';
+    const copy = (await import(/* @vite-ignore */ second)) as typeof import('./registry.js');
+    expect(copy.registerBackend).not.toBe(registerBackend);
+    copy.registerBackend('s-from-copy', () => fake('s-from-copy', { available: true }), { priority: -1 });
+    expect(registeredBackends().map((e) => e.name)).toContain('s-from-copy');
+    expect((await resolveBackend('s-from-copy')).name).toBe('s-from-copy');
+  });
 });

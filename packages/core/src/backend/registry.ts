@@ -1,4 +1,5 @@
 import type { Backend } from './contract.js';
+import { REFERENCE_ENTRY } from '../reference/register.js';
 
 /** A lazily constructed backend: the factory may import native code, so it runs only on demand. */
 export interface BackendEntry {
@@ -9,9 +10,25 @@ export interface BackendEntry {
   readonly description?: string;
 }
 
-const entries = new Map<string, BackendEntry>();
-const failures = new Map<string, string>();
-const instances = new Map<string, Backend>();
+interface RegistryState {
+  readonly entries: Map<string, BackendEntry>;
+  readonly failures: Map<string, string>;
+  readonly instances: Map<string, Backend>;
+}
+
+/**
+ * One registry per process, kept on globalThis: a contributor's backend package (loaded by
+ * `clt --backend-module`) may resolve its own copy of @clt/core (another node_modules, a bundled
+ * copy, dist next to src in tests); with module-local maps its registerBackend would fill a
+ * registry the CLI never reads, and the backend would silently not exist.
+ */
+const REGISTRY_KEY = Symbol.for('@clt/core/backend-registry');
+const state = ((globalThis as Record<symbol, unknown>)[REGISTRY_KEY] ??= {
+  entries: new Map(), failures: new Map(), instances: new Map(),
+}) as RegistryState;
+const { entries, failures, instances } = state;
+// Built in, so every copy of core can name it; registered once (a second copy of core keeps the first's instance).
+if (!entries.has(REFERENCE_ENTRY.name)) entries.set(REFERENCE_ENTRY.name, REFERENCE_ENTRY);
 
 export function registerBackend(name: string, factory: BackendEntry['factory'], options: { priority?: number; description?: string } = {}): void {
   entries.set(name, { name, factory, priority: options.priority ?? 0, description: options.description });
@@ -58,13 +75,13 @@ export async function resolveBackend(names?: string | readonly string[]): Promis
   const list = wanted?.length ? wanted : registeredBackends().filter((e) => e.priority >= 0).map((e) => e.name);
   // Nothing to try (no names given and none registered): say so, instead of "no usable backend:" and no reasons.
   if (list.length === 0)
-    throw new Error(`no usable backend: no backend names were given and no backend is registered (registered: ${[...entries.keys()].join(', ') || 'none'}); `
+    throw new Error(`no usable backend: no backend names were given and no backend is registered for default use (registered, opt-in only: ${[...entries.keys()].join(', ') || 'none'}); `
       + `import a backend package's /register entry (e.g. import '@clt/backend-onnxruntime/register') or pass names like ['onnxruntime-cpu']`);
   const reasons: string[] = [];
   for (const n of list) {
     const e = entries.get(n);
     if (!e) {
-      reasons.push(`[${n}] unknown backend (registered: ${[...entries.keys()].join(', ') || 'none'}; import its package's /register entry)`);
+      reasons.push(`[${n}] unknown backend (registered: ${[...entries.keys()].join(', ') || 'none'}; import its package's /register entry, or with the clt CLI pass --backend-module <package or ./file.mjs>)`);
       continue;
     }
     try {
