@@ -6,6 +6,7 @@ import { backendsCommand } from './commands/backends.js';
 import { boundsCommand } from './commands/bounds.js';
 import { probeCommand } from './commands/probe.js';
 import { reportCommand } from './commands/report.js';
+import { reproduceCommand } from './commands/reproduce.js';
 import { sweepCommand } from './commands/sweep.js';
 import { trainCommand } from './commands/train.js';
 
@@ -33,6 +34,7 @@ export async function createProgram(): Promise<Command> {
   program.addCommand(backendsCommand());
   program.addCommand(reportCommand());
   program.addCommand(sweepCommand());
+  program.addCommand(reproduceCommand());
   const convex = new URL('./commands/convex.js', import.meta.url);
   if (existsSync(fileURLToPath(convex)) || existsSync(fileURLToPath(convex).replace(/\.js$/, '.ts'))) {
     try {

@@ -7,3 +7,4 @@ export { columnName, exportStore, flatten, ingestRuns, query, STORE_FILE, withSt
 export { runSweep, type SweepOptions, type SweepResult } from './sweep.js';
 export { schemaPath, SCHEMA_NAMES, type SchemaName } from './schemas.js';
 export { AGGREGATED_STATUSES, BASE_METRICS, compareValues, runReason, stat, sweepReportData, type ReportCell, type ReportFactor, type ReportMetric, type ReportRun, type Stat, type SweepReportData } from './report-data.js';
+export { findRecipe, RECIPES, conflictOf, runWidth, spearman, labelNoiseFloor, widthKappa, depthSkip, runDepth, DEPTH_SKIP_THRESHOLDS, LABEL_NOISE_THRESHOLDS, WIDTH_KAPPA_THRESHOLDS, type Recipe, type RecipeData, type RecipeSize, type RecipeSpec, type StoreRow, type Verdict, type VerdictRow } from './recipes/index.js';

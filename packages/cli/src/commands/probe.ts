@@ -49,7 +49,7 @@ export function probeCommand(): Command {
       const probe = stratifiedSample(train, opts.samples, opts.seed);
       const x = Float64Array.from(probe.x);
       const sm = new StructureMatrixProbe(model, backend, { dtype, ...(opts.algorithm ? { algorithm: opts.algorithm as StructureAlgorithm } : {}) });
-      const ge = new GradientEnergyProbe(model, backend, { dtype });
+      const ge = new GradientEnergyProbe(model, backend, { dtype, batchGradient: true });
       const t0 = performance.now();
       const summary = summarizeBlocks(await sm.blocks(params, x));
       const energy = await ge.measure(params, x, probe.labels);

@@ -126,7 +126,8 @@ function expectation(cmd: Command, items: readonly Item[], positional: string | 
   // Commander fills declared arguments with the operands in order; more operands than declared is an error.
   const operands = [...(positional === undefined ? [] : [positional]), ...items.flatMap((it) => (it.type === 'extra' ? [it.token] : []))];
   const declared = cmd.registeredArguments.length;
-  if (operands.length < declared) invalid.push(cmd.registeredArguments[operands.length]!.name());
+  // Only required arguments (`<x>`) must be given; an optional one (`[x]`, e.g. reproduce's recipe) may be left out.
+  if (operands.length < cmd.registeredArguments.filter((a) => a.required).length) invalid.push(cmd.registeredArguments[operands.length]!.name());
   if (operands.length > declared) invalid.push('argument');
   for (const it of items) {
     if (it.type === 'unknown') invalid.push(it.token.split('=')[0]!, 'argument');

@@ -59,6 +59,7 @@ export const RULES: Record<string, Record<string, Rule>> = {
   report: { '--no-png': FLAG, '--backend': BACKEND, '--json': FLAG },
   // --grid may be given several times (one axis each): the action gets every value, in order.
   sweep: { '--grid': { kind: 'string', repeatable: true }, '--seeds': integer(1), '--jobs': integer(1), '--out': STRING, '--json': FLAG, '--no-report': FLAG },
+  reproduce: { '--list': FLAG, '--quick': FLAG, '--jobs': integer(1), '--out': STRING },
   convex: {
     '--data': STRING, '--classes': STRING, '--limit': integer(1), '--pca': integer(0), '--beta': positive, '--loss': STRING,
     '--time-limit': positive, '--gap-tol': unit, '--gates': integer(1), '--max-patterns': integer(1), '--sgd-runs': integer(0), '--steps': integer(1), '--seed': integer(0),

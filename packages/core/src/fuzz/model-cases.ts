@@ -112,7 +112,7 @@ export async function fuzzProbes(tally: Tally, seed: number, runs: number): Prom
     if (c.fn === 'energy') {
       await runCase(tally, {
         ...base, fn: `GradientEnergyProbe.measure(${loss.name})`,
-        run: async () => { const p = new GradientEnergyProbe(model, backend, { loss, dtype: 'f64' }); try { return await p.measure(params, x, y); } finally { await p.dispose(); } },
+        run: async () => { const p = new GradientEnergyProbe(model, backend, { loss, dtype: 'f64', batchGradient: true }); try { return await p.measure(params, x, y); } finally { await p.dispose(); } },
         // Jensen: ‖mean g_i‖² ≤ mean ‖g_i‖² = E.
         check: (r) => firstProblem(Number.isFinite(r.energy) && r.energy >= 0 ? undefined : `energy ${r.energy}`,
           allFinite(r.perSampleSqNorms) && allFinite(r.residuals) && allFinite(r.losses) ? undefined : 'non-finite per-sample values',

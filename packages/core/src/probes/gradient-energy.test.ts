@@ -8,7 +8,7 @@ import { ReferenceBackend } from '../reference/backend.js';
 import { interpret } from '../reference/interpret.js';
 import { softmaxCrossEntropy } from '../train/sgd-step.js';
 import { Rng } from '../util/random.js';
-import { freeRayleighQuotient, GradientEnergyProbe, type PerSampleLoss } from './gradient-energy.js';
+import { freeRayleighQuotient, gradientEnergyGraph, GradientEnergyProbe, type PerSampleLoss } from './gradient-energy.js';
 import { StructureMatrixProbe } from './structure-matrix.js';
 import { summarizeBlocks } from './structure-summary.js';
 import { maxRelDiff, mlpCase, ScaledMlp } from './test-fixtures.js';
@@ -53,7 +53,7 @@ describe('GradientEnergyProbe', () => {
   it.each(models)('per-sample norms without materializing equal materialized ones: $name', async ({ mk }) => {
     const { model, params, x, n } = mk();
     const { y, labels } = oneHotRows(n, 4, 2);
-    const probe = new GradientEnergyProbe(model, backend);
+    const probe = new GradientEnergyProbe(model, backend, { batchGradient: true });
     expect(probe.method).toBe('dense-taps');
     const r = await probe.measure(params, x, labels);
     const oracle = materializedSqNorms(model, params, x, y, n, softmaxCrossEntropy);
@@ -74,6 +74,25 @@ describe('GradientEnergyProbe', () => {
     expect(maxRelDiff(r.residuals, expected)).toBeLessThan(1e-12);
   });
 
+  it.each(models)('without batchGradient: the same per-sample norms, no summed gradient, no weight-gradient product: $name', async ({ mk }) => {
+    const { model, params, x, n } = mk();
+    const { y, labels } = oneHotRows(n, 4, 2);
+    const r = await new GradientEnergyProbe(model, backend).measure(params, x, labels);
+    const oracle = materializedSqNorms(model, params, x, y, n, softmaxCrossEntropy);
+    expect(maxRelDiff(r.perSampleSqNorms, oracle.perSample)).toBeLessThan(1e-12);
+    expect(r.energy).toBeCloseTo(oracle.perSample.reduce((a, b) => a + b) / n, 12);
+    expect(r.batchGradSqNorm).toBeUndefined();
+    expect(r.rayleighQuotient).toBeUndefined();
+    // The summed gradient costs exactly one product ∂W = δᵀa per dense layer; without it, none is built
+    // and no output names it.
+    const matmuls = (g: ReturnType<typeof gradientEnergyGraph>) => g.nodes.filter((k) => k.op === 'matmul').length;
+    const lean = gradientEnergyGraph(model, n, 'f64'), full = gradientEnergyGraph(model, n, 'f64', undefined, { batchGradient: true });
+    const dense = model.params.filter((p) => p.shape.length === 2).length;
+    expect(matmuls(full) - matmuls(lean)).toBe(dense);
+    expect(lean.outputs.map((o) => o.name)).not.toContain('batchGradSq');
+    expect(full.outputs.map((o) => o.name)).toContain('batchGradSq');
+  });
+
   it('falls back to per-sample VJPs for parameters outside dense layers, with the same answer as the oracle', async () => {
     const model = new ScaledMlp([4, 5, 3]);
     const { params, x } = mlpCase({ sizes: [4, 5, 3], activation: 'tanh' }, 4);
@@ -82,13 +101,18 @@ describe('GradientEnergyProbe', () => {
     const probe = new GradientEnergyProbe(model, backend, { loss: squared });
     expect(probe.method).toBe('per-sample-vjp');
     const r = await probe.measure(all, x, y);
-    expect(maxRelDiff(r.perSampleSqNorms, materializedSqNorms(model, all, x, y, 4, squared).perSample)).toBeLessThan(1e-12);
+    const oracle = materializedSqNorms(model, all, x, y, 4, squared);
+    expect(maxRelDiff(r.perSampleSqNorms, oracle.perSample)).toBeLessThan(1e-12);
+    expect(r.batchGradSqNorm).toBeUndefined();
+    const withBatch = await new GradientEnergyProbe(model, backend, { loss: squared, batchGradient: true }).measure(all, x, y);
+    expect(maxRelDiff(withBatch.perSampleSqNorms, oracle.perSample)).toBeLessThan(1e-12);
+    expect(Math.abs(withBatch.batchGradSqNorm - oracle.batchSq) / oracle.batchSq).toBeLessThan(1e-12);
   });
 
   it('the free Rayleigh quotient n²‖∇R̂‖²/‖r‖² equals rᵀΘr/‖r‖² and lies in [λ_min, λ_max] of the batch NTK', async () => {
     const { model, params, x, n } = mlpCase({ sizes: [3, 9, 3], activation: 'tanh' }, 5);
     const { labels } = oneHotRows(n, 3, 9);
-    const r = await new GradientEnergyProbe(model, backend, { loss: { ir: { loss: softmaxCrossEntropy } } as never }).measure(params, x, labels);
+    const r = await new GradientEnergyProbe(model, backend, { loss: { ir: { loss: softmaxCrossEntropy } } as never, batchGradient: true }).measure(params, x, labels);
     const K = await new StructureMatrixProbe(model, backend).ntk(params, x);
     const N = n * 3;
     let quad = 0;

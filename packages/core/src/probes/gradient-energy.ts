@@ -33,21 +33,35 @@ export function targetRows(y: Float64Array | Float32Array | Int32Array, n: numbe
   return Float64Array.from(y);
 }
 
-export interface GradientEnergyResult {
+/**
+ * Options of {@link GradientEnergyProbe}. `batchGradient: true` also forms the summed parameter
+ * gradient for ‖∇R̂‖² and the free Rayleigh quotient: one more matrix product per dense layer
+ * (≈ 1 of the 3 forward-pass units), so it is off unless asked for.
+ */
+export interface GradientEnergyOptions<G extends boolean = boolean> {
+  readonly loss?: LossLike;
+  readonly dtype?: FloatDType;
+  readonly batchGradient?: G;
+}
+
+export interface GradientEnergyResult<G extends boolean = boolean> {
   readonly n: number;
   /** ‖g_i‖² = ‖∇_θ ℓ_i‖² per sample. */
   readonly perSampleSqNorms: Float64Array;
   /** E = (1/n) Σ_i ‖g_i‖² — the mean of squared per-sample norms, not ‖mean g‖². */
   readonly energy: number;
-  /** ‖∇R̂‖² = ‖(1/n) Σ_i g_i‖², the ordinary batch-gradient norm, for contrast (≤ E by Jensen). */
-  readonly batchGradSqNorm: number;
+  /**
+   * ‖∇R̂‖² = ‖(1/n) Σ_i g_i‖², the ordinary batch-gradient norm, for contrast (≤ E by Jensen).
+   * Only with `batchGradient: true` (it needs the summed parameter gradient); undefined otherwise.
+   */
+  readonly batchGradSqNorm: G extends true ? number : undefined;
   /** Residuals r_i = ∂ℓ_i/∂η_i (= ŷ_i − y_i for an FY loss), [n, d]. */
   readonly residuals: Float64Array;
   readonly residualSqNorms: Float64Array;
   /** ‖r‖² = Σ_i ‖r_i‖² over the batch. */
   readonly residualSqNorm: number;
-  /** n²‖∇R̂‖²/‖r‖² ∈ [λ_min(Θ), λ_max(Θ)] of the batch NTK; undefined when r = 0. */
-  readonly rayleighQuotient: number | undefined;
+  /** n²‖∇R̂‖²/‖r‖² ∈ [λ_min(Θ), λ_max(Θ)] of the batch NTK; undefined when r = 0 or without `batchGradient`. */
+  readonly rayleighQuotient: G extends true ? number | undefined : undefined;
   readonly losses: Float64Array;
   /** 'dense-taps': ‖a_i‖²‖δ_i‖² per dense layer (no per-sample gradient formed); 'per-sample-vjp' otherwise. */
   readonly method: 'dense-taps' | 'per-sample-vjp';
@@ -71,10 +85,11 @@ export function freeRayleighQuotient(batchGradSqNorm: number, residualSqNorm: nu
  * δ comes from one backward pass of Σ_i ℓ_i: batch independence keeps rows separate.
  *
  * Inputs: parameters, `x` [n, in], `y` [n, d]. Outputs: `perSampleSq`, `residualSq`, `loss` [n],
- * `residual` [n, d], `batchGradSq` scalar.
- * Cost: 1 forward + 1 backward pass of the batch (3 forward-pass units) + O(n·Σ_l(in_l + out_l)).
+ * `residual` [n, d], and the scalar `batchGradSq` only with `batchGradient`.
+ * Cost: 1 forward pass + the backward pass to the preactivations (≈ 2 forward-pass units; no weight
+ * gradient is formed) + O(n·Σ_l(in_l + out_l)); `batchGradient` adds the weight gradients (≈ 3 units).
  */
-export function gradientEnergyGraph(model: Model, n: number, dtype: FloatDType, loss?: LossLike): Graph {
+export function gradientEnergyGraph(model: Model, n: number, dtype: FloatDType, loss?: LossLike, options: { batchGradient?: boolean } = {}): Graph {
   const b = new GraphBuilder();
   const params = paramInputs(b, model, dtype);
   const x = b.input('x', [n, model.inputDim], dtype);
@@ -87,7 +102,9 @@ export function gradientEnergyGraph(model: Model, n: number, dtype: FloatDType, 
   const total = l.sum();
   const covered = uncoveredParams(model).length === 0;
   const zs = covered ? taps.map((t) => t.preactivation) : [];
-  const g = gradients([total], [f, ...zs, ...ps], [b.fill(1, [], dtype)]);
+  // Parameters join the differentiation targets only when the summed gradient is wanted: otherwise
+  // the backward pass stops at the preactivations and no weight-gradient product is built.
+  const g = gradients([total], [f, ...zs, ...(options.batchGradient ? ps : [])], [b.fill(1, [], dtype)]);
   const r = g[0]!, deltas = g.slice(1, 1 + zs.length), pg = g.slice(1 + zs.length);
   let batchSq: Tensor | undefined;
   for (const t of pg) { const s = t.square().sum(); batchSq = batchSq ? batchSq.add(s) : s; }
@@ -110,29 +127,30 @@ export function gradientEnergyGraph(model: Model, n: number, dtype: FloatDType, 
     }
     perSample = rows.length === 1 ? rows[0]! : concat(rows, 0);
   }
-  return b.build({ perSampleSq: perSample!, residualSq: r.square().sum(-1), loss: l, residual: r, batchGradSq: batchSq!.div(n * n) });
+  return b.build({ perSampleSq: perSample!, residualSq: r.square().sum(-1), loss: l, residual: r, ...(batchSq ? { batchGradSq: batchSq.div(n * n) } : {}) });
 }
 
 /**
- * Gradient energy E = (1/n) Σ_i ‖∇_θ ℓ_i‖², the batch-gradient norm beside it, the residuals and
- * the free Rayleigh quotient, on any backend (one compiled graph per batch size).
+ * Gradient energy E = (1/n) Σ_i ‖∇_θ ℓ_i‖² and the residuals on any backend (one compiled graph
+ * per batch size); with `batchGradient: true` also the batch-gradient norm and the free Rayleigh quotient.
  *
- * Cost: 3 forward-pass units of the batch for dense-layer models; models with other parameters
- * use n per-sample VJPs (≈ 3n single-sample passes).
+ * Cost: ≈ 2 forward-pass units of the batch for dense-layer models (3 with `batchGradient`); models
+ * with other parameters use n per-sample VJPs (≈ 3n single-sample passes).
  * @see spec/theory.md §3.2, §3.3, §7 items 10–13.
  */
-export class GradientEnergyProbe {
+export class GradientEnergyProbe<G extends boolean = false> {
   readonly runtime: ProbeRuntime;
   readonly method: 'dense-taps' | 'per-sample-vjp';
 
-  constructor(readonly model: Model, backend: Backend, private readonly options: { loss?: LossLike; dtype?: FloatDType } = {}) {
+  constructor(readonly model: Model, backend: Backend, private readonly options: GradientEnergyOptions<G> = {}) {
     this.runtime = new ProbeRuntime(backend, options.dtype);
     this.method = uncoveredParams(model).length === 0 ? 'dense-taps' : 'per-sample-vjp';
   }
 
-  async measure(params: ParamValues, x: ArrayValue, y: Float64Array | Float32Array | Int32Array): Promise<GradientEnergyResult> {
+  async measure(params: ParamValues, x: ArrayValue, y: Float64Array | Float32Array | Int32Array): Promise<GradientEnergyResult<G>> {
     const n = rowsOf(x, this.model.inputDim), d = this.model.outputDim, rt = this.runtime;
-    const res = await rt.run(`ge:${n}`, () => gradientEnergyGraph(this.model, n, rt.dtype, this.options.loss), {
+    const withBatch = this.options.batchGradient === true;
+    const res = await rt.run(`ge:${n}:${withBatch ? 'batch' : 'norms'}`, () => gradientEnergyGraph(this.model, n, rt.dtype, this.options.loss, { batchGradient: withBatch }), {
       ...rt.paramInputs(this.model, params),
       x: rt.input('x', x, [n, this.model.inputDim]),
       y: rt.input('y', targetRows(y, n, d), [n, d]),
@@ -140,10 +158,12 @@ export class GradientEnergyProbe {
     const perSampleSqNorms = res.perSampleSq!, residualSqNorms = res.residualSq!;
     const energy = perSampleSqNorms.reduce((s, v) => s + v, 0) / n;
     const residualSqNorm = residualSqNorms.reduce((s, v) => s + v, 0);
-    const batchGradSqNorm = res.batchGradSq![0]!;
+    const batchGradSqNorm = withBatch ? res.batchGradSq![0]! : undefined;
+    // The casts restate what `withBatch` guarantees: number exactly when G is true.
     return {
-      n, perSampleSqNorms, energy, batchGradSqNorm, residuals: res.residual!, residualSqNorms, residualSqNorm,
-      rayleighQuotient: freeRayleighQuotient(batchGradSqNorm, residualSqNorm, n), losses: res.loss!, method: this.method,
+      n, perSampleSqNorms, energy, batchGradSqNorm: batchGradSqNorm as GradientEnergyResult<G>['batchGradSqNorm'], residuals: res.residual!, residualSqNorms, residualSqNorm,
+      rayleighQuotient: (batchGradSqNorm === undefined ? undefined : freeRayleighQuotient(batchGradSqNorm, residualSqNorm, n)) as GradientEnergyResult<G>['rayleighQuotient'],
+      losses: res.loss!, method: this.method,
     };
   }
 

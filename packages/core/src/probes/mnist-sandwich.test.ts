@@ -52,7 +52,7 @@ describe('trained MLP on real MNIST digits', () => {
 
   it('sandwich λ_min(A_i)‖r_i‖² ≤ ‖g_i‖² ≤ λ_max(A_i)‖r_i‖² holds for every held-out sample, and its aggregate (S2)', async () => {
     const s = summarizeBlocks(await new StructureMatrixProbe(model, backend).blocks(params, probeX));
-    const g = await new GradientEnergyProbe(model, backend).measure(params, probeX, probeLabels);
+    const g = await new GradientEnergyProbe(model, backend, { batchGradient: true }).measure(params, probeX, probeLabels);
     let violations = 0;
     for (let i = 0; i < probeN; i++) {
       const r2 = g.residualSqNorms[i]!, g2 = g.perSampleSqNorms[i]!;

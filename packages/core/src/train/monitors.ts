@@ -59,7 +59,7 @@ export interface ProbeRecord extends Omit<SandwichReport, 'n'> {
 export class ProbeMonitor {
   readonly probeEvery: number;
   private readonly structure: StructureMatrixProbe;
-  private readonly energy: GradientEnergyProbe;
+  private readonly energy: GradientEnergyProbe<true>;
   private readonly hessian: HessianProbe;
   private readonly options: Required<Omit<MonitorOptions, 'probeEvery' | 'probeSize'>>;
   /** The risk bounds R are those of softmax cross-entropy; other losses get S1/S2 only. */
@@ -93,7 +93,7 @@ export class ProbeMonitor {
     const po = { dtype, ...(options.loss ? { loss: options.loss } : {}) };
     this.crossEntropy = options.loss === undefined || (typeof options.loss === 'object' && (options.loss as { name?: string }).name === 'softmax');
     this.structure = new StructureMatrixProbe(model, backend, { dtype });
-    this.energy = new GradientEnergyProbe(model, backend, po);
+    this.energy = new GradientEnergyProbe(model, backend, { ...po, batchGradient: true });
     this.hessian = new HessianProbe(model, backend, po);
   }
 

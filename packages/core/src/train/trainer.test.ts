@@ -65,7 +65,7 @@ describe('train (reference backend, float64)', () => {
     const rows = new BatchOrder(48, 8, 5).rows(0);
     const x = new Float64Array(8 * 6), y = new Int32Array(8);
     rows.forEach((row, k) => { x.set(data.x.subarray(row * 6, row * 6 + 6), k * 6); y[k] = data.labels[row]!; });
-    const probe = new GradientEnergyProbe(o.model, o.backend, { dtype: 'f64' });
+    const probe = new GradientEnergyProbe(o.model, o.backend, { dtype: 'f64', batchGradient: true });
     const ge = await probe.measure(r.params, x, y);
     expect(step.energy).toBeCloseTo(ge.energy, 10);
     expect(step.residualSq).toBeCloseTo(ge.residualSqNorm, 10);
