@@ -120,6 +120,7 @@ export class OnnxRuntimeBackend implements Backend {
   }
 
   upload(t: HostTensor): DeviceTensor {
+    checkHostData(this.name, 'upload', t);
     return new OrtDeviceTensor(this.name, hostToOrt(loadOrt(), this.name, t, this.f64AsF32, true), [...t.shape], t.dtype);
   }
 

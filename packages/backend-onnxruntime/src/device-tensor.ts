@@ -1,4 +1,4 @@
-import { BackendError, checkHostData, size, type DeviceTensor, type DType, type HostTensor, type TypedArray } from '@clt/core';
+import { BackendError, size, type DeviceTensor, type DType, type HostTensor, type TypedArray } from '@clt/core';
 import type { Tensor as OrtTensor } from 'onnxruntime-node';
 import type { Ort } from './availability.js';
 
@@ -76,7 +76,6 @@ export function ortType(d: DType, f64AsF32: boolean): 'float32' | 'float64' | 'i
  */
 export function hostToOrt(ort: Ort, backend: string, t: HostTensor, f64AsF32: boolean, copy: boolean): OrtTensor {
   if (t.data.length !== size(t.shape)) throw new BackendError(backend, `${t.data.length} values for shape [${t.shape.join(',')}] (expected ${size(t.shape)})`);
-  checkHostData(backend, 'host data', t);
   const type = ortType(t.dtype, f64AsF32);
   const Ctor = { float32: Float32Array, float64: Float64Array, int32: Int32Array, bool: Uint8Array }[type];
   let data = t.data as OrtData;

@@ -65,6 +65,7 @@ export class TfjsBackend implements Backend {
 
   upload(t: HostTensor): DeviceTensor {
     this.activate();
+    checkHostData(this.name, 'upload', t);
     return new TfjsDeviceTensor(this.name, hostToTf(this.name, t, true), [...t.shape], t.dtype);
   }
 

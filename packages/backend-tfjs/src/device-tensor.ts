@@ -1,4 +1,4 @@
-import { BackendError, checkHostData, size, type DeviceTensor, type DType, type HostTensor, type TypedArray } from '@clt/core';
+import { BackendError, size, type DeviceTensor, type DType, type HostTensor, type TypedArray } from '@clt/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { tfDtype } from './lower/lower-table.js';
 
@@ -45,7 +45,6 @@ export class TfjsDeviceTensor implements DeviceTensor {
  */
 export function hostToTf(backend: string, t: HostTensor, copy: boolean): tf.Tensor {
   if (t.data.length !== size(t.shape)) throw new BackendError(backend, `${t.data.length} values for shape [${t.shape.join(',')}] (${size(t.shape)} expected)`);
-  checkHostData(backend, 'host data', t);
   const dt = tfDtype(t.dtype);
   let data: Float32Array | Int32Array | Uint8Array;
   if (dt === 'float32') data = t.data instanceof Float32Array ? (copy ? t.data.slice() : t.data) : Float32Array.from(t.data);

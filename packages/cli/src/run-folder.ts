@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, lstatSync, mkdirSync, openSync, readdirSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname, extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { RUN_LOCK_FILE } from '@clt/core';
+import { RUN_LOCK_FILE, tempFileWriter } from '@clt/core';
 
 /**
  * Safety of the folders `clt train` writes: the run name is one plain folder name, the run folder
@@ -83,7 +83,7 @@ export function runFolderState(runDir: string): RunFolderState {
 
 /** The lock and the temporaries of interrupted atomic writes: not content of their own. */
 function isLeftover(f: string): boolean {
-  return f === RUN_LOCK_FILE || /\.tmp-\d+$/.test(f);
+  return f === RUN_LOCK_FILE || tempFileWriter(f) !== undefined;
 }
 
 /**

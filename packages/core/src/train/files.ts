@@ -2,12 +2,26 @@ import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, u
 import { dirname } from 'node:path';
 
 /**
+ * The temporary file this process writes before `path` is in place: `<path>.tmp-<pid>`. The pid in
+ * the name lets a later run tell the leftovers of a killed writer from a live writer's file.
+ */
+export function tempPath(path: string): string {
+  return `${path}.tmp-${process.pid}`;
+}
+
+/** The pid of the writer of a temporary file named by `tempPath`, or undefined for other names. */
+export function tempFileWriter(name: string): number | undefined {
+  const m = /\.tmp-(\d+)$/.exec(name);
+  return m ? Number(m[1]) : undefined;
+}
+
+/**
  * Write a whole file atomically: data goes to a temporary file in the same directory, which is
  * fsync'ed and renamed over the target (rename is atomic on POSIX file systems), so a reader — or a
  * run resumed after a crash — sees either the old file or the new one, never a torn mix.
  */
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
-  const tmp = `${path}.tmp-${process.pid}`;
+  const tmp = tempPath(path);
   const fd = openSync(tmp, 'w');
   try {
     try {

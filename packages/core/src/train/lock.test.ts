@@ -101,12 +101,16 @@ describe('run folder lock (issue 17, defect 4)', () => {
   });
 
   it('two processes taking one folder at once: exactly one holds it, the other is refused (real child processes)', async () => {
-    // The children run this very lock.ts (it imports only node built-ins), transpiled to plain
-    // JavaScript with TypeScript's transpiler, so no build of the package is needed.
+    // The children run this very lock.ts and the files.ts it imports (both import only node
+    // built-ins besides), transpiled to plain JavaScript with TypeScript's transpiler, so no build
+    // of the package is needed.
     const ts = (await import('typescript')).default;
     const dir = tmp(), lib = tmp(), script = join(lib, 'hold.mjs');
-    const source = readFileSync(new URL('./lock.ts', import.meta.url), 'utf8');
-    writeFileSync(join(lib, 'lock.mjs'), ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText);
+    for (const name of ['lock', 'files']) {
+      const source = readFileSync(new URL(`./${name}.ts`, import.meta.url), 'utf8');
+      const js = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText;
+      writeFileSync(join(lib, `${name}.mjs`), js.replace("from './files.js'", "from './files.mjs'"));
+    }
     writeFileSync(script, `
       import { acquireRunLock } from './lock.mjs';
       try { acquireRunLock(process.argv[2]); process.stdout.write('held\\n'); setTimeout(() => process.exit(0), 1500); }

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
+import { tempFileWriter, tempPath } from './files.js';
 
 /** The lock file inside a run folder; its presence with a live holder means "a run is writing here". */
 export const RUN_LOCK_FILE = '.lock';
@@ -90,7 +91,7 @@ export function acquireRunLock(runDir: string): RunLock {
   const dir = resolve(runDir), path = join(dir, RUN_LOCK_FILE);
   mkdirSync(dir, { recursive: true });
   const info: RunLockInfo = { pid: process.pid, hostname: hostname(), started: new Date().toISOString(), token: randomBytes(8).toString('hex') };
-  const tmp = join(dir, `${RUN_LOCK_FILE}.${info.token}.tmp-${process.pid}`);
+  const tmp = tempPath(join(dir, `${RUN_LOCK_FILE}.${info.token}`));
   const fd = openSync(tmp, 'wx');
   try {
     writeSync(fd, JSON.stringify(info));
@@ -141,7 +142,7 @@ export function acquireRunLock(runDir: string): RunLock {
  * and then that one stands).
  */
 function takeOver(path: string, seen: RunLockInfo | 'unreadable'): void {
-  const aside = `${path}.stale-${randomBytes(6).toString('hex')}.tmp-${process.pid}`;
+  const aside = tempPath(`${path}.stale-${randomBytes(6).toString('hex')}`);
   try {
     renameSync(path, aside);
   } catch (e) {
@@ -164,10 +165,8 @@ function takeOver(path: string, seen: RunLockInfo | 'unreadable'): void {
 export function removeStaleTempFiles(runDir: string): string[] {
   const removed: string[] = [];
   for (const name of readdirSync(runDir)) {
-    const m = /\.tmp-(\d+)$/.exec(name);
-    if (!m) continue;
-    const pid = Number(m[1]);
-    if (pid !== process.pid && processAlive(pid)) continue;
+    const pid = tempFileWriter(name);
+    if (pid === undefined || (pid !== process.pid && processAlive(pid))) continue;
     try {
       unlinkSync(join(runDir, name));
       removed.push(name);
