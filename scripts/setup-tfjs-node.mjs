@@ -4,7 +4,7 @@
 // The package's own install script downloads libtensorflow and a prebuilt addon from
 // the host tfjs-node downloads libtensorflow from; machines that cannot reach it (air-gapped, this project's CI) get no
 // binding. This script takes libtensorflow from the TensorFlow CPU wheel instead (through pip's
-// configured sources: PyPI, a mirror or a local wheel set), compiles the addon against it with
+// configured sources: its package index, a mirror or a local wheel set), compiles the addon against it with
 // node-gyp and the installed Node's headers, and puts it where tfjs-node's loader looks. Users with
 // internet access do not need it: allowing the install script (`pnpm rebuild @tensorflow/tfjs-node`)
 // stays the default path (docs/backend-tfjs.md).
@@ -95,7 +95,7 @@ function findWheel(cache, py) {
     fail(`pip could not provide the TensorFlow CPU wheel (${TF_SPEC}, about 275 MB, Linux x86_64).\n` +
       `pip said:\n${tail(r.out, 6)}\n` +
       'Fix one of:\n' +
-      `  - give pip a source that has it: network access to PyPI, a mirror (pip config set global.index-url ...), or a folder of wheels (pip config set global.find-links <dir>);\n` +
+      `  - give pip a source that has it: network access to its package index, a mirror (pip config set global.index-url ...), or a folder of wheels (pip config set global.find-links <dir>);\n` +
       `  - or download tensorflow_cpu-2.21.0-cp3XX-cp3XX-manylinux_2_27_x86_64.whl elsewhere and put it in ${rel(cache)}/ (or pass --wheel <file>);\n` +
       '  - or, on a machine that can reach the host tfjs-node downloads libtensorflow from, skip this script and let tfjs-node download libtensorflow itself: `pnpm rebuild @tensorflow/tfjs-node` after allowing its build script (docs/backend-tfjs.md).');
   }

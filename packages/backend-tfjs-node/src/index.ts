@@ -25,7 +25,7 @@ export const TFJS_NODE: NativeSpec = {
  * advice needs the host tfjs-node downloads libtensorflow from, which air-gapped machines cannot reach.
  */
 export const OFFLINE_SETUP = 'Without access to that download: in a clt checkout, `pnpm setup:tfjs-node` builds the addon against libtensorflow from ' +
-  "the TensorFlow CPU wheel that pip provides (PyPI, a mirror or a local wheel folder); see docs/backend-tfjs.md.";
+  "the TensorFlow CPU wheel that pip provides (its package index, a mirror or a local wheel folder); see docs/backend-tfjs.md.";
 
 /** Load @tensorflow/tfjs-node once; null when loaded, else what failed and what to do. */
 export function loadTfjsNode(): Promise<string | null> {
