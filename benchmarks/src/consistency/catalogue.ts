@@ -1,10 +1,10 @@
 import type { HostTensor, Graph } from '@clt/core';
-import { graphWorkload, mlpWorkloads, trainWorkload, TOLERANCES, type Workload } from './workloads.js';
+import { convWorkloads, graphWorkload, mlpWorkloads, trainWorkload, TOLERANCES, type Workload } from './workloads.js';
 import { probeWorkloads } from './probe-workloads.js';
 
 /**
  * The fixed catalogue: every primitive (forward and VJP, from the core conformance cases), MLP
- * forward and gradient, every Fenchel–Young loss, the structure matrix by each algorithm and
+ * forward and gradient, convolution nets (convWorkloads), every Fenchel–Young loss, the structure matrix by each algorithm and
  * Lanczos extreme eigenvalues, and 20 SGD steps. `quick` keeps CI fast by sampling the primitive
  * cases (every op still appears at least once).
  */
@@ -23,6 +23,7 @@ export async function catalogue(options: { quick?: boolean } = {}): Promise<Work
   }
   for (const c of cases) out.push(graphWorkload(`primitive/${c.name}`, 'primitive', c.graph, c.inputs, TOLERANCES.primitive));
   out.push(...mlpWorkloads());
+  out.push(...convWorkloads());
   const core = (await import('@clt/core')) as Record<string, unknown>;
   const lossCases = core.lossConformanceCases as undefined | ((d: 'f32') => { name: string; graph: Graph; inputs: Record<string, HostTensor | ArrayLike<number>> }[]);
   if (lossCases) for (const c of lossCases('f32')) out.push(graphWorkload(`loss/${c.name}`, 'loss', c.graph, c.inputs));

@@ -1,5 +1,5 @@
 import {
-  Mlp, Rng, grad, initParams, inputSpecs, sgdStepGraph, spec, stepNames, trace, oneHot, softmaxCrossEntropy, toTyped,
+  LeNet, Mlp, Rng, conv2dTranspose, grad, hvp, initParams, inputSpecs, sgdStepGraph, spec, stepNames, trace, oneHot, softmaxCrossEntropy, toTyped,
   type Backend, type DeviceTensor, type Graph, type HostTensor, type TypedArray,
 } from '@clt/core';
 
@@ -8,7 +8,7 @@ export interface Tolerance { readonly rtol: number; readonly atol: number }
 /** A fixed computation run on every backend and compared with the float64 reference. */
 export interface Workload {
   readonly name: string;
-  readonly group: 'primitive' | 'mlp' | 'loss' | 'probe' | 'train';
+  readonly group: 'primitive' | 'mlp' | 'conv' | 'loss' | 'probe' | 'train';
   /** Declared float32 tolerance: |backend − reference| ≤ atol + rtol·|reference| elementwise. */
   readonly tolerance: Tolerance;
   run(backend: Backend): Promise<Record<string, TypedArray>>;
@@ -21,6 +21,11 @@ export const TOLERANCES = {
   /** A few layers of matmuls over 64-wide inner products. */
   mlp: { rtol: 2e-4, atol: 2e-5 },
   loss: { rtol: 2e-4, atol: 2e-5 },
+  /**
+   * Convolution nets: inner products of C·kh·kw ≤ 150 terms forward, filter gradients summing
+   * N·Ho·Wo ≤ 1024 products, pools and a second derivative on top: the MLP budget, doubled.
+   */
+  conv: { rtol: 5e-4, atol: 5e-5 },
   /** 20 steps feed each step's float32 rounding into the next; errors grow roughly linearly. */
   train: { rtol: 2e-3, atol: 2e-4 },
   probe: { rtol: 1e-3, atol: 1e-4 },
@@ -79,6 +84,47 @@ export function mlpWorkloads(): Workload[] {
     const y = Array.from({ length: n }, () => rng.int(10));
     return graphWorkload(`mlp/${activation}/forward+grad`, 'mlp', g, { ...params, x: rng.normals(n * 64), y });
   });
+}
+
+/**
+ * Convolution workloads beside the per-primitive cases (which the catalogue takes from the
+ * conformance suite): a ResNet basic block with a strided 1×1 projection shortcut (forward and
+ * every gradient), the transpose conv on its own at a ResNet downsampling shape, LeNet-5's loss
+ * gradient on MNIST-shaped inputs, and the HVP of a small conv net (second order through conv2d,
+ * conv2dTranspose and max pooling).
+ */
+export function convWorkloads(): Workload[] {
+  const rng = new Rng(13);
+  const out: Workload[] = [];
+  const n = 4, C = 8, H = 16;
+  const block = grad(trace({ x: spec([n, C, H, H]), w1: spec([C, C, 3, 3]), w2: spec([C, C, 3, 3]), w3: spec([2 * C, C, 3, 3]), wp: spec([2 * C, C, 1, 1]), ct: spec([n, 2 * C]) }, ({ x, w1, w2, w3, wp, ct }) => {
+    const p = { pads: [1, 1, 1, 1] };
+    const h = x!.conv2d(w1!, p).relu().conv2d(w2!, p).add(x!).relu();
+    const down = h.conv2d(w3!, { strides: [2, 2], pads: [1, 1, 1, 1] }).relu().add(h.conv2d(wp!, { strides: [2, 2] }));
+    return { loss: down.maxPool2d([3, 3], { strides: [2, 2], pads: [1, 1, 1, 1] }).globalAvgPool().mul(ct!).sum() };
+  }), { wrt: ['x', 'w1', 'w2', 'w3', 'wp'] });
+  const he = (fanIn: number, m: number) => rng.normals(m, Math.sqrt(2 / fanIn));
+  out.push(graphWorkload('conv/resnet-block/forward+grad', 'conv', block, {
+    x: rng.normals(n * C * H * H), w1: he(9 * C, C * C * 9), w2: he(9 * C, C * C * 9), w3: he(9 * C, 2 * C * C * 9), wp: he(C, 2 * C * C), ct: rng.normals(n * 2 * C),
+  }));
+  const tr = trace({ g: spec([n, 2 * C, H / 2, H / 2]), w: spec([2 * C, C, 3, 3]) }, ({ g, w }) => ({ dx: conv2dTranspose(g!, w!, [H, H], { strides: [2, 2], pads: [1, 1, 1, 1] }) }));
+  out.push(graphWorkload('conv/conv2dTranspose/stride2', 'conv', tr, { g: rng.normals(n * 2 * C * (H / 2) ** 2), w: he(9 * C, 2 * C * C * 9) }));
+  const lenet = new LeNet({ input: [1, 28, 28], classes: 10 });
+  const ln = 4, params = initParams(lenet, rng);
+  const lg = grad(
+    trace({ ...Object.fromEntries(lenet.params.map((p) => [p.name, spec(p.shape)])), x: spec([ln, 784]), y: spec([ln], 'i32') }, (xs) => ({ loss: softmaxCrossEntropy(lenet.apply(xs, xs.x!), oneHot(xs.y!, 10)).mean() })),
+    { wrt: lenet.params.map((p) => p.name) },
+  );
+  out.push(graphWorkload('conv/lenet5/loss-grad', 'conv', lg, { ...params, x: Array.from({ length: ln * 784 }, () => rng.uniform()), y: Array.from({ length: ln }, () => rng.int(10)) }));
+  const net = trace({ x: spec([2, 1, 6, 6]), y: spec([2], 'i32'), w1: spec([3, 1, 3, 3]), w2: spec([4, 3, 2, 2]), w3: spec([4, 3]) }, ({ x, y, w1, w2, w3 }) => {
+    const z = x!.conv2d(w1!, { pads: [1, 1, 1, 1] }).tanh().maxPool2d([2, 2]).conv2d(w2!, { strides: [2, 2] }).tanh().globalAvgPool().matmul(w3!);
+    return { loss: softmaxCrossEntropy(z, oneHot(y!, 3)).mean() };
+  });
+  const hv = hvp(net, { wrt: ['w1', 'w2', 'w3'] });
+  out.push(graphWorkload('conv/convnet/hvp', 'conv', hv, {
+    x: rng.normals(72), y: [0, 2], w1: rng.normals(27, 0.5), w2: rng.normals(48, 0.5), w3: rng.normals(12), vec_w1: rng.normals(27), vec_w2: rng.normals(48), vec_w3: rng.normals(12),
+  }));
+  return out;
 }
 
 /** 20 fused SGD steps with momentum, parameters and velocities kept on the device throughout. */

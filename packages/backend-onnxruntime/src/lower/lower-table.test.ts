@@ -1,4 +1,4 @@
-import { ALL_OPS, concat, interpret, oneHot, Rng, size, trace, spec, where, type DType, type Graph, type OpName, type Tensor, type TypedArray } from '@clt/core';
+import { ALL_OPS, concat, conv2dTranspose, interpret, oneHot, Rng, size, trace, spec, where, type DType, type Graph, type OpName, type Tensor, type TypedArray } from '@clt/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { OnnxRuntimeBackend } from '../backend.js';
 
@@ -38,6 +38,10 @@ const cases: Case[] = [
   { name: 'ordering', ops: ['sortDesc', 'cumsum', 'stopGradient'],
     build: (dt) => trace({ x: f([3, 5])(dt) }, ({ x }) => ({ s: x.sortDesc(), c: x.cumsum(-1), cr: x.cumsum(0, true), sg: x.stopGradient().mul(2) })),
     inputs: (_, r) => ({ x: r.normals(15) }) },
+  { name: 'convolution (strided, padded, grouped; and its transpose)', ops: ['conv2d', 'conv2dTranspose'],
+    build: (dt) => trace({ x: f([2, 4, 7, 6])(dt), w: f([6, 2, 3, 3])(dt), g: f([2, 6, 4, 3])(dt) }, ({ x, w, g }) => ({
+      y: x.conv2d(w, { strides: [2, 2], pads: [1, 1, 1, 0], groups: 2 }), dx: conv2dTranspose(g, w, [7, 6], { strides: [2, 2], pads: [1, 1, 1, 0], groups: 2 }) })),
+    inputs: (_, r) => ({ x: r.normals(336), w: r.normals(108), g: r.normals(144) }) },
   { name: 'i32 arithmetic', ops: [],
     build: () => trace({ a: spec([6], 'i32'), b: spec([6], 'i32') }, ({ a, b }) => ({ add: a.add(b), mul: a.mul(b), relu: a.relu(), neg: a.neg(), abs: a.abs(), cs: a.cumsum(0), max: a.maximum(b), s: a.sum(), gt: a.greater(b) })),
     inputs: () => ({ a: Int32Array.of(7, -7, 3, 0, 12, -5), b: Int32Array.of(2, 2, -4, 5, 5, -3) }) },

@@ -1,4 +1,5 @@
 import type { DType, Node, OpAttrs, OpName } from '@clt/core';
+import { lowerConv2d, lowerConv2dTranspose } from './conv.js';
 import { lowerErfF64 } from './erf-f64.js';
 import { OnnxType, type AttrValue, type OnnxTypeCode } from './onnx-proto.js';
 
@@ -137,6 +138,9 @@ export const LOWERINGS = {
     return cx.emit('CumSum', [ins[0]!, cx.i64([ax], true)], n.attrs.reverse ? { reverse: int(1) } : undefined, 1, cx.out(n))[0]!;
   },
   stopGradient: identity,
+  // Native Conv/ConvTranspose in float32; an exact decomposition in float64 (conv.ts).
+  conv2d: lowerConv2d,
+  conv2dTranspose: lowerConv2dTranspose,
   // Leaves are turned into graph inputs and initializers by lowerGraph before the rules run.
   input: (cx, n) => cx.out(n),
   const: (cx, n) => cx.constant(n),

@@ -1,4 +1,4 @@
-import { ALL_OPS, concat, interpret, oneHot, Rng, size, spec, trace, where, type DType, type Graph, type OpName, type TypedArray } from '@clt/core';
+import { ALL_OPS, concat, conv2dTranspose, interpret, oneHot, Rng, size, spec, trace, where, type DType, type Graph, type OpName, type TypedArray } from '@clt/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TfjsBackend } from '../backend.js';
 import type { TfjsPlatform } from './lower-table.js';
@@ -37,6 +37,16 @@ const cases: Case[] = [
     build: (dt) => trace({ a: f([2, 3, 4], dt), b: f([4, 5], dt), c: f([1, 5, 2], dt), e: f([2, 4, 3], dt), d: f([3, 2, 1, 4, 3], dt) }, ({ a, b, c, d, e }) => ({
       ab: a.matmul(b), abc: a.matmul(b).matmul(c), be: b.T.matmul(e), de: d.matmul(e.slice([0, 0, 0], [1, 3, 3]).reshape([3, 3])), dd: d.matmul(d.transpose([0, 1, 2, 4, 3])) })),
     inputs: (r) => ({ a: r.normals(24), b: r.normals(20), c: r.normals(10), e: r.normals(24), d: r.normals(72) }) },
+  // Plain, grouped (split per group), depthwise, stride with dilation (filter dilated explicitly),
+  // and transposes with groups and with dilation (tfjs's conv2dTranspose has none).
+  { name: 'convolution and its transpose', ops: ['conv2d', 'conv2dTranspose'],
+    build: (dt) => trace({ x: f([2, 4, 7, 6], dt), w: f([6, 2, 3, 3], dt), d: f([4, 1, 3, 3], dt), v: f([3, 4, 2, 2], dt), g: f([2, 6, 4, 3], dt), h: f([2, 3, 3, 2], dt) }, ({ x, w, d, v, g, h }) => ({
+      grouped: x.conv2d(w, { strides: [2, 2], pads: [1, 1, 1, 0], groups: 2 }),
+      depthwise: x.conv2d(d, { strides: [2, 1], pads: [1, 1, 1, 1], groups: 4 }),
+      strideDil: x.conv2d(v, { strides: [2, 2], dilations: [2, 2] }),
+      tGrouped: conv2dTranspose(g, w, [7, 6], { strides: [2, 2], pads: [1, 1, 1, 0], groups: 2 }),
+      tDil: conv2dTranspose(h, v, [7, 6], { strides: [2, 2], dilations: [2, 2] }) })),
+    inputs: (r) => ({ x: r.normals(336), w: r.normals(108), d: r.normals(36), v: r.normals(48), g: r.normals(144), h: r.normals(36) }) },
   { name: 'ordering', ops: ['sortDesc', 'cumsum', 'stopGradient'],
     build: (dt) => trace({ x: f([3, 5], dt) }, ({ x }) => ({
       s: x.sortDesc(), c: x.cumsum(-1), cr: x.cumsum(0, true), sg: x.stopGradient().mul(2),

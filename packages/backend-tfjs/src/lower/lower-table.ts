@@ -1,5 +1,6 @@
 import type { DType, Node, OpAttrs, OpName } from '@clt/core';
 import * as tf from '@tensorflow/tfjs-core';
+import { conv2d, conv2dTranspose } from './conv.js';
 
 /** The tfjs backends this package can run on, by their tfjs registry names. */
 export const TFJS_PLATFORMS = ['cpu', 'wasm', 'webgpu', 'tensorflow'] as const;
@@ -108,11 +109,16 @@ export const TF_LOWERINGS = {
   // the output that corrupt later kernels ("memory access out of bounds" in the next matmul). Bool
   // branches are selected as int32 on every platform; the comparison with 0 turns them back into bool.
   where: (_cx, _n, [c, a, b]) => (a!.dtype === 'bool' ? tf.notEqual(tf.where(c!, tf.cast(a!, 'int32'), tf.cast(b!, 'int32')), tf.scalar(0, 'int32')) : tf.where(c!, a!, b!)),
-  cast: (_cx, n, [x]) => {
+  cast: (cx, n, [x]) => {
     const to = tfDtype(n.attrs.to);
     if (to === x!.dtype) return tf.clone(x!);
     // Nonzero test, not tf.cast: tfjs-wasm's Cast to bool truncates floats first (0.1 → false).
     if (to === 'bool') return tf.notEqual(x!, tf.scalar(0, x!.dtype));
+    // tfjs-webgpu casts bool/int32 to float32 by relabelling the int32 buffer; kernels that copy
+    // their input without converting it (Transpose) then fail to compile ("expected 'f32', got
+    // 'i32'") and the whole submit returns zeros (reduceMax's gradient over a non-last axis, seen
+    // on Mesa llvmpipe). An elementwise op writes a real float32 buffer.
+    if (cx.platform === 'webgpu' && to === 'float32') return tf.add(tf.cast(x!, to), tf.scalar(0, 'float32'));
     return tf.cast(x!, to);
   },
   gather: (_cx, n, [x, i]) => tf.gather(x!, i!, norm(n.attrs.axis, x!.rank)),
@@ -133,6 +139,9 @@ export const TF_LOWERINGS = {
   },
 
   stopGradient: (_cx, _n, [x]) => tf.clone(x!),
+  // NCHW around tfjs's NHWC kernels; groups, dilation with stride, and dilated transposes bridged in conv.ts.
+  conv2d,
+  conv2dTranspose,
   // Leaves are bound by the plan (inputs per run, constants once at compile); see plan.ts.
   input: () => { throw new Error('tfjs lowering: input nodes are bound by the plan'); },
   const: (_cx, n) => constTensor(n),

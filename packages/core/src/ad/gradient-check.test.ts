@@ -5,7 +5,7 @@ import type { Graph } from '../ir/graph.js';
 import { inputName } from '../ir/graph.js';
 import { interpret } from '../reference/interpret.js';
 import { Rng } from '../util/random.js';
-import { conformanceCases, mlpGraph, mlpInputs, softmaxCrossEntropy } from '../testing/index.js';
+import { conformanceCases, convNetGraph, convNetInputs, mlpGraph, mlpInputs, softmaxCrossEntropy } from '../testing/index.js';
 import { centralDiff, dot, forwardDiff, hostCopy, relErr } from '../testing/finite-differences.js';
 
 /**
@@ -26,6 +26,11 @@ function rows(): Row[] {
   const out: Row[] = [];
   for (const c of conformanceCases('f64')) {
     // Ties are non-differentiable points; stopGradient is deliberately not the derivative. Both are checked below.
+    // Composite VJP cases (the poolings) are checked like primitives: they carry ct_ inputs and grad_ outputs.
+    if (c.kind === 'composite' && /^composite\/(avgPool2d|maxPool2d|globalAvgPool)/.test(c.name)) {
+      out.push({ name: c.name, graph: c.graph, inputs: hostCopy(c.inputs), h: 1e-5, hf: 1e-7, dotTol: 1e-11 });
+      continue;
+    }
     if (c.kind !== 'vjp' || c.name.endsWith('/ties') || c.op === 'stopGradient') continue;
     const lin = LINEAR_ROUNDING.test(c.name);
     out.push({ name: c.name, graph: c.graph, inputs: hostCopy(c.inputs), h: lin ? 0.5 : 1e-5, hf: lin ? 0.5 : 1e-7, dotTol: lin ? 1e-6 : 1e-11 });
@@ -35,6 +40,8 @@ function rows(): Row[] {
   out.push({ name: 'composite/mlp (logits and loss)', graph: mlp, inputs: hostCopy(mlpInputs(mlp, rng)), h: 1e-5, hf: 1e-7, dotTol: 1e-11 });
   const xent = vjp(trace({ z: spec([3, 4], 'f64'), y: spec([3], 'i32') }, ({ z, y }) => ({ loss: softmaxCrossEntropy(z!, y!), p: z!.softmax() })), { wrt: ['z'] });
   out.push({ name: 'composite/softmax-cross-entropy', graph: xent, inputs: { z: rng.normals(12, 2), y: [0, 3, 1], ct_loss: [1], ct_p: rng.normals(12) }, h: 1e-5, hf: 1e-7, dotTol: 1e-11 });
+  const conv = vjp(convNetGraph('f64'), { wrt: ['x', 'w1', 'b1', 'w2', 'w3'] });
+  out.push({ name: 'composite/convnet (conv, relu, pools, loss)', graph: conv, inputs: hostCopy(convNetInputs(conv, rng)), h: 1e-5, hf: 1e-7, dotTol: 1e-11 });
   return out;
 }
 

@@ -1,6 +1,7 @@
 import { isFloat } from '../ir/dtype.js';
 import type { OpAttrs, OpName } from '../ir/ops.js';
 import { Tensor, concat, oneHot, where } from '../ir/tensor.js';
+import { conv2d, conv2dFilterGrad, conv2dTranspose } from '../ir/conv.js';
 
 /** What a VJP rule sees: primal inputs, primal output, the output's cotangent, attrs, which inputs need a cotangent. */
 export interface RuleArgs<K extends OpName> {
@@ -123,6 +124,19 @@ export const VJP_RULES = {
     throw new Error('sortDesc is not differentiable: apply it to stopGradient() values (e.g. to find a support set) and express the result differentiably');
   },
   cumsum: ({ g, attrs }) => [g.cumsum(attrs.axis, !attrs.reverse)],
+  // Bilinear in (input, filter): the input's cotangent is the adjoint conv of g, the filter's a
+  // conv with batch and channels swapped (conv2dFilterGrad). Both are linear in g, so every
+  // higher derivative is more of the same two primitives.
+  conv2d: ({ x, g, attrs, need }) => [
+    need[0] ? conv2dTranspose(g, x[1]!, x[0]!.shape.slice(2), attrs) : null,
+    need[1] ? conv2dFilterGrad(x[0]!, g, attrs, x[1]!.shape) : null,
+  ],
+  // y = conv2dᵀ(u, w): ⟨g, conv2dᵀ(u, w)⟩ = ⟨conv2d(g, w), u⟩, so u's cotangent is conv2d(g, w)
+  // and w's is the filter gradient of that conv2d with input g and output cotangent u.
+  conv2dTranspose: ({ x, g, attrs, need }) => {
+    const { size: _size, ...a } = attrs;
+    return [need[0] ? conv2d(g, x[1]!, a) : null, need[1] ? conv2dFilterGrad(g, x[0]!, a, x[1]!.shape) : null];
+  },
   input: () => [],
   const: () => [],
 } satisfies { [K in OpName]: Rule<K> };

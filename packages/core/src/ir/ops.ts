@@ -18,6 +18,8 @@ export const OTHER_OPS = [
   'sortDesc', // sort descending along the last axis (values only); not differentiable
   'cumsum', // inclusive prefix sum along an axis, optionally reversed
   'stopGradient', // identity whose derivative is zero
+  'conv2d', // NCHW 2-D cross-correlation with strides, pads, dilations and groups (no bias)
+  'conv2dTranspose', // the adjoint of conv2d in its input (the data gradient; ONNX ConvTranspose)
 ] as const;
 /** Leaves: graph inputs and constants. */
 export const LEAF_OPS = ['input', 'const'] as const;
@@ -34,6 +36,13 @@ export const ALL_OPS: readonly OpName[] = [
 ];
 
 import type { DType } from './dtype.js';
+
+/**
+ * Attributes of the convolutions, all explicit (Tensor.conv2d fills the defaults): `strides` and
+ * `dilations` are [along H, along W], `pads` [top, left, bottom, right] (ONNX order), `groups`
+ * divides both channel counts.
+ */
+export interface Conv2dAttrs { strides: number[]; pads: number[]; dilations: number[]; groups: number }
 
 /** Static attributes of each op. Shapes are static: a graph is compiled once per shape. */
 export interface OpAttrs {
@@ -56,6 +65,9 @@ export interface OpAttrs {
   sortDesc: {};
   cumsum: { axis: number; reverse: boolean };
   stopGradient: {};
+  conv2d: Conv2dAttrs;
+  /** `size`: the [H, W] of the result, i.e. of the conv2d input this is the adjoint for. */
+  conv2dTranspose: Conv2dAttrs & { size: number[] };
   input: { name: string };
   /** Constant data, stored in float64 (or exact ints/bools) whatever the node's dtype. */
   const: { value: Float64Array };

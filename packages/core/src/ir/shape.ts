@@ -173,6 +173,26 @@ export function inferNode(op: OpName, attrs: any, ins: In[]): { shape: number[];
       if (ins[0]!.shape.length < 1) throw new ShapeError(op, 'needs rank >= 1');
       floatIn(0);
       return { shape: [...ins[0]!.shape], dtype: ins[0]!.dtype };
+    case 'conv2d': case 'conv2dTranspose': {
+      need(2); sameDtype(); floatIn(0);
+      const a = attrs as OpAttrs['conv2dTranspose'], x = ins[0]!.shape, w = ins[1]!.shape;
+      if (x.length !== 4 || w.length !== 4) throw new ShapeError(op, `input and filter must have rank 4 (NCHW and [O, C/groups, kh, kw]), got ${fmt(x)} and ${fmt(w)}`);
+      const G = checkConvAttrs(op, a);
+      const [N, Cx] = x as [number, number];
+      const [O, Cg, kh, kw] = w as [number, number, number, number];
+      if (O % G !== 0) throw new ShapeError(op, `filter has ${O} output channels, not divisible by groups = ${G}`);
+      if (op === 'conv2d') {
+        if (Cx !== Cg * G) throw new ShapeError(op, `input has ${Cx} channels but filter ${fmt(w)} with groups = ${G} expects ${Cg * G}`);
+        const [Ho, Wo] = convOutSize(op, [x[2]!, x[3]!], [kh, kw], a);
+        return { shape: [N, O, Ho, Wo], dtype: ins[0]!.dtype };
+      }
+      // conv2dTranspose: x is the cotangent of a conv2d output [N, O, Ho, Wo]; `size` is that conv's [H, W].
+      if (Cx !== O) throw new ShapeError(op, `input has ${Cx} channels but filter ${fmt(w)} has ${O} output channels`);
+      if (!Array.isArray(a.size) || a.size.length !== 2 || a.size.some((d) => !Number.isInteger(d) || d < 0)) throw new ShapeError(op, `size must be [H, W], got ${JSON.stringify(a.size)}`);
+      const back = convOutSize(op, a.size, [kh, kw], a);
+      if (back[0] !== x[2] || back[1] !== x[3]) throw new ShapeError(op, `a conv2d of size ${fmt(a.size)} gives ${fmt(back)}, not the input's ${fmt(x.slice(2))}`);
+      return { shape: [N, Cg * G, a.size[0]!, a.size[1]!], dtype: ins[0]!.dtype };
+    }
     case 'cumsum': {
       need(1);
       normAxis(op, (attrs as OpAttrs['cumsum']).axis, ins[0]!.shape.length);
@@ -180,4 +200,27 @@ export function inferNode(op: OpName, attrs: any, ins: In[]): { shape: number[];
     }
   }
   throw new ShapeError(op, 'unknown op');
+}
+
+/** Validate conv attributes; returns the group count. */
+function checkConvAttrs(op: string, a: OpAttrs['conv2d']): number {
+  const ok = (v: unknown, n: number, min: number) => Array.isArray(v) && v.length === n && v.every((d) => Number.isInteger(d) && d >= min);
+  if (!ok(a.strides, 2, 1)) throw new ShapeError(op, `strides must be two integers >= 1, got ${JSON.stringify(a.strides)}`);
+  if (!ok(a.dilations, 2, 1)) throw new ShapeError(op, `dilations must be two integers >= 1, got ${JSON.stringify(a.dilations)}`);
+  if (!ok(a.pads, 4, 0)) throw new ShapeError(op, `pads must be four integers >= 0 [top, left, bottom, right], got ${JSON.stringify(a.pads)}`);
+  if (!Number.isInteger(a.groups) || a.groups < 1) throw new ShapeError(op, `groups must be an integer >= 1, got ${a.groups}`);
+  return a.groups;
+}
+
+/**
+ * Spatial output size of a convolution: ⌊(H + pad_top + pad_bottom − d·(k − 1) − 1) / s⌋ + 1 per
+ * axis. Throws when the dilated kernel does not fit in the padded input.
+ */
+export function convOutSize(op: string, hw: readonly number[], k: readonly number[], a: Pick<OpAttrs['conv2d'], 'strides' | 'pads' | 'dilations'>): [number, number] {
+  const out = [0, 1].map((i) => {
+    const span = a.dilations[i]! * (k[i]! - 1) + 1, padded = hw[i]! + a.pads[i]! + a.pads[i + 2]!;
+    if (k[i]! < 1 || span > padded) throw new ShapeError(op, `kernel ${fmt(k)} (dilated extent ${span}) does not fit in the padded input ${fmt(hw)} + pads ${fmt(a.pads)} on axis ${i + 2}`);
+    return Math.floor((padded - span) / a.strides[i]!) + 1;
+  });
+  return [out[0]!, out[1]!];
 }

@@ -99,7 +99,7 @@ describe('GraphBuilder.emit and graph nodes', () => {
     // @ts-expect-error leaves are made with input/constant, not emit
     b.emit('input', [], { name: 'x' });
     // @ts-expect-error not a primitive op
-    b.emit('conv2d', [t], {});
+    b.emit('conv3d', [t], {});
   });
 
   test('a node of a known op carries its attributes type', () => {
@@ -107,7 +107,7 @@ describe('GraphBuilder.emit and graph nodes', () => {
     expectTypeOf<Node<'const'>['attrs']>().toEqualTypeOf<{ value: Float64Array }>();
     expectTypeOf<Node['attrs']>().toEqualTypeOf<OpAttrs[OpName]>();
     expectTypeOf<'matmul'>().toExtend<OpName>();
-    expectTypeOf<'conv2d'>().not.toExtend<OpName>();
+    expectTypeOf<'conv3d'>().not.toExtend<OpName>();
     // Every op has an attributes entry and nothing else does.
     expectTypeOf<keyof OpAttrs>().toEqualTypeOf<OpName>();
   });

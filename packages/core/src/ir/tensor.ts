@@ -1,6 +1,7 @@
 import type { DType } from './dtype.js';
 import type { GraphBuilder } from './builder.js';
 import { normAxis } from './shape.js';
+import { avgPool2d, conv2d, globalAvgPool, maxPool2d, type Conv2dOptions, type Pool2dOptions } from './conv.js';
 
 type Operand = Tensor | number;
 
@@ -58,6 +59,22 @@ export class Tensor {
   matmul(o: Tensor) { return this.builder.emit('matmul', [this, o], {}); }
 
   cast(to: DType) { return this.builder.emit('cast', [this], { to }); }
+
+  /**
+   * 2-D convolution (cross-correlation, as in every DL library) of this NCHW tensor [N, C, H, W]
+   * with filter `w` [O, C/groups, kh, kw] → [N, O, Ho, Wo], Ho = ⌊(H + pad_t + pad_b − d·(kh − 1) − 1)/s⌋ + 1.
+   * Defaults: stride 1, no padding, dilation 1, groups 1. No bias: add one shaped [1, O, 1, 1].
+   */
+  conv2d(w: Tensor, opts?: Conv2dOptions) { return conv2d(this, w, opts); }
+  /**
+   * Average pooling of NCHW over `kernel` = [kh, kw] windows (strides default to the kernel).
+   * Padding counts as zeros: every window divides by kh·kw (count_include_pad = true).
+   */
+  avgPool2d(kernel: readonly [number, number] | readonly number[], opts?: Pool2dOptions) { return avgPool2d(this, kernel, opts); }
+  /** Max pooling of NCHW over `kernel` windows (strides default to the kernel); padding is −∞. */
+  maxPool2d(kernel: readonly [number, number] | readonly number[], opts?: Pool2dOptions) { return maxPool2d(this, kernel, opts); }
+  /** Mean over the spatial axes: [N, C, H, W] → [N, C]. */
+  globalAvgPool() { return globalAvgPool(this); }
 
   /** Sum over `axes` (all by default). */
   sum(axes?: number | number[], keepDims = false) {

@@ -223,6 +223,9 @@ export function evalNode(node: Node, ins: TypedArray[], inShapes: readonly (read
       }
       return out;
     }
+    case 'conv2d': case 'conv2dTranspose':
+      conv2dKernel(op === 'conv2dTranspose', a as OpAttrs['conv2d'], ins[0]!, inShapes[0]!, ins[1]!, inShapes[1]!, out, node.shape);
+      return out;
     case 'cumsum': {
       const x = ins[0]!, ax = a.axis < 0 ? a.axis + node.shape.length : a.axis;
       const outer = size(node.shape.slice(0, ax)), n = node.shape[ax]!, inner = size(node.shape.slice(ax + 1));
@@ -238,4 +241,48 @@ export function evalNode(node: Node, ins: TypedArray[], inShapes: readonly (read
     }
   }
   throw new Error(`reference: no kernel for op '${op}'`);
+}
+
+/**
+ * conv2d and its adjoint in one loop nest, over every (sample, group, output channel, output
+ * position, input channel, kernel tap) with the input position h = y·s − pad_top + i·d (same for
+ * w); taps that land in the padding are skipped (zero padding).
+ *   forward:    y[n, o, y, x]  = Σ_{c, i, j} x[n, g·Cg + c, h, w] · w[o, c, i, j]
+ *   transposed: dx[n, g·Cg + c, h, w] += g[n, o, y, x] · w[o, c, i, j]
+ * For the transposed form `x` is the cotangent [N, O, Ho, Wo] and `outShape` is [N, C, H, W].
+ */
+function conv2dKernel(transposed: boolean, a: OpAttrs['conv2d'], x: TypedArray, xs: readonly number[], w: TypedArray, ws: readonly number[], out: TypedArray, os: readonly number[]): void {
+  const [O, Cg, kh, kw] = ws as [number, number, number, number];
+  const G = a.groups, Og = O / G;
+  // Spatial sizes of the conv2d's input (H, W) and output (Ho, Wo), whichever side `x` is.
+  const [N, , H, W] = (transposed ? os : xs) as [number, number, number, number];
+  const [Ho, Wo] = (transposed ? xs.slice(2) : os.slice(2)) as [number, number];
+  const C = Cg * G, [sh, sw] = a.strides as [number, number], [dh, dw] = a.dilations as [number, number];
+  const pt = a.pads[0]!, pl = a.pads[1]!;
+  for (let n = 0; n < N; n++)
+    for (let g = 0; g < G; g++)
+      for (let oc = 0; oc < Og; oc++) {
+        const o = g * Og + oc;
+        for (let y = 0; y < Ho; y++)
+          for (let xo = 0; xo < Wo; xo++) {
+            const yo = ((n * O + o) * Ho + y) * Wo + xo;
+            let acc = 0;
+            const gy = transposed ? x[yo]! : 0;
+            for (let c = 0; c < Cg; c++) {
+              const plane = (n * C + g * Cg + c) * H;
+              for (let i = 0; i < kh; i++) {
+                const h = y * sh - pt + i * dh;
+                if (h < 0 || h >= H) continue;
+                for (let j = 0; j < kw; j++) {
+                  const ww = xo * sw - pl + j * dw;
+                  if (ww < 0 || ww >= W) continue;
+                  const wv = w[((o * Cg + c) * kh + i) * kw + j]!, xi = (plane + h) * W + ww;
+                  if (transposed) out[xi] = out[xi]! + gy * wv;
+                  else acc += x[xi]! * wv;
+                }
+              }
+            }
+            if (!transposed) out[yo] = acc;
+          }
+      }
 }

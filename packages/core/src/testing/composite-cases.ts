@@ -8,7 +8,8 @@ import { entmax15Loss } from '../losses/entmax.js';
 import type { FYLoss } from '../losses/fenchel-young.js';
 import { sparsemaxLoss } from '../losses/sparsemax.js';
 import { Rng } from '../util/random.js';
-import { draw, host, type ConformanceCase } from './case.js';
+import { draw, host, inp, type ConformanceCase } from './case.js';
+import { vjpCase } from './vjp-cases.js';
 
 type F = 'f32' | 'f64';
 
@@ -59,6 +60,54 @@ export function mlpInputs(graph: Graph, rng: Rng): Record<string, HostTensor> {
   return out;
 }
 
+/**
+ * A small conv net in the shape of the papers' models, for second-order checks: conv 3×3 (pad 1)
+ * + bias → relu → max pool 2×2 → conv 2×2 stride 2 → tanh → global average pool → dense →
+ * softmax cross-entropy. Inputs x [2, 1, 6, 6], labels y [2], weights w1 [3, 1, 3, 3], b1 [1, 3, 1, 1],
+ * w2 [4, 3, 2, 2], w3 [4, 3].
+ */
+export function convNetGraph(dtype: F): Graph {
+  return trace({ x: spec([2, 1, 6, 6], dtype), y: spec([2], 'i32'), w1: spec([3, 1, 3, 3], dtype), b1: spec([1, 3, 1, 1], dtype), w2: spec([4, 3, 2, 2], dtype), w3: spec([4, 3], dtype) },
+    ({ x, y, w1, b1, w2, w3 }) => {
+      const h = x!.conv2d(w1!, { pads: [1, 1, 1, 1] }).add(b1!).relu().maxPool2d([2, 2]);
+      const z = h.conv2d(w2!, { strides: [2, 2] }).tanh().globalAvgPool().matmul(w3!);
+      return { loss: softmaxCrossEntropy(z, y!) };
+    });
+}
+export const CONV_NET_WEIGHTS = ['w1', 'b1', 'w2', 'w3'] as const;
+
+/**
+ * Seeded inputs for graphs derived from `convNetGraph`: labels in [0, 3), weights N(0, 0.5²) (about
+ * He scale for these fan-ins, so tanh is not saturated and second derivatives stay well
+ * conditioned), everything else (images, cotangents, vectors) N(0, 1).
+ */
+export function convNetInputs(graph: Graph, rng: Rng): Record<string, HostTensor> {
+  const out: Record<string, HostTensor> = {};
+  for (const id of graph.inputs) {
+    const n = graph.nodes[id]!, name = inputName(graph, id), m = size(n.shape);
+    const values = name === 'y' ? draw(rng, 'index:3', m) : (CONV_NET_WEIGHTS as readonly string[]).includes(name) ? draw(rng, 'normal', m).map((v) => 0.5 * v) : draw(rng, 'normal', m);
+    out[name] = host(n.shape, n.dtype, values);
+  }
+  return out;
+}
+
+/** Poolings (composites of conv2d, slices, reshapes and reductions) with their VJPs, and a conv net's HVP. */
+function convCompositeCases(rng: Rng, f: F): ConformanceCase[] {
+  const p = (name: string, fn: (x: Tensor) => Tensor, shape = [2, 3, 7, 6]) => vjpCase(rng, `composite/${name}`, undefined, 'composite', { x: inp(shape, f) }, ({ x }) => ({ y: fn(x!) }));
+  const hv = hvp(convNetGraph(f), { wrt: [...CONV_NET_WEIGHTS] });
+  return [
+    p('avgPool2d/tiles', (x) => x.avgPool2d([2, 3])),
+    p('avgPool2d/3x3-s2-pad1', (x) => x.avgPool2d([3, 3], { strides: [2, 2], pads: [1, 1, 1, 1] })),
+    p('avgPool2d/overlap', (x) => x.avgPool2d([3, 2], { strides: [1, 1] })),
+    p('maxPool2d/tiles', (x) => x.maxPool2d([2, 2])),
+    p('maxPool2d/3x3-s2-pad1', (x) => x.maxPool2d([3, 3], { strides: [2, 2], pads: [1, 1, 1, 1] })),
+    p('maxPool2d/asym', (x) => x.maxPool2d([2, 3], { strides: [1, 2], pads: [0, 1, 1, 0] })),
+    p('globalAvgPool', (x) => x.globalAvgPool()),
+    p('maxPool2d/zero-size-batch', (x) => x.maxPool2d([3, 3], { strides: [2, 2], pads: [1, 1, 1, 1] }), [0, 2, 5, 5]),
+    { name: 'composite/convnet-hvp', kind: 'composite', graph: hv, inputs: convNetInputs(hv, rng) },
+  ];
+}
+
 /** Composed graphs: the MLP forward, its loss gradient, a JVP and a Hessian–vector product, softmax cross-entropy. */
 export function compositeCases(dtype: F): ConformanceCase[] {
   const rng = new Rng(dtype === 'f32' ? 5 : 6);
@@ -85,5 +134,6 @@ export function compositeCases(dtype: F): ConformanceCase[] {
     xentCase('composite/softmax-xent-grad', 2),
     // Logits of size ~100 overflow exp in float32 unless logsumexp is max-shifted (it is).
     xentCase('composite/softmax-xent-large-logits', 60),
+    ...convCompositeCases(rng, dtype),
   ];
 }

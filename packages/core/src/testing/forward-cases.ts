@@ -1,6 +1,8 @@
 import type { BinaryOp, CompareOp, UnaryOp } from '../ir/ops.js';
 import { BINARY_OPS, COMPARE_OPS, UNARY_OPS } from '../ir/ops.js';
 import { concat, oneHot, where } from '../ir/tensor.js';
+import { conv2dTranspose, type Conv2dOptions } from '../ir/conv.js';
+import { convOutSize } from '../ir/shape.js';
 import { Rng } from '../util/random.js';
 import { SPECIAL, inp, makeCase, type ConformanceCase, type Domain } from './case.js';
 
@@ -168,8 +170,44 @@ function otherCases(rng: Rng, f: F): ConformanceCase[] {
   ];
 }
 
+/**
+ * The convolution geometries of the suite: plain, strided and padded (ResNet), asymmetric pads
+ * with dilation, stride that leaves trailing rows unread, grouped and depthwise, a ViT patch
+ * embedding, 1×1, and an empty batch. Shared by the forward and VJP cases.
+ */
+export const CONV_GEOMETRIES: readonly { name: string; x: readonly number[]; w: readonly number[]; o: Conv2dOptions }[] = [
+  { name: '', x: [2, 3, 5, 6], w: [4, 3, 3, 2], o: {} },
+  { name: '/stride-pad', x: [2, 3, 7, 6], w: [4, 3, 3, 3], o: { strides: [2, 2], pads: [1, 1, 1, 1] } },
+  { name: '/asym-pad-dilation', x: [1, 2, 7, 8], w: [3, 2, 2, 3], o: { strides: [1, 2], pads: [0, 2, 1, 1], dilations: [2, 1] } },
+  { name: '/stride-leaves-rows', x: [1, 2, 6, 7], w: [2, 2, 3, 3], o: { strides: [2, 2] } },
+  { name: '/stride-and-dilation', x: [1, 2, 9, 9], w: [2, 2, 2, 2], o: { strides: [2, 3], dilations: [2, 3], pads: [1, 0, 0, 1] } },
+  { name: '/groups', x: [2, 4, 5, 5], w: [6, 2, 3, 3], o: { groups: 2, pads: [1, 1, 1, 1] } },
+  { name: '/depthwise', x: [1, 3, 6, 6], w: [6, 1, 3, 3], o: { groups: 3, strides: [2, 2], pads: [1, 1, 1, 1] } },
+  { name: '/patch-embed', x: [2, 3, 8, 8], w: [5, 3, 4, 4], o: { strides: [4, 4] } },
+  { name: '/1x1', x: [2, 4, 3, 3], w: [2, 4, 1, 1], o: {} },
+  { name: '/zero-size-batch', x: [0, 3, 5, 5], w: [2, 3, 3, 3], o: { pads: [1, 1, 1, 1] } },
+];
+
+/** Shape of conv2d's output for a geometry (the input of its transpose). */
+export function convOutShape(x: readonly number[], w: readonly number[], o: Conv2dOptions): number[] {
+  const [Ho, Wo] = convOutSize('conv2d', x.slice(2), w.slice(2), { strides: [...(o.strides ?? [1, 1])], pads: [...(o.pads ?? [0, 0, 0, 0])], dilations: [...(o.dilations ?? [1, 1])] });
+  return [x[0]!, w[0]!, Ho, Wo];
+}
+
+function convCases(rng: Rng, f: F): ConformanceCase[] {
+  const out: ConformanceCase[] = [];
+  for (const { name, x, w, o } of CONV_GEOMETRIES) {
+    out.push(makeCase(rng, `forward/conv2d${name}`, 'forward', 'conv2d', { x: inp(x, f), w: inp(w, f) }, ({ x, w }) => ({ y: x!.conv2d(w!, o) })));
+    out.push(makeCase(rng, `forward/conv2dTranspose${name}`, 'forward', 'conv2dTranspose', { g: inp(convOutShape(x, w, o), f), w: inp(w, f) }, ({ g, w }) => ({ y: conv2dTranspose(g!, w!, x.slice(2), o) })));
+  }
+  // NaN and ±Inf reach exactly the outputs whose windows read them (padding never does).
+  const special = [NaN, 1, 2, Infinity, 0, -1, 3, 2, -Infinity, 1, 1, 0.5, 2, 1, -2, 1];
+  out.push(makeCase(rng, 'forward/conv2d/nan-inf', 'forward', 'conv2d', { x: inp([1, 1, 4, 4], f, undefined, special), w: inp([1, 1, 2, 2], f, undefined, [1, 0.5, -1, 2]) }, ({ x, w }) => ({ y: x!.conv2d(w!, { strides: [2, 2], pads: [0, 0, 0, 0] }) })));
+  return out;
+}
+
 /** Every primitive forward, with broadcasting, zero-size axes, NaN/Inf and integer variants. */
 export function forwardCases(dtype: F): ConformanceCase[] {
   const rng = new Rng(dtype === 'f32' ? 1 : 2);
-  return [...unaryCases(rng, dtype), ...binaryCases(rng, dtype), ...compareCases(rng, dtype), ...reduceCases(rng, dtype), ...movementCases(rng, dtype), ...otherCases(rng, dtype)];
+  return [...unaryCases(rng, dtype), ...binaryCases(rng, dtype), ...compareCases(rng, dtype), ...reduceCases(rng, dtype), ...movementCases(rng, dtype), ...otherCases(rng, dtype), ...convCases(rng, dtype)];
 }

@@ -17,7 +17,8 @@ export { toleranceFor, skipReason } from './options.js';
 export { CONTRACT_CHECKS, checkContract, type ContractCheck } from './contract-checks.js';
 export { conformanceCases, runConformance, summarizeConformance } from './run.js';
 export { describeConformance } from './describe.js';
-export { mlpGraph, mlpInputs, softmaxCrossEntropy, MLP_SIZES } from './composite-cases.js';
+export { mlpGraph, mlpInputs, softmaxCrossEntropy, MLP_SIZES, convNetGraph, convNetInputs, CONV_NET_WEIGHTS } from './composite-cases.js';
+export { CONV_GEOMETRIES, convOutShape } from './forward-cases.js';
 export { centralDiff, forwardDiff, relErr, dot, maxAbs, hostCopy } from './finite-differences.js';
 // The fuzz outcome classifier (issue 17), shared with the CLI and native-backend fuzz tests.
 export { OUTCOMES, type Outcome, type Expectation, type Offender, isAcceptable, isClearError, classifyReturn, classifyThrow, classifyChildDeath, firstNonFinite, summarize, Tally, formatOffenders, runCase } from './fuzz-classify.js';

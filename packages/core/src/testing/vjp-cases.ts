@@ -7,6 +7,8 @@ import type { OpName } from '../ir/ops.js';
 import { UNARY_OPS } from '../ir/ops.js';
 import { concat, where, type Tensor } from '../ir/tensor.js';
 import { Rng } from '../util/random.js';
+import { conv2dTranspose } from '../ir/conv.js';
+import { CONV_GEOMETRIES, convOutShape } from './forward-cases.js';
 import { draw, host, inp, type ConformanceCase, type Domain, type InputSpec } from './case.js';
 
 type F = 'f32' | 'f64';
@@ -85,5 +87,17 @@ export function vjpCases(dtype: F): ConformanceCase[] {
   out.push(c('vjp/cumsum/zero-size', 'cumsum', { x: inp([0, 4], f) }, ({ x }) => ({ y: x.cumsum(-1) })));
   out.push(c('vjp/gather/zero-size', 'gather', { x: inp([5, 3], f), i: inp([0], 'i32') }, ({ x, i }) => ({ y: x.gather(i, 0) })));
   out.push(c('vjp/stopGradient', 'stopGradient', { x: inp([3], f) }, ({ x }) => ({ y: x.stopGradient().mul(x) })));
+  // reduceMax over an inner axis: its rule casts a bool mask to float and reduces it off the last
+  // axis (tfjs-webgpu's relabelled-int32 cast broke the transpose there; max pooling depends on it).
+  out.push(c('vjp/reduceMax/inner-axes', 'reduceMax', { x: inp([3, 2, 4, 2], f) }, ({ x }) => ({ y: x.max([1, 3]) })));
+  // Convolutions: both operands' cotangents (conv2dTranspose and the filter-gradient conv).
+  for (const { name, x, w, o } of CONV_GEOMETRIES) {
+    if (!['', '/stride-pad', '/asym-pad-dilation', '/stride-leaves-rows', '/groups', '/zero-size-batch'].includes(name)) continue;
+    out.push(c(`vjp/conv2d${name}`, 'conv2d', { x: inp(x, f), w: inp(w, f) }, ({ x, w }) => ({ y: x.conv2d(w, o) })));
+  }
+  for (const { name, x, w, o } of CONV_GEOMETRIES) {
+    if (!['/stride-pad', '/stride-and-dilation', '/depthwise'].includes(name)) continue;
+    out.push(c(`vjp/conv2dTranspose${name}`, 'conv2dTranspose', { g: inp(convOutShape(x, w, o), f), w: inp(w, f) }, ({ g, w }) => ({ y: conv2dTranspose(g, w, x.slice(2), o) })));
+  }
   return out;
 }
