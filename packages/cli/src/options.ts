@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
 
 /** Commander parsers that reject bad values with a message naming the option. */
 export const num = (name: string, check: (v: number) => boolean = Number.isFinite, what = 'a number') => (v: string): number => {
@@ -32,4 +32,16 @@ export function fmt(v: number | null | undefined, digits = 4): string {
 export function table(rows: string[][]): string {
   const w = rows[0]!.map((_, j) => Math.max(...rows.map((r) => (r[j] ?? '').length)));
   return rows.map((r) => r.map((c, j) => c.padEnd(w[j]!)).join('  ').trimEnd()).join('\n');
+}
+
+/**
+ * Data options shared by `clt train` and `clt probe` beyond --data. None has a commander default
+ * (the data layer applies them), so sweep run ids of existing configs stay what they were.
+ */
+export function dataOptions(): Option[] {
+  return [
+    new Option('--data-path <dir>', 'folder holding data files no package ships: cifar10/cifar100 in the binary version (see docs/models.md)'),
+    new Option('--mini <k>', 'train on a random k-item subset (seeded by --seed) of the training rows, e.g. 16 for the paper\'s mini sets; the test rows stay').argParser(int('--mini')),
+    new Option('--normalize <how>', 'standard: the data set\'s published per-channel mean/std (mnist, fashion-mnist, cifar10, cifar100); none: pixels in [0, 1]. Default: standard for cifar, none otherwise').choices(['standard', 'none']),
+  ];
 }

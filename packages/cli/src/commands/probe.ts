@@ -1,20 +1,20 @@
 import { Command, Option } from 'commander';
-import { describeParameterCount, GradientEnergyProbe, initParams, Mlp, parameterCounts, Rng, type Activation, STRUCTURE_ALGORITHMS, StructureMatrixProbe, summarizeBlocks, type StructureAlgorithm } from '@clt/core';
+import { describeParameterCount, GradientEnergyProbe, initParams, parameterCounts, Rng, STRUCTURE_ALGORITHMS, StructureMatrixProbe, summarizeBlocks, type Model, type StructureAlgorithm } from '@clt/core';
 import { backendModuleOption, backendFor, DEFAULT_BACKEND } from '../backends.js';
 import { DATASET_HELP, loadDataset, stratifiedSample } from '../data/index.js';
-import { loadRun } from '../model-from-run.js';
-import { fmt, int, num, printJson, table, widths } from '../options.js';
+import { loadRun, modelFromOptions, modelLine, modelOptions } from '../model-from-run.js';
+import { dataOptions, fmt, int, num, printJson, table } from '../options.js';
 
 /** Options that describe a fresh net; refused together with --run. */
-const FRESH_NET_OPTIONS = ['hidden', 'activation', 'skip', 'layerNorm', 'sparsity', 'data'] as const;
+const FRESH_NET_OPTIONS = ['hidden', 'activation', 'skip', 'layerNorm', 'sparsity', 'data', 'model', 'width', 'blocks', 'residual', 'patch', 'heads', 'vitDepth', 'mlpRatio', 'dataPath', 'mini', 'normalize'] as const;
 const flag = (k: string) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 
 export function probeCommand(): Command {
-  return new Command('probe')
+  const cmd = new Command('probe')
     .description('Measure the structure matrix (per-sample Aᵢ = JᵢJᵢᵀ and the empirical NTK), its extreme eigenvalues and the gradient energy on a probe set')
     .option('--run <dir>', 'probe the trained weights of a run directory (its model and data)')
     .option('--data <spec>', `data set when no --run: ${DATASET_HELP}`, 'mnist')
-    .option('--hidden <widths>', 'hidden widths of a freshly initialized MLP when no --run', '256,256')
+    .option('--hidden <widths>', 'mlp: hidden widths of a freshly initialized MLP when no --run', '256,256')
     .addOption(new Option('--activation <fn>', 'hidden activation of the fresh MLP (no --run)').choices(['relu', 'tanh', 'gelu']).default('relu'))
     .option('--skip', 'fresh MLP (no --run): residual connections between equal-width hidden layers')
     .option('--layer-norm', 'fresh MLP (no --run): LayerNorm before each hidden activation')
@@ -27,7 +27,7 @@ export function probeCommand(): Command {
     .addOption(backendModuleOption())
     .option('--json', 'print the result as JSON')
     .action(async (opts, cmd: Command) => {
-      let model: Mlp, params: Record<string, Float32Array | Float64Array>, train;
+      let model: Model, params: Record<string, Float32Array | Float64Array>, train;
       if (opts.run !== undefined) { // an empty --run is an error, not a silent fresh model
         if (String(opts.run).trim() === '') throw new Error('--run must name a run folder written by `clt train` (it is empty)');
         // A fresh-net option next to --run would be silently ignored (the run's checkpoint fixes model and data): refuse it.
@@ -37,10 +37,10 @@ export function probeCommand(): Command {
         model = r.model; train = r.data.train;
         params = Object.fromEntries(model.params.map((p) => [p.name, Float64Array.from(r.checkpoint.tensors[p.name]!)]));
       } else {
-        train = loadDataset(opts.data, { seed: opts.seed }).train;
+        train = loadDataset(opts.data, { seed: opts.seed, ...(opts.mini !== undefined ? { mini: opts.mini } : {}), ...(opts.normalize !== undefined ? { normalize: opts.normalize } : {}), ...(opts.dataPath !== undefined ? { dataPath: opts.dataPath } : {}) }).train;
         // The same construction and seeding as `clt train` (mask seed and initial weights from --seed), so
         // this is the net a run with these options starts from.
-        model = new Mlp({ sizes: [train.dim, ...widths(opts.hidden), train.classes], activation: opts.activation as Activation, skip: !!opts.skip, layerNorm: !!opts.layerNorm, sparsity: opts.sparsity, maskSeed: opts.seed });
+        model = modelFromOptions(opts, train);
         params = initParams(model, new Rng(opts.seed));
       }
       // The backend after the run and data: a bad --run or --data fails before native libraries load.
@@ -51,13 +51,13 @@ export function probeCommand(): Command {
       const sm = new StructureMatrixProbe(model, backend, { dtype, ...(opts.algorithm ? { algorithm: opts.algorithm as StructureAlgorithm } : {}) });
       const ge = new GradientEnergyProbe(model, backend, { dtype, batchGradient: true });
       const t0 = performance.now();
-      const summary = summarizeBlocks(await sm.blocks(params, x));
+      const blocks = await sm.blocks(params, x), summary = summarizeBlocks(blocks);
       const energy = await ge.measure(params, x, probe.labels);
       const ntk = opts.ntk ? await sm.extremes(params, x) : undefined;
       const seconds = (performance.now() - t0) / 1000;
       await sm.dispose(); await ge.dispose();
       const result = {
-        backend: backend.name, algorithm: sm.algorithm, dtype, source: opts.run !== undefined ? { run: opts.run } : { fresh: true, seed: opts.seed }, model: model.describe(),
+        backend: backend.name, algorithm: blocks.algorithm, ...(ntk ? { ntkAlgorithm: sm.algorithm } : {}), dtype, source: opts.run !== undefined ? { run: opts.run } : { fresh: true, seed: opts.seed }, model: model.describe(),
         parameters: parameterCounts(model).total, effectiveParameters: parameterCounts(model).effective, samples: probe.n, outputs: model.outputDim,
         lambdaMinStar: summary.lambdaMinStar, lambdaMaxStar: summary.lambdaMaxStar, aggregate: summary.aggregate, rankDeficient: summary.rankDeficient,
         gershgorin: { lowerMin: Math.min(...summary.gershgorinLower), upperMax: Math.max(...summary.gershgorinUpper) },
@@ -67,9 +67,9 @@ export function probeCommand(): Command {
       };
       if (opts.json) return printJson(result);
       const a = summary.aggregate;
-      const net = `MLP ${model.options.sizes.join('-')} ${model.activation}${model.options.skip ? ', skip' : ''}${model.options.layerNorm ? ', LayerNorm' : ''}`;
+      const net = modelLine(model);
       process.stdout.write(`${net}, ${describeParameterCount(model)}, ${opts.run !== undefined ? `trained weights of ${opts.run}` : `freshly initialized (seed ${opts.seed})`}\n`);
-      process.stdout.write(`structure matrix Aᵢ = JᵢJᵢᵀ (${model.outputDim}×${model.outputDim}) on ${probe.n} samples, ${sm.algorithm}, ${backend.name} (${dtype}), ${fmt(seconds, 3)} s\n\n`);
+      process.stdout.write(`structure matrix Aᵢ = JᵢJᵢᵀ (${model.outputDim}×${model.outputDim}) on ${probe.n} samples, ${blocks.algorithm}, ${backend.name} (${dtype}), ${fmt(seconds, 3)} s\n\n`);
       process.stdout.write(table([
         ['quantity', 'min', 'median', 'max'],
         ['λmin(Aᵢ)', fmt(a.lambdaMin.min), fmt(a.lambdaMin.median), fmt(a.lambdaMin.max)],
@@ -80,4 +80,6 @@ export function probeCommand(): Command {
       process.stdout.write(`gradient energy E = (1/n)Σ‖gᵢ‖² = ${fmt(energy.energy)}; ‖∇R̂‖² = ${fmt(energy.batchGradSqNorm)}; free Rayleigh quotient = ${fmt(energy.rayleighQuotient)}\n`);
       if (ntk) process.stdout.write(`empirical NTK (${ntk.size}×${ntk.size}, ${ntk.method}${ntk.products ? `, ${ntk.products} NTK–vector products` : ''}): λmax = ${fmt(ntk.largest)}, λmin = ${fmt(ntk.smallest)}${ntk.rankDeficient ? ' (rank-deficient: P < n·d)' : ''}\n`);
     });
+  for (const o of [...modelOptions(), ...dataOptions()]) cmd.addOption(o);
+  return cmd;
 }

@@ -2,12 +2,13 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Command, Option } from 'commander';
 import {
-  acquireRunLock, correlationSummary, describeParameterCount, DivergenceError, parameterCounts, STALL_DEFAULTS, type ProbeRecord, jsonNumbers, loadCheckpoint, Mlp, parseSchedule, readJsonl, runLockHolder, RunLockedError, train, writeFileAtomic,
-  type Activation, type MetricRecord,
+  acquireRunLock, correlationSummary, describeParameterCount, DivergenceError, parameterCounts, STALL_DEFAULTS, type ProbeRecord, jsonNumbers, loadCheckpoint, parseSchedule, readJsonl, runLockHolder, RunLockedError, train, writeFileAtomic,
+  type MetricRecord,
 } from '@clt/core';
 import { backendModuleOption, backendFor, DEFAULT_BACKEND } from '../backends.js';
 import { DATASET_HELP, loadDataset } from '../data/index.js';
-import { fmt, fraction, int, num, printJson, widths } from '../options.js';
+import { modelFromOptions, modelLine, modelOptions } from '../model-from-run.js';
+import { dataOptions, fmt, fraction, int, num, printJson } from '../options.js';
 import { TrainProgress } from '../progress.js';
 import { checkRunName, clearRunFolder, defaultRunName, ensureWritableFolder, runFolderPath, runFolderState } from '../run-folder.js';
 
@@ -19,10 +20,10 @@ export const TRAIN_DEFAULTS = {
 
 export function trainCommand(): Command {
   const d = TRAIN_DEFAULTS;
-  return new Command('train')
-    .description('Train an MLP with SGD while monitoring the theory (structure-matrix eigenvalues, gradient energy, sandwich bounds, data floor); writes runs/<name>/{metrics.jsonl,checkpoint,summary.json,report.html}')
+  const cmd = new Command('train')
+    .description('Train a model (MLP, LeNet-5, ResNet-18, ViT) with SGD while monitoring the theory (structure-matrix eigenvalues, gradient energy, sandwich bounds, data floor); writes runs/<name>/{metrics.jsonl,checkpoint,summary.json,report.html}')
     .option('--data <spec>', `data set: ${DATASET_HELP}`, d.data)
-    .option('--hidden <widths>', 'hidden layer widths, comma-separated', d.hidden)
+    .option('--hidden <widths>', 'mlp: hidden layer widths, comma-separated', d.hidden)
     .addOption(new Option('--activation <fn>', 'hidden activation').choices(['relu', 'tanh', 'gelu']).default(d.activation))
     .option('--skip', 'residual connections between equal-width hidden layers')
     .option('--layer-norm', 'LayerNorm before each hidden activation (per-sample, unlike BatchNorm)')
@@ -57,6 +58,8 @@ export function trainCommand(): Command {
     .action(async (opts) => {
       await runTrain(opts);
     });
+  for (const o of [...modelOptions(), ...dataOptions()]) cmd.addOption(o);
+  return cmd;
 }
 
 /**
@@ -73,9 +76,12 @@ export async function runTrain(opts: Record<string, any>): Promise<Record<string
   ensureWritableFolder(out, '--out');
 
   const schedule = parseSchedule(opts.schedule, opts.lr);
-  const ds = loadDataset(opts.data, { seed: opts.seed, testFraction: opts.testFraction, standardize: !!opts.standardize, ...(opts.limit ? { limit: opts.limit } : {}) });
+  const ds = loadDataset(opts.data, {
+    seed: opts.seed, testFraction: opts.testFraction, standardize: !!opts.standardize, ...(opts.limit ? { limit: opts.limit } : {}),
+    ...(opts.mini !== undefined ? { mini: opts.mini } : {}), ...(opts.normalize !== undefined ? { normalize: opts.normalize } : {}), ...(opts.dataPath !== undefined ? { dataPath: opts.dataPath } : {}),
+  });
+  const model = modelFromOptions(opts, ds.train);
   if (opts.batch > ds.train.n) throw new Error(`--batch ${opts.batch} is larger than the ${ds.train.n} training rows; use --batch ${ds.train.n} or less`);
-  const model = new Mlp({ sizes: [ds.train.dim, ...widths(opts.hidden), ds.train.classes], activation: opts.activation as Activation, skip: !!opts.skip, layerNorm: !!opts.layerNorm, sparsity: opts.sparsity ?? 0, maskSeed: opts.seed });
   const backend = await backendFor(opts.backend);
   if (!backend.dtypes.includes(opts.dtype)) throw new Error(`--dtype ${opts.dtype} is not supported by backend ${backend.name} (it has ${backend.dtypes.join(', ')}); use --dtype ${backend.dtypes[0]} or another --backend`);
   const stepsPerEpoch = Math.floor(ds.train.n / opts.batch);
@@ -99,7 +105,7 @@ export async function runTrain(opts: Record<string, any>): Promise<Record<string
     if (opts.overwrite) clearRunFolder(runDir);
     if (!opts.json) {
       process.stderr.write(`clt train: ${ds.info.source} (${ds.train.n} train / ${ds.test.n} test rows, ${ds.train.dim} features, ${ds.train.classes} classes)\n`);
-      process.stderr.write(`  MLP ${model.options.sizes.join('-')} ${model.activation}, ${describeParameterCount(model)}, backend ${backend.name}, ${total} steps of batch ${opts.batch}\n`);
+      process.stderr.write(`  ${modelLine(model)}, ${describeParameterCount(model)}, backend ${backend.name}, ${total} steps of batch ${opts.batch}\n`);
       process.stderr.write(`  run directory: ${runDir}\n`);
     }
     // A bar with steps/s and ETA on a terminal, periodic lines otherwise; nothing with --json (stdout stays JSON only).

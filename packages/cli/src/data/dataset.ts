@@ -13,6 +13,11 @@ export interface Dataset {
   readonly labels: Int32Array;
   /** Human-readable class names (index = label), when the source has them. */
   readonly classNames?: readonly string[];
+  /**
+   * Image layout [channels, height, width] of each row (row-major C·H·W: channel planes of
+   * row-major pixels), for image data sets; absent for flat features. Conv models need it.
+   */
+  readonly image?: readonly [number, number, number];
 }
 
 /** A fixed train/test split plus how it was made (so a report can say it). */
@@ -27,6 +32,14 @@ export interface SplitDataset {
     /** A data set whose floor is known by construction (synthetic conflicting duplicates). */
     readonly knownFloor?: number;
     readonly note?: string;
+    /** Per-channel normalisation applied (see NORMALIZATION), when not none. */
+    readonly normalization?: 'standard';
+    /** Rows kept before splitting (--limit), when given. */
+    readonly limit?: number;
+    /** Training rows of a mini set drawn from the training half (--mini), when given. */
+    readonly mini?: number;
+    /** Folder the files were read from (CIFAR), when the set is not shipped by a package. */
+    readonly dataPath?: string;
   };
 }
 
@@ -85,4 +98,29 @@ export function standardize(split: { train: Dataset; test: Dataset }): { train: 
     return { ...d, x };
   };
   return { train: apply(train), test: apply(test), mean, std };
+}
+
+/**
+ * The standard per-channel normalisation x ↦ (x − mean_c) / std_c of each image data set, with the
+ * commonly published constants (pixels in [0, 1]; mean and std over the training images).
+ */
+export const NORMALIZATION: Readonly<Record<string, { readonly mean: readonly number[]; readonly std: readonly number[] }>> = {
+  mnist: { mean: [0.1307], std: [0.3081] },
+  'fashion-mnist': { mean: [0.2860], std: [0.3530] },
+  cifar10: { mean: [0.4914, 0.4822, 0.4465], std: [0.2470, 0.2435, 0.2616] },
+  cifar100: { mean: [0.5071, 0.4865, 0.4409], std: [0.2673, 0.2564, 0.2762] },
+};
+
+/** `d` with every channel c of every image mapped to (x − mean[c]) / std[c]. */
+export function normalizeChannels(d: Dataset, mean: readonly number[], std: readonly number[]): Dataset {
+  if (!d.image) throw new Error(`${d.name}: per-channel normalisation needs an image data set`);
+  const [c, h, w] = d.image, plane = h * w;
+  if (mean.length !== c || std.length !== c) throw new Error(`${d.name}: ${c} channels but ${mean.length} means and ${std.length} standard deviations`);
+  const x = new Float32Array(d.x.length);
+  for (let i = 0; i < d.n; i++)
+    for (let ch = 0; ch < c; ch++) {
+      const o = (i * c + ch) * plane, m = mean[ch]!, s = std[ch]!;
+      for (let p = 0; p < plane; p++) x[o + p] = (d.x[o + p]! - m) / s;
+    }
+  return { ...d, x };
 }

