@@ -13,15 +13,21 @@ import { DEFAULT_OUT, outputFolder } from './out-dir.js';
 import { join } from 'node:path';
 import { appendFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { runThroughput, type ThroughputResult } from './throughput/workloads.js';
+import { runTorchSuite, torchMarkdown } from './torch-suite.js';
 
 const HELP = `clt-bench: cross-backend consistency and throughput for clt
 
-Usage: clt-bench [--suite consistency|throughput|structure|all] [--backends a,b] [--backend-module M]... [--quick] [--out DIR | --publish] [--json]
+Usage: clt-bench [--suite consistency|throughput|structure|torch|all] [--backends a,b] [--backend-module M]... [--quick] [--out DIR | --publish] [--json]
 
   --suite      consistency: every workload on every backend vs the float64 reference, exits 1 on
                any failure (a CI gate); throughput: timed workloads with a GEMM floor;
                structure: the NTK of an MLP 784-512-512-10 on 256 MNIST digits by each algorithm,
                Lanczos and preconditioned LOBPCG vs dense (slow on CPU; not part of 'all') (default: all)
+               torch: clt (ONNX Runtime CPU) beside PyTorch CPU on the issue-22 workloads (SGD
+               steps, gradient energy, NTK, dense eigenvalues, NTK extremes), interleaved rounds in
+               one run; needs python3 with torch (CLT_PYTHON names another interpreter), else it
+               says why and skips (not part of 'all')
+  --threads T  torch suite: threads per side (default 1)
   --n N        samples for the structure suite (default 256)
   --only RE    consistency: run only workloads whose name matches the regular expression
   --exclude RE consistency: skip workloads whose name matches (listed in the report as excluded)
@@ -41,7 +47,7 @@ Usage: clt-bench [--suite consistency|throughput|structure|all] [--backends a,b]
 async function main() {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { merge: { type: 'boolean', default: false }, suite: { type: 'string', default: 'all' }, backends: { type: 'string' }, 'backend-module': { type: 'string', multiple: true, default: [] }, quick: { type: 'boolean', default: false }, out: { type: 'string' }, publish: { type: 'boolean', default: false }, json: { type: 'boolean', default: false }, n: { type: 'string' }, only: { type: 'string' }, exclude: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false } },
+    options: { threads: { type: 'string', default: '1' }, merge: { type: 'boolean', default: false }, suite: { type: 'string', default: 'all' }, backends: { type: 'string' }, 'backend-module': { type: 'string', multiple: true, default: [] }, quick: { type: 'boolean', default: false }, out: { type: 'string' }, publish: { type: 'boolean', default: false }, json: { type: 'boolean', default: false }, n: { type: 'string' }, only: { type: 'string' }, exclude: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false } },
   });
   if (values.help) { process.stdout.write(HELP); return 0; }
   let out: string;
@@ -55,6 +61,7 @@ async function main() {
     return 0;
   }
   const suite = values.suite!;
+  if (suite === 'torch') return torchSuite(out, values);
   if (!['consistency', 'throughput', 'structure', 'all'].includes(suite)) { process.stderr.write(`unknown --suite ${suite}\n${HELP}`); return 2; }
   const wanted = values.backends?.split(',').map((s) => s.trim()).filter(Boolean);
   let statuses: Awaited<ReturnType<typeof discoverBackends>>;
@@ -130,6 +137,25 @@ async function main() {
   log(`wrote ${files.join(', ')}`);
   if (values.json) process.stdout.write(JSON.stringify(data, null, 1) + '\n');
   return failed > 0 ? 1 : 0;
+}
+
+/** `--suite torch`: one ONNX Runtime CPU backend with T intra-op threads beside a PyTorch worker with T threads. */
+async function torchSuite(out: string, values: { threads?: string | undefined; quick?: boolean | undefined; only?: string | undefined; json?: boolean | undefined }): Promise<number> {
+  const threads = Number(values.threads ?? '1');
+  if (!Number.isInteger(threads) || threads < 1) { process.stderr.write(`clt-bench: --threads must be a positive integer (got ${values.threads})\n`); return 2; }
+  const { OnnxRuntimeBackend } = await import('@clt/backend-onnxruntime');
+  const log = (s: string) => process.stderr.write(s + '\n');
+  const machine = describeMachine();
+  const result = await runTorchSuite(new OnnxRuntimeBackend({ intraOpNumThreads: threads }), { threads, quick: !!values.quick, log, ...(values.only ? { only: new RegExp(values.only) } : {}) });
+  if (result.skipped) log(`torch suite skipped: ${result.skipped}`);
+  const md = torchMarkdown(result, machine);
+  mkdirSync(out, { recursive: true });
+  writeAtomic(join(out, 'torch.json'), JSON.stringify({ machine, ...result }, null, 1) + '\n');
+  writeAtomic(join(out, 'torch.md'), `# clt beside PyTorch (CPU)\n\n${md}`);
+  log(md);
+  log(`wrote ${join(out, 'torch.json')}, ${join(out, 'torch.md')}`);
+  if (values.json) process.stdout.write(JSON.stringify({ machine, ...result }, null, 1) + '\n');
+  return 0;
 }
 
 main().then((code) => process.exit(code), (err) => { process.stderr.write(`clt-bench: ${(err as Error).stack ?? err}\n`); process.exit(1); });

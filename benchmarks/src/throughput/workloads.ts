@@ -1,4 +1,4 @@
-import { GraphBuilder, Mlp, Rng, initParams, parameterCount, sgdStepGraph, stepNames, type Backend, type DeviceTensor, type Graph, type Tensor } from '@clt/core';
+import { GraphBuilder, Mlp, Rng, initParams, parameterCount, sgdStepGraph, stepNames, type Backend, type DeviceTensor, type Graph, type Model, type OpAttrs, type Tensor } from '@clt/core';
 import { measure, type Timing } from '../measure.js';
 
 export interface ThroughputCase {
@@ -33,11 +33,16 @@ const upload = (b: Backend, data: Float64Array | Float32Array, shape: readonly n
  * velocities swapped in place as device tensors between runs, exactly as the trainer does.
  */
 export function sgdStepCase(sizes: readonly number[], batch: number): ThroughputCase {
-  const model = new Mlp({ sizes, activation: 'relu' });
   const tag = sizes.join('-');
+  return modelStepCase(new Mlp({ sizes, activation: 'relu' }), batch, `sgd-step/${tag}/n${batch}`, `gemm-floor/${tag}/n${batch}`);
+}
+
+/** The fused SGD step of any model (forward, backward, momentum update), as `sgdStepCase`. */
+export function modelStepCase(model: Model, batch: number, name: string, floor?: string): ThroughputCase {
+  const classes = model.outputDim;
   return {
-    name: `sgd-step/${tag}/n${batch}`,
-    floor: `gemm-floor/${tag}/n${batch}`,
+    name,
+    ...(floor ? { floor } : {}),
     n: batch,
     P: parameterCount(model),
     unitsPerRun: 1,
@@ -52,8 +57,8 @@ export function sgdStepCase(sizes: readonly number[], batch: number): Throughput
         state[stepNames.param(p.name)] = upload(backend, init[p.name]!, p.shape);
         state[stepNames.velocity(p.name)] = upload(backend, new Float64Array(init[p.name]!.length), p.shape);
       }
-      const x = upload(backend, rng.normals(batch * sizes[0]!), [batch, sizes[0]!]);
-      const y = backend.upload({ data: Int32Array.from({ length: batch }, () => rng.int(sizes[sizes.length - 1]!)), shape: [batch], dtype: 'i32' });
+      const x = upload(backend, rng.normals(batch * model.inputDim), [batch, model.inputDim]);
+      const y = backend.upload({ data: Int32Array.from({ length: batch }, () => rng.int(classes)), shape: [batch], dtype: 'i32' });
       const lr = upload(backend, Float64Array.of(1e-3), []);
       return {
         run: async () => {
@@ -104,6 +109,50 @@ export function gemmFloorCase(sizes: readonly number[], batch: number): Throughp
       for (const o of outs.slice(1)) total = total.add(o.sum());
       const graph: Graph = b.build({ total });
       const exe = await backend.compile(graph);
+      return {
+        run: async () => { const r = await exe.run(feeds); await r.total!.download(); r.total!.dispose(); },
+        dispose: () => { for (const t of Object.values(feeds)) t.dispose(); exe.dispose(); },
+      };
+    },
+  };
+}
+
+/** The ops a floor keeps: the products (GEMMs and convolutions) that dominate a training step. */
+const HEAVY_OPS = new Set(['matmul', 'conv2d', 'conv2dTranspose']);
+
+/**
+ * The GEMM/conv floor of any graph: exactly its matrix products and convolutions (forward conv,
+ * data-gradient transpose conv, filter-gradient conv with its swapped roles), each on fresh
+ * random operands of the same shapes and attributes, in one graph and nothing else. For a model's
+ * SGD step the ratio step/floor is what everything else costs: activations, pooling, layouts
+ * (tfjs's NCHW⇄NHWC transposes), the update.
+ */
+export function heavyOpFloorCase(name: string, graphOf: () => Graph, n?: number): ThroughputCase {
+  return {
+    name,
+    ...(n ? { n } : {}),
+    unitsPerRun: 1,
+    unit: 'steps',
+    async setup(backend) {
+      const src = graphOf();
+      const b = new GraphBuilder();
+      const rng = new Rng(3);
+      const feeds: Record<string, DeviceTensor> = {};
+      let k = 0;
+      const input = (shape: readonly number[]): Tensor => {
+        const nm = `t${k++}`;
+        feeds[nm] = upload(backend, rng.normals(shape.reduce((p, d) => p * d, 1), 0.1), shape);
+        return b.input(nm, shape);
+      };
+      let total: Tensor | undefined;
+      for (const node of src.nodes) {
+        if (!HEAVY_OPS.has(node.op) || node.dtype !== 'f32') continue;
+        const ops = node.inputs.map((i) => input(src.nodes[i]!.shape));
+        const out = b.emit(node.op as 'matmul' | 'conv2d' | 'conv2dTranspose', ops, node.attrs as OpAttrs['conv2dTranspose']).sum();
+        total = total ? total.add(out) : out;
+      }
+      if (!total) throw new Error(`${name}: the graph has no matmul or convolution`);
+      const exe = await backend.compile(b.build({ total }));
       return {
         run: async () => { const r = await exe.run(feeds); await r.total!.download(); r.total!.dispose(); },
         dispose: () => { for (const t of Object.values(feeds)) t.dispose(); exe.dispose(); },

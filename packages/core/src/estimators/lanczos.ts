@@ -65,7 +65,7 @@ export interface LanczosResult {
  *
  * Cost: k operator applications (k = iterations; typically 20–80 for extremes of an NTK),
  * O(k²·size) flops, k·size·8 bytes for the basis.
- * @see spec/theory.md §7 item 8 (Lanczos with matvec v ↦ J(Jᵀv)).
+ * @see docs/theory.md §7 item 8 (Lanczos with matvec v ↦ J(Jᵀv)).
  */
 export async function lanczos(a: OperatorLike, options: LanczosOptions = {}): Promise<LanczosResult> {
   const op = asOperator(a);

@@ -80,7 +80,7 @@ export interface LobpcgResult {
  *
  * Cost per iteration: blockSize operator and preconditioner applications, O(size·blockSize²) flops.
  * Memory: ≈ 8 blocks of size × blockSize.
- * @see spec/theory.md §7 item 8; Knyazev, SIAM J. Sci. Comput. 23 (2001); scipy.sparse.linalg.lobpcg.
+ * @see docs/theory.md §7 item 8; Knyazev, SIAM J. Sci. Comput. 23 (2001); scipy.sparse.linalg.lobpcg.
  */
 export async function lobpcg(a: OperatorLike, options: LobpcgOptions = {}): Promise<LobpcgResult> {
   const op = asOperator(a);

@@ -1,4 +1,4 @@
-import { defineOperator, isLinearOperator, type DenseMatrix, type LinearOperator, type OperatorLike } from './linear-operator.js';
+import { defineOperator, isLinearOperator, type DenseMatrix, type DenseMatrixLike, type LinearOperator, type OperatorLike } from './linear-operator.js';
 import { DEFAULT_MEMORY_BUDGET, denseBytes, guardMemory } from './memory.js';
 
 /** A dense square matrix from row-major data; checks that the length is a square. */
@@ -9,7 +9,7 @@ export function denseMatrix(data: Float64Array, size?: number): DenseMatrix {
 }
 
 /** Largest |A − Aᵀ| entry relative to the largest |A| entry (0 for an exactly symmetric matrix). */
-export function asymmetry(m: DenseMatrix): number {
+export function asymmetry(m: DenseMatrixLike): number {
   const { size: n, data: a } = m;
   let diff = 0, scale = 0;
   for (let i = 0; i < n; i++)

@@ -85,6 +85,12 @@ export interface DenseMatrix {
   readonly data: Float64Array;
 }
 
+/** A dense square matrix in float64 or float32 (half the memory), row-major: what read-only consumers accept. */
+export interface DenseMatrixLike {
+  readonly size: number;
+  readonly data: Float64Array | Float32Array;
+}
+
 export function isLinearOperator(a: OperatorLike): a is LinearOperator {
   return typeof (a as LinearOperator).matvec === 'function';
 }
