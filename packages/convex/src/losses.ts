@@ -5,7 +5,7 @@ import { ConvexInputError } from './errors.js';
  * solvers and certificates need: value and gradient, a smoothness constant for the FISTA step,
  * and the dual objective −Σ_r ℓ*(−λ_r; y_r) for the duality gap.
  *
- * Both are Fenchel–Young losses (spec/theory.md §2). They are implemented here on host float64
+ * Both are Fenchel–Young losses (docs/theory.md §2). They are implemented here on host float64
  * arrays because the convex solvers run outside the IR; `softmax` is the multinomial (softmax)
  * cross-entropy written as an FY loss, lse(z) − ⟨z, y⟩ + Σ y log y, so soft (proportion) targets
  * are allowed and one-hot targets give the usual cross-entropy.

@@ -7,4 +7,10 @@ export { columnName, exportStore, flatten, ingestRuns, query, STORE_FILE, withSt
 export { runSweep, type SweepOptions, type SweepResult } from './sweep.js';
 export { schemaPath, SCHEMA_NAMES, type SchemaName } from './schemas.js';
 export { AGGREGATED_STATUSES, BASE_METRICS, compareValues, runReason, stat, sweepReportData, type ReportCell, type ReportFactor, type ReportMetric, type ReportRun, type Stat, type SweepReportData } from './report-data.js';
-export { findRecipe, RECIPES, conflictOf, runWidth, spearman, labelNoiseFloor, widthKappa, depthSkip, runDepth, DEPTH_SKIP_THRESHOLDS, LABEL_NOISE_THRESHOLDS, WIDTH_KAPPA_THRESHOLDS, type Recipe, type RecipeData, type RecipeSize, type RecipeSpec, type StoreRow, type Verdict, type VerdictRow } from './recipes/index.js';
+export {
+  findRecipe, RECIPES, conflictOf, runWidth, spearman, labelNoiseFloor, widthKappa, depthSkip, runDepth, DEPTH_SKIP_THRESHOLDS, DEPTH_VARIANTS, LABEL_NOISE_THRESHOLDS, WIDTH_KAPPA_THRESHOLDS,
+  BATCH_SIZE_THRESHOLDS, batchSize, CORRELATION_THRESHOLDS, boundLossCorrelation, runCorrelations, generalizationGap, generalizationVerdict, vacuityLimit,
+  PRECURSOR_THRESHOLDS, precursorDepthSkip, CONVEX_THRESHOLDS, convexDualityGap, DEEP_LINEAR_THRESHOLDS, deepLinearRankOne, SPLINE_THRESHOLDS, spline1d, splineLasso,
+  type BiasMode, type ConvexDualityResult, type ConvexProblemResult, type DeepLinearResult, type DeepLinearRun, type DirectRecipe, type GeneralizationData,
+  type Recipe, type RecipeData, type RecipeSize, type RecipeSpec, type SplineProblemResult, type SplineResult, type StoreRow, type SweepRecipe, type Verdict, type VerdictRow,
+} from './recipes/index.js';

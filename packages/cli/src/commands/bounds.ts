@@ -56,7 +56,7 @@ export function boundsCommand(): Command {
  * The generalization bounds on the run's own test split (rebuilt from its checkpoint's data record),
  * beside the measured gap. Null when the run logged no test evaluation.
  */
-async function generalization(dir: string, last: { trainLoss: number; trainAcc: number; testLoss: number | null; testAcc: number | null } | undefined, delta: number, backendName: string) {
+export async function generalization(dir: string, last: { trainLoss: number; trainAcc: number; testLoss: number | null; testAcc: number | null } | undefined, delta: number, backendName: string) {
   if (!last || last.testAcc === null) return null;
   const { model, checkpoint, data } = loadRun(dir);
   const test = data.test;
@@ -67,7 +67,7 @@ async function generalization(dir: string, last: { trainLoss: number; trainAcc: 
     trainLoss: last.trainLoss, trainAcc: last.trainAcc, testLoss: last.testLoss, testAcc: last.testAcc, nTest: test.n, classes: test.classes, delta,
     conditionalEntropy: floor.value, logitBound: B,
   });
-  return { split: 'test', testRows: test.n, delta, checkpointStep: checkpoint.step, logitBound: B, conditionalEntropy: floor.value, rows };
+  return { split: 'test', testRows: test.n, classes: test.classes, delta, checkpointStep: checkpoint.step, logitBound: B, conditionalEntropy: floor.value, rows };
 }
 
 function printGeneralization(g: { testRows: number; delta: number; checkpointStep: number; rows: GeneralizationRow[] }): void {

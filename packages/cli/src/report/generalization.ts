@@ -30,7 +30,7 @@ export interface GeneralizationRow {
   /** Measured gap: test − train. */
   readonly measuredGap: number;
   readonly measuredGapInside: boolean;
-  /** 'textbook': a classical inequality, exact as stated; 'reconstruction': tagged INF in spec/theory.md (checked, not the paper's verbatim statement). */
+  /** 'textbook': a classical inequality, exact as stated; 'reconstruction': tagged INF in docs/theory.md (checked, not the paper's verbatim statement). */
   readonly status: 'textbook' | 'reconstruction';
   readonly note: string;
 }

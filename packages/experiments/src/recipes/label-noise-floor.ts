@@ -1,6 +1,6 @@
 import { fmt, groupBy, leftOut, median, num, seedText, usable } from './stats.js';
 import { trendVerdict } from './trend.js';
-import type { Recipe, StoreRow, Verdict, VerdictRow } from './types.js';
+import type { SweepRecipe, StoreRow, Verdict, VerdictRow } from './types.js';
 
 /**
  * Thresholds, in nats of cross-entropy.
@@ -49,7 +49,8 @@ function endsAtFloor(runs: readonly StoreRow[]): VerdictRow {
   return row('reproduced', `every run within ${rule} and none below floor − ${BELOW_TOL}`);
 }
 
-export const labelNoiseFloor: Recipe = {
+export const labelNoiseFloor: SweepRecipe = {
+  kind: 'sweep',
   id: 'label-noise-floor',
   claim: 'Data determines the limit of trainability: label noise (inputs repeated with conflicting labels) raises the model-agnostic floor on the empirical risk, and SGD ends at that floor, never below it.',
   source: 'Qi, Conjugate Learning Theory (arXiv 2602.16177), abstract and §4 "model-agnostic lower bound on achievable empirical risk" (spec theory.md §4)',

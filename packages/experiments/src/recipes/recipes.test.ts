@@ -98,12 +98,16 @@ describe('the recipe list', () => {
     for (const r of RECIPES) {
       expect(r.claim.trim().split(/\.\s/).length, r.id).toBe(1);
       expect(r.source).toMatch(/arXiv/);
+      if (r.kind === 'direct') {
+        expect(r.describe('quick'), r.id).not.toBe(r.describe('full'));
+        continue;
+      }
       const q = r.spec('quick'), f = r.spec('full');
-      const size = (s: typeof q) => Object.values(s.grid).reduce((n, v) => n * v.length, 1) * (typeof s.seeds === 'number' ? s.seeds : s.seeds.length);
+      const size = (s: typeof q) => Object.values(s.grid).reduce((n, v) => n * v.length, 1) * (s.list?.length ?? 1) * (typeof s.seeds === 'number' ? s.seeds : s.seeds.length);
       expect(size(q)).toBeLessThan(size(f));
       expect(q.name).not.toBe(f.name);
     }
-    expect(() => findRecipe('nope')).toThrow(/unknown recipe "nope"; known: width-kappa, depth-skip, label-noise-floor/);
+    expect(() => findRecipe('nope')).toThrow(/unknown recipe "nope"; known: width-kappa, depth-skip, label-noise-floor, batch-size, bound-loss-correlation, generalization-gap, precursor-depth-skip, convex-duality-gap, deep-linear-rank-one, spline-1d \(/);
   });
 });
 

@@ -22,7 +22,12 @@ export interface RecipeSpec {
   readonly name: string;
   readonly base: Record<string, unknown>;
   readonly grid: Record<string, readonly unknown[]>;
+  /** Option mappings, each crossed with the grid (docs/experiments.md). */
+  readonly list?: readonly Record<string, unknown>[];
   readonly seeds: number | readonly number[];
+  /** Batch-size comparisons: at equal samples seen (`samples` each) or equal steps (docs/experiments.md). */
+  readonly compareAt?: 'samples' | 'steps';
+  readonly samples?: number;
 }
 
 /** A store row (`runs` or `probes`): numbers may arrive as numbers or, when non-finite, as "Infinity"/"NaN". */
@@ -31,17 +36,57 @@ export type StoreRow = Record<string, unknown>;
 export interface RecipeData {
   readonly runs: readonly StoreRow[];
   readonly probes: readonly StoreRow[];
+  /** Per run id, the generalization bounds `clt bounds --run` computes (only for recipes whose `needs` names them). */
+  readonly generalization?: Readonly<Record<string, GeneralizationData | null>>;
+}
+
+/** The fields of `clt bounds --run --json`'s `run.generalization` a verdict reads. */
+export interface GeneralizationData {
+  readonly testRows: number;
+  readonly classes: number;
+  readonly delta: number;
+  readonly rows: readonly {
+    readonly bound: string;
+    readonly quantity: string;
+    readonly risk: { readonly lower: number; readonly upper: number };
+    readonly gap: { readonly lower: number; readonly upper: number };
+    readonly measuredGap: number;
+    readonly measuredGapInside: boolean;
+    readonly status: string;
+  }[];
 }
 
 export type RecipeSize = 'quick' | 'full';
 
-export interface Recipe {
+interface RecipeBase {
   readonly id: string;
   /** The claim in one sentence. */
   readonly claim: string;
   /** Where it comes from: paper and section (of the spec that summarises it). */
   readonly source: string;
+}
+
+/** A claim checked by a sweep of `clt train` runs; the verdict reads the results store. */
+export interface SweepRecipe extends RecipeBase {
+  readonly kind: 'sweep';
   /** `quick`: ≤ 5 minutes on a 2-core machine; `full`: the size one would publish. */
   spec(size: RecipeSize): RecipeSpec;
+  /** Extra per-run data the caller computes after the sweep (the CLI has the code for it). */
+  readonly needs?: readonly 'generalization'[];
   verdict(data: RecipeData): VerdictRow[];
 }
+
+/**
+ * A claim about a closed-form or convex object (convex programs, linear nets, 1-D splines): no
+ * `clt train` sweep, the library computes it directly. `compute` returns plain data (numbers per
+ * problem and seed), `verdict` is a pure function of it, so the verdict is tested on synthetic data.
+ */
+export interface DirectRecipe<R = any> extends RecipeBase {
+  readonly kind: 'direct';
+  /** The problem sizes of a size, as text for the table header and docs. */
+  describe(size: RecipeSize): string;
+  compute(size: RecipeSize, log?: (line: string) => void): R;
+  verdict(result: R): VerdictRow[];
+}
+
+export type Recipe = SweepRecipe | DirectRecipe;

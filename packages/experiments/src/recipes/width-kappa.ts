@@ -1,6 +1,6 @@
 import { leftOut, num, usable } from './stats.js';
 import { trendVerdict, type Point } from './trend.js';
-import type { Recipe, RecipeData, StoreRow, VerdictRow } from './types.js';
+import type { SweepRecipe, RecipeData, StoreRow, VerdictRow } from './types.js';
 
 /**
  * Thresholds. With 3 widths Spearman ρ takes the values ±1, ±0.5, 0, so −0.8 means "strictly
@@ -26,7 +26,8 @@ export function firstProbes(data: RecipeData): { run: StoreRow; probe: StoreRow 
   return data.runs.filter(usable).flatMap((run) => { const probe = first.get(String(run.run_id)); return probe ? [{ run, probe }] : []; });
 }
 
-export const widthKappa: Recipe = {
+export const widthKappa: SweepRecipe = {
+  kind: 'sweep',
   id: 'width-kappa',
   claim: 'Over-parameterisation helps trainability: at initialisation, widening the net makes the per-sample structure matrices better conditioned (median κ(Aₓ) falls towards 1) and raises λ*min.',
   source: 'Qi, Conjugate Learning Theory (arXiv 2602.16177), §3.7 "Parameter count / width" (spec theory.md §3.7; precursor arXiv 2503.23016, 2410.05807)',
