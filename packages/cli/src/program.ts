@@ -9,6 +9,7 @@ import { reportCommand } from './commands/report.js';
 import { reproduceCommand } from './commands/reproduce.js';
 import { sweepCommand } from './commands/sweep.js';
 import { trainCommand } from './commands/train.js';
+import { workerCommand } from './commands/worker.js';
 
 /** The `clt` command line. `convex` comes from commands/convex.ts when that module is present. */
 export async function createProgram(): Promise<Command> {
@@ -35,6 +36,7 @@ export async function createProgram(): Promise<Command> {
   program.addCommand(reportCommand());
   program.addCommand(sweepCommand());
   program.addCommand(reproduceCommand());
+  program.addCommand(workerCommand());
   const convex = new URL('./commands/convex.js', import.meta.url);
   if (existsSync(fileURLToPath(convex)) || existsSync(fileURLToPath(convex).replace(/\.js$/, '.ts'))) {
     try {

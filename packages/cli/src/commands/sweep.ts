@@ -1,14 +1,15 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { basename, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
 import {
-  exportStore, parseGridArg, query, readSweepSpec, runSweep, STORE_FILE, withOverrides,
-  type OptionInfo, type PoolProgress, type RunOutcome,
+  expandSweep, exportStore, parseGridArg, query, readSweepSpec, runSweep, STORE_FILE, withOverrides,
+  type OptionInfo, type PoolProgress, type ResolvedRun, type RunOutcome,
 } from '@clt/experiments';
 import { int, printJson, table } from '../options.js';
 import { checkRunName } from '../run-folder.js';
 import { trainCommand } from './train.js';
+import { queueConfigCheck } from './worker.js';
 
 /** The worker module the pool forks (dist/sweep-worker.js beside dist/commands/). */
 const WORKER = fileURLToPath(new URL('../sweep-worker.js', import.meta.url));
@@ -35,7 +36,18 @@ export function sweepCommand(): Command {
     .option('--out <dir>', 'folder holding sweeps; this sweep is <out>/<name> (name from the spec, else the spec file name)', 'sweeps')
     .option('--json', 'print the outcome as JSON (no progress lines)')
     .option('--no-report', 'do not write <sweep>/report.html at the end (`clt sweep report <dir>` writes it later)')
+    .option('--queue <url>', 'run on many machines: queue the runs at redis://[user:password@]host:port[/db] (rediss:// for TLS) for `clt worker`s, follow them and record the results here (docs/distributed-sweeps.md)')
+    .option('--attempts <n>', 'with --queue: tries per run before it is marked failed', int('--attempts'), 3)
     .action(async (specFile: string, opts) => { await runSweepCommand(specFile, opts); });
+  // `status` has --queue, --out and --json as the sweep itself does: they belong to the subcommand named before them.
+  cmd.enablePositionalOptions();
+  cmd.addCommand(new Command('status')
+    .description('With --queue: where each run of a sweep is (queued, running, done, failed), from the queue and the sweep folder')
+    .argument('<spec|dir>', 'the sweep spec, or the sweep folder (holding sweep.json)')
+    .requiredOption('--queue <url>', 'the queue the sweep was started with')
+    .option('--out <dir>', 'with a spec: the folder holding sweeps', 'sweeps')
+    .option('--json', 'print one object per run as JSON')
+    .action(async (target: string, opts: { queue: string; out: string; json?: boolean }) => { await sweepStatusCommand(target, opts); }));
   cmd.addCommand(new Command('query')
     .description('Run SQL on a sweep\'s results store (tables: runs, probes)')
     .argument('<dir>', 'the sweep folder (holding results.duckdb)')
@@ -67,7 +79,7 @@ async function writeReport(dir: string): Promise<string> {
   return (await import('../sweep-report/write.js')).writeSweepReport(dir);
 }
 
-async function runSweepCommand(specFile: string, opts: { grid?: string[]; seeds?: number; jobs: number; out: string; json?: boolean; report?: boolean }): Promise<void> {
+async function runSweepCommand(specFile: string, opts: { grid?: string[]; seeds?: number; jobs: number; out: string; json?: boolean; report?: boolean; queue?: string; attempts: number }): Promise<void> {
   const options = trainOptionInfo();
   let spec = readSweepSpec(specFile, options);
   spec = withOverrides(spec, (opts.grid ?? []).map((g) => parseGridArg(g, options)), opts.seeds);
@@ -75,7 +87,7 @@ async function runSweepCommand(specFile: string, opts: { grid?: string[]; seeds?
   const dir = resolve(opts.out, name);
   const ac = new AbortController();
   const stop = () => {
-    if (!opts.json) process.stderr.write('\nclt sweep: stopping — running runs checkpoint and exit; run the same command again to continue\n');
+    if (!opts.json) process.stderr.write(opts.queue ? '\nclt sweep: stopping — the queued runs go on on the workers; run the same command again to collect their results\n' : '\nclt sweep: stopping — running runs checkpoint and exit; run the same command again to continue\n');
     ac.abort();
   };
   process.once('SIGINT', stop);
@@ -88,10 +100,24 @@ async function runSweepCommand(specFile: string, opts: { grid?: string[]; seeds?
     last = line;
     process.stderr.write(live ? `\r\x1b[2K${line}` : `${line}\n`);
   };
-  if (!opts.json) process.stderr.write(`clt sweep: ${dir} (jobs ${opts.jobs})\n`);
   let result;
   try {
-    result = await runSweep({ spec, options, dir, worker: WORKER, jobs: opts.jobs, signal: ac.signal, onProgress });
+    if (opts.queue) {
+      // Loaded only here: single-machine users never load BullMQ.
+      const { openQueue, runDistributedSweep } = await import('@clt/queue');
+      const engine = openQueue(opts.queue);
+      await engine.check();
+      if (!opts.json) process.stderr.write(`clt sweep: ${dir} (queue ${engine.where}; start workers with: clt worker --queue <url>)\n`);
+      const onNotice = (line: string) => { if (!opts.json) process.stderr.write(`${live ? '\r\x1b[2K' : ''}clt sweep: ${line}\n`); };
+      try {
+        result = await runDistributedSweep({ spec, options, checkConfig: queueConfigCheck, dir, engine, attempts: opts.attempts, signal: ac.signal, onProgress, onNotice });
+      } finally {
+        await engine.close();
+      }
+    } else {
+      if (!opts.json) process.stderr.write(`clt sweep: ${dir} (jobs ${opts.jobs})\n`);
+      result = await runSweep({ spec, options, dir, worker: WORKER, jobs: opts.jobs, signal: ac.signal, onProgress });
+    }
   } finally {
     process.removeListener('SIGINT', stop);
     process.removeListener('SIGTERM', stop);
@@ -117,6 +143,28 @@ async function runSweepCommand(specFile: string, opts: { grid?: string[]; seeds?
   }
   if (result.interrupted) process.exitCode = 130;
   else if (failed.length) process.exitCode = 1;
+}
+
+async function sweepStatusCommand(target: string, opts: { queue: string; out: string; json?: boolean }): Promise<void> {
+  let dir: string, runs: ResolvedRun[];
+  if (existsSync(join(target, 'sweep.json'))) {
+    dir = resolve(target);
+    runs = (JSON.parse(readFileSync(join(dir, 'sweep.json'), 'utf8')) as { runs: ResolvedRun[] }).runs;
+  } else {
+    const options = trainOptionInfo();
+    const spec = readSweepSpec(target, options);
+    dir = resolve(opts.out, checkRunName(spec.name ?? basename(target, extname(target)), 'the sweep name (spec `name:`, else the spec file name)'));
+    runs = expandSweep(spec, options);
+  }
+  const { openQueue, sweepStatus } = await import('@clt/queue');
+  const engine = openQueue(opts.queue);
+  let rows;
+  try { rows = await sweepStatus(engine, runs, dir); } finally { await engine.close(); }
+  if (opts.json) return printJson(rows);
+  const counts = new Map<string, number>();
+  for (const r of rows) counts.set(r.state, (counts.get(r.state) ?? 0) + 1);
+  process.stdout.write(`${table([['run', 'state', 'failures', 'worker', 'step', 'error'], ...rows.map((r) => [r.id, r.state, String(r.failures), r.worker ?? '', r.step === null ? '' : String(r.step), (r.error ?? '').split('\n')[0]!.slice(0, 80)])])}\n`);
+  process.stdout.write(`${runs.length} runs: ${[...counts].map(([k, n]) => `${n} ${k}`).join(', ')} (${dir})\n`);
 }
 
 function progressLine(p: PoolProgress): string {

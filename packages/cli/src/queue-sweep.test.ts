@@ -1,0 +1,204 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, redisMissing, startRedis, type RedisFixture } from '../../queue/src/redis-server-fixture.js';
+
+/** The built CLI: workers fork dist/queue-run-worker.js, so these tests need `npx tsc -p tsconfig.build.json` first. */
+const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'bin.js');
+const WHY = !existsSync(BIN) ? 'build the package first, dist/bin.js is missing' : redisMissing();
+const clt = (args: string[], cwd: string) => spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8' });
+
+// 2 widths × 2 learning rates × 3 seeds of a tiny synthetic run (about a second each), checkpoints every 5 steps.
+const SPEC = `name: tiny
+base:
+  data: "synthetic:gaussian?n=120&dim=6&classes=3"
+  steps: 40
+  batch: 16
+  probe-size: 8
+  probe-every: 10
+  checkpoint-every: 5
+grid:
+  hidden: ["8", "8,8"]
+  lr: [0.05, 0.1]
+seeds: 3
+`;
+const METRICS = 'SELECT run_id, status, train_loss, train_accuracy, test_loss, test_accuracy, steps_run, (SELECT count(*) FROM probes p WHERE p.run_id = r.run_id) AS probes, (SELECT sum(p.loss) FROM probes p WHERE p.run_id = r.run_id) AS probe_loss_sum FROM runs r ORDER BY run_id';
+
+interface Proc { child: ChildProcess; out: () => string; exited: Promise<number | null> }
+function start(args: string[], cwd: string): Proc {
+  const child = spawn(process.execPath, [BIN, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (b: Buffer) => { out += b.toString(); });
+  child.stderr!.on('data', (b: Buffer) => { out += b.toString(); });
+  return { child, out: () => out, exited: new Promise((res) => child.on('exit', (code) => res(code))) };
+}
+const worker = (url: string, dir: string, cwd: string) => start(['worker', '--queue', url, '--dir', dir, '--stall-seconds', '2'], cwd);
+async function stopAll(ps: Proc[]): Promise<void> {
+  for (const p of ps) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGTERM');
+  await Promise.all(ps.map((p) => p.exited));
+}
+const until = async (cond: () => boolean, ms = 90_000) => {
+  const t0 = Date.now();
+  while (!cond()) {
+    if (Date.now() - t0 > ms) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 25));
+  }
+};
+const query = (dir: string, sql: string, cwd: string) => {
+  const r = clt(['sweep', 'query', dir, sql, '--format', 'json'], cwd);
+  expect(r.status, r.stderr).toBe(0);
+  return JSON.parse(r.stdout) as Record<string, unknown>[];
+};
+/** Runs of a worker folder that are mid-run: a checkpoint and no final summary. */
+const midRun = (dir: string) => existsSync(join(dir, 'runs')) ? readdirSync(join(dir, 'runs')).filter((id) => existsSync(join(dir, 'runs', id, 'checkpoint')) && !existsSync(join(dir, 'runs', id, 'summary.json'))) : [];
+/** Every file under a folder, recursively. */
+const files = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => e.isDirectory() ? files(join(dir, e.name)) : [join(dir, e.name)]);
+
+describe.skipIf(WHY !== undefined)(`clt sweep --queue and clt worker on a real redis-server${WHY ? ` (skipped: ${WHY})` : ''}`, () => {
+  let redis: RedisFixture;
+  beforeAll(async () => { redis = await startRedis({ persist: true }); });
+  afterAll(async () => { await redis?.stop(); });
+
+  it('12 runs on 3 workers, one SIGKILLed mid-run: exactly 12 completed runs, metrics identical to the local pool', async () => {
+    const work = mkdtempSync(join(tmpdir(), 'clt-qsweep-'));
+    writeFileSync(join(work, 'tiny.yaml'), SPEC);
+    const url = `${redis.url}/0?queue=acceptance`;
+    const workers = [0, 1, 2].map((i) => worker(url, join(work, `w${i}`), work));
+    try {
+      const local = start(['sweep', 'tiny.yaml', '--jobs', '2', '--out', 'local', '--json', '--no-report'], work);
+      const coord = start(['sweep', 'tiny.yaml', '--queue', url, '--json', '--no-report'], work);
+      // SIGKILL the first worker seen mid-run (a checkpoint written, no summary yet).
+      let victim = -1, victimRun = '';
+      await until(() => {
+        victim = [0, 1, 2].findIndex((i) => midRun(join(work, `w${i}`)).length > 0);
+        return victim >= 0;
+      });
+      victimRun = midRun(join(work, `w${victim}`))[0]!;
+      workers[victim]!.child.kill('SIGKILL');
+      expect(await coord.exited, coord.out()).toBe(0);
+      expect(await local.exited, local.out()).toBe(0);
+      const out = JSON.parse(coord.out()) as { runs: { id: string; status: string }[]; interrupted: boolean };
+      expect(out.interrupted).toBe(false);
+      expect(out.runs.length).toBe(12);
+      for (const r of out.runs) expect(['completed', 'stalled']).toContain(r.status);
+      const dist = query(join(work, 'sweeps', 'tiny'), METRICS, work), pool = query(join(work, 'local', 'tiny'), METRICS, work);
+      expect(dist.length).toBe(12);
+      expect(dist.filter((r) => r.status === 'completed').length).toBe(pool.filter((r) => r.status === 'completed').length);
+      // Same seed, same run: every final metric and every probe record's loss agree exactly.
+      expect(dist).toEqual(pool);
+      expect(query(join(work, 'sweeps', 'tiny'), 'SELECT count(*) AS n, count(DISTINCT run_id) AS ids FROM runs', work)).toEqual([{ n: 12, ids: 12 }]);
+      // The killed worker's run was finished by another worker, and the run process it had forked
+      // died with it (else it would have finished in the killed worker's folder too).
+      const st = JSON.parse(clt(['sweep', 'status', 'tiny.yaml', '--queue', url, '--json'], work).stdout) as { id: string; state: string; worker: string }[];
+      expect(st.length).toBe(12);
+      expect(st.every((s) => s.state === 'done')).toBe(true);
+      expect(st.find((s) => s.id === victimRun)!.worker).not.toBe(`${st[0]!.worker.split(':')[0]}:${workers[victim]!.child.pid}`);
+      expect(existsSync(join(work, `w${victim}`, 'runs', victimRun, 'summary.json'))).toBe(false);
+      expect(workers[victim]!.out()).toContain(`run ${victimRun}: started`);
+      // Queueing the same sweep again adds nothing and records nothing again.
+      const mtime = statSync(join(work, 'sweeps', 'tiny', 'runs', victimRun, 'summary.json')).mtimeMs;
+      const again = clt(['sweep', 'tiny.yaml', '--queue', url, '--json', '--no-report'], work);
+      expect(again.status, again.stderr).toBe(0);
+      expect((JSON.parse(again.stdout) as { runs: { action: string }[] }).runs.every((r) => r.action === 'skipped')).toBe(true);
+      expect(statSync(join(work, 'sweeps', 'tiny', 'runs', victimRun, 'summary.json')).mtimeMs).toBe(mtime);
+    } finally {
+      await stopAll(workers);
+    }
+  }, 240_000);
+
+  it('Redis killed mid-sweep and restarted: the sweep completes and records every run once', async () => {
+    const work = mkdtempSync(join(tmpdir(), 'clt-qsweep-'));
+    writeFileSync(join(work, 'tiny.yaml'), SPEC.replace('seeds: 3', 'seeds: 1').replace('name: tiny', 'name: restart'));
+    const url = `${redis.url}?queue=restart`;
+    const workers = [0, 1].map((i) => worker(url, join(work, `w${i}`), work));
+    try {
+      const coord = start(['sweep', 'tiny.yaml', '--queue', url, '--no-report'], work);
+      const runs = join(work, 'sweeps', 'restart', 'runs');
+      // Stop Redis (a crash: SIGKILL, the append-only file keeps what was fsynced) once one run is
+      // recorded and others are still to come.
+      await until(() => existsSync(runs) && readdirSync(runs).some((id) => existsSync(join(runs, id, 'summary.json'))));
+      await redis.stop('SIGKILL');
+      await new Promise((r) => setTimeout(r, 1500));
+      await redis.start();
+      expect(await coord.exited, coord.out()).toBe(0);
+      expect(coord.out()).toMatch(/lost the queue at redis:\/\/127\.0\.0\.1:\d+\?queue=restart .*retrying until it is back/);
+      const dir = join(work, 'sweeps', 'restart');
+      expect(query(dir, 'SELECT count(*) AS n, count(DISTINCT run_id) AS ids, count(*) FILTER (WHERE status = \'completed\' OR status = \'stalled\') AS final FROM runs', work)).toEqual([{ n: 4, ids: 4, final: 4 }]);
+      // Each run's probe records are in the store once: as many as its metrics.jsonl holds.
+      for (const r of query(dir, METRICS, work)) {
+        const lines = readFileSync(join(runs, String(r.run_id), 'metrics.jsonl'), 'utf8').trim().split('\n').filter((l) => JSON.parse(l).type === 'probe');
+        expect(r.probes).toBe(lines.length);
+      }
+    } finally {
+      await stopAll(workers);
+    }
+  }, 180_000);
+
+  it('errors: unreachable Redis names the redacted URL; failing and forged runs end failed with their error; no password anywhere', async () => {
+    const work = mkdtempSync(join(tmpdir(), 'clt-qsweep-'));
+    writeFileSync(join(work, 'tiny.yaml'), SPEC);
+    const port = await freePort();
+    const down = clt(['sweep', 'tiny.yaml', '--queue', `redis://user:Pa55word@127.0.0.1:${port}`], work);
+    expect(down.status).toBe(1);
+    expect(down.stderr).toMatch(new RegExp(`^clt: cannot reach the queue at redis://user:\\*\\*\\*@127\\.0\\.0\\.1:${port}: .*ECONNREFUSED.*; start Redis there \\(or fix --queue\\)`));
+    const w = clt(['worker', '--queue', `rediss://:Pa55word@127.0.0.1:${port}/1`], work);
+    expect(w.status).toBe(1);
+    expect(w.stderr).toMatch(new RegExp(`^clt: cannot reach the queue at rediss://:\\*\\*\\*@127\\.0\\.0\\.1:${port}/1: `));
+    expect(down.stderr + w.stderr).not.toContain('Pa55word');
+    expect(clt(['sweep', 'tiny.yaml', '--queue', 'redis://h:1', '--grid', 'data=data/x.csv'], work).stderr).toMatch(/^clt: run \w+ cannot go through the queue: --data "data\/x\.csv" is a file/);
+
+    // A password-protected Redis: a sweep whose runs fail deterministically, plus forged jobs.
+    const secret = 'Zq9-sEcReT-77';
+    const locked = await startRedis({ password: secret });
+    const url = `${locked.url}?queue=errors`;
+    const wk = worker(url, join(work, 'w'), work);
+    try {
+      writeFileSync(join(work, 'bad.yaml'), 'name: bad\nbase:\n  data: "synthetic:nope"\n  steps: 3\nseeds: 1\n');
+      const bad = clt(['sweep', 'bad.yaml', '--queue', url, '--attempts', '2', '--json', '--no-report'], work);
+      expect(bad.status, bad.stderr).toBe(1);
+      const run = (JSON.parse(bad.stdout) as { runs: { id: string; status: string; error: string }[] }).runs;
+      expect(run.length).toBe(1);
+      expect(run[0]!.status).toBe('failed');
+      expect(run[0]!.error).toMatch(/nope/);
+      const st = JSON.parse(clt(['sweep', 'status', join(work, 'sweeps', 'bad'), '--queue', url, '--json'], work).stdout) as { state: string; failures: number }[];
+      expect(st).toMatchObject([{ state: 'failed', failures: 2 }]);
+      expect(query(join(work, 'sweeps', 'bad'), 'SELECT status, error FROM runs', work)).toMatchObject([{ status: 'failed', error: expect.stringMatching(/nope/) }]);
+
+      // Jobs written straight into the queue by someone else: refused as data, never run.
+      const { openQueue } = await import('@clt/queue');
+      const engine = openQueue(url);
+      const cfg = JSON.parse(readFileSync(join(work, 'sweeps', 'bad', 'sweep.json'), 'utf8')).runs[0].config as Record<string, unknown>;
+      const forged = [
+        { id: 'aaaaaaaaaaaa', data: { v: 1 as const, id: 'aaaaaaaaaaaa', config: cfg } },
+        { id: 'bbbbbbbbbbbb', data: { v: 1 as const, id: 'bbbbbbbbbbbb', config: { ...cfg, data: '/etc/passwd' } } },
+        { id: 'cccccccccccc', data: { v: 1 as const, id: 'cccccccccccc', config: { ...cfg, out: '/tmp' } } },
+      ];
+      await engine.enqueue(forged, { attempts: 3, backoffMs: 10 });
+      let views = await engine.inspect(forged.map((f) => f.id));
+      const t0 = Date.now();
+      while ([...views.values()].some((v) => v.state !== 'failed') && Date.now() - t0 < 30_000) {
+        await new Promise((r) => setTimeout(r, 100));
+        views = await engine.inspect(forged.map((f) => f.id));
+      }
+      await engine.close();
+      expect(views.get('aaaaaaaaaaaa')).toMatchObject({ state: 'failed', failures: 1, error: expect.stringMatching(/^invalid job: the run id aaaaaaaaaaaa is not the hash of its config/) });
+      expect(views.get('bbbbbbbbbbbb')).toMatchObject({ state: 'failed', failures: 1, error: expect.stringMatching(/^invalid job: --data "\/etc\/passwd" is a file/) });
+      expect(views.get('cccccccccccc')).toMatchObject({ state: 'failed', failures: 1, error: expect.stringMatching(/^invalid job: the config sets "out", which only the worker decides/) });
+      expect(existsSync(join(work, 'w', 'runs', 'aaaaaaaaaaaa'))).toBe(false);
+
+      // The password is in no file the sweep or the worker wrote, nor in anything they printed.
+      const written = [...files(join(work, 'sweeps')), ...files(join(work, 'w'))];
+      expect(written.length).toBeGreaterThan(3);
+      for (const f of written) expect(readFileSync(f).includes(Buffer.from(secret)), f).toBe(false);
+      expect(bad.stdout + bad.stderr + wk.out()).not.toContain(secret);
+      expect(wk.out()).toContain(`redis://:***@127.0.0.1:${locked.port}`);
+    } finally {
+      await stopAll([wk]);
+      await locked.stop();
+    }
+    expect(wk.out()).not.toContain(secret);
+  }, 180_000);
+});

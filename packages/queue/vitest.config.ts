@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+import { fileURLToPath } from 'node:url';
+
+// Tests import @clt/core and @clt/experiments from source so they run without a prior build (as in @clt/cli).
+const src = (pkg: string, p: string) => fileURLToPath(new URL(`../${pkg}/src/${p}`, import.meta.url));
+export default defineConfig({
+  resolve: { alias: [
+    { find: /^@clt\/core$/, replacement: src('core', 'index.ts') },
+    { find: /^@clt\/experiments$/, replacement: src('experiments', 'index.ts') },
+  ] },
+  test: { include: ['src/**/*.test.ts'], testTimeout: 60_000, hookTimeout: 60_000 },
+});
