@@ -21,6 +21,12 @@ for (const d of dirs) {
   skipped += rep.numPendingTests + (rep.numTodoTests ?? 0);
   console.log(`${pkg.name.padEnd(32)} ${rep.numPassedTests} passed, ${rep.numFailedTests} failed, ${rep.numPendingTests} skipped`);
 }
+// Docs that run (scripts/check-docs.mjs): one "test" per fenced code block, fragments skipped.
+if (existsSync('.docs-check-report.json')) {
+  const rep = JSON.parse(readFileSync('.docs-check-report.json', 'utf8'));
+  passed += rep.numPassedTests; failed += rep.numFailedTests; skipped += rep.numPendingTests;
+  console.log(`${'docs (code blocks)'.padEnd(32)} ${rep.numPassedTests} passed, ${rep.numFailedTests} failed, ${rep.numPendingTests} skipped`);
+}
 if (missing.length) { console.log(`no test report from: ${missing.join(', ')}`); failed += missing.length; }
 console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exit(failed > 0 ? 1 : 0);

@@ -1,12 +1,11 @@
 /**
- * The runnable example of docs/bounds.md. From the repository root:
+ * The runnable example of docs/bounds.md. From the repository root, after `npx -y pnpm@10.34.8 build`:
  *   npx tsc -p docs/examples/tsconfig.json && node out/docs-examples/docs/examples/bounds-tour.js
  */
-// In your code: import { ... } from '@clt/core'.
 import {
   Rng, softmaxLoss, sparsemaxLoss, riskFloor, informationLoss, crossEntropyRiskBounds, residualBounds,
   OutOfBatchChange, pacBayesKlBound, klInverseUpper, maxLossSoftmax, probabilisticGeneralizationRange,
-} from '../../packages/core/src/index.js';
+} from '@clt/core';
 
 // 1. The floor: 6 samples, 3 distinct inputs (rows of 2 numbers); [1, 2] carries labels 0, 0, 1 and [5, 5] labels 2, 0.
 const x = { data: new Float32Array([1, 2, 1, 2, 5, 5, 1, 2, 0, 3, 5, 5]), dim: 2 };

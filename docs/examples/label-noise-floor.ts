@@ -1,6 +1,6 @@
 /**
  * Worked example for docs/bounds.md: the model-agnostic floor on empirical risk on real MNIST digits
- * with injected label noise. Run from the repository root:
+ * with injected label noise. Run from the repository root, after `npx -y pnpm@10.34.8 build`:
  *
  *   npx tsc -p docs/examples/tsconfig.json && node out/docs-examples/docs/examples/label-noise-floor.js
  *
@@ -9,21 +9,15 @@
  * of one digit are identical inputs, so a noised copy conflicts with the others: that is when the
  * floor R̂* = Ĥ_Ω(Y|X) is positive. (Without duplicates every input is distinct and R̂* = 0 at any ρ.)
  */
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-// In your code: import { ... } from '@clt/core'. The repository copy imports the source so it runs without a build.
-import { Rng, riskFloor, softmaxLoss, sparsemaxLoss } from '../../packages/core/src/index.js';
+import { Rng, riskFloor, softmaxLoss, sparsemaxLoss } from '@clt/core';
+import { loadMnist } from '@clt/cli/datasets';
 
 const B = 2000, k = 5, rates = [0, 0.05, 0.1, 0.2, 0.4], seed = 2602;
 
-// The `mnist` package ships its digits as JSON arrays of 784 pixels in [0, 1], one file per class.
-const root = dirname(createRequire(join(process.cwd(), 'packages/core/package.json')).resolve('mnist/package.json'));
-const digits: { pixels: number[]; offset: number; label: number }[] = [];
-for (let c = 0; c < 10; c++) {
-  const data = (JSON.parse(readFileSync(join(root, 'src', 'digits', `${c}.json`), 'utf8')) as { data: number[] }).data;
-  for (let o = 0; o < data.length; o += 784) digits.push({ pixels: data, offset: o, label: c });
-}
+// The 10,000 digits the `mnist` package ships (784 pixels in [0, 1]), in class order.
+const mnist = loadMnist();
+const digits: { pixels: Float32Array; offset: number; label: number }[] = [];
+for (let i = 0; i < mnist.n; i++) digits.push({ pixels: mnist.x, offset: i * 784, label: mnist.labels[i]! });
 const rng = new Rng(seed);
 rng.shuffle(digits);
 const base = digits.slice(0, B);

@@ -10,6 +10,27 @@ export const BACKEND_PACKAGES = ['@clt/backend-onnxruntime', '@clt/backend-tfjs'
 
 export const DEFAULT_BACKEND = 'onnxruntime-cpu';
 
+/**
+ * Which package registers a backend name. Only @clt/backend-onnxruntime is a dependency of the CLI;
+ * the others are optional peers (their native parts weigh hundreds of MB), so a name from one that
+ * is not installed must say what to install.
+ */
+export function packageForBackend(name: string): (typeof BACKEND_PACKAGES)[number] | undefined {
+  if (name.startsWith('tfjs-node-gpu')) return '@clt/backend-tfjs-node-gpu';
+  if (name.startsWith('tfjs-node')) return '@clt/backend-tfjs-node';
+  if (name.startsWith('tfjs-')) return '@clt/backend-tfjs';
+  if (name.startsWith('onnxruntime-')) return '@clt/backend-onnxruntime';
+  return undefined;
+}
+
+/** The package is absent (not: it is there and its code failed), from an import() error. */
+export function isNotInstalled(e: unknown, pkg: string): boolean {
+  const err = e as { code?: string; message?: string };
+  return (err.code === 'ERR_MODULE_NOT_FOUND' || err.code === 'MODULE_NOT_FOUND') && (err.message ?? '').includes(`'${pkg}`);
+}
+
+export const NOT_INSTALLED = 'not installed';
+
 let loaded: Promise<{ pkg: string; error: string }[]> | undefined;
 /**
  * What a child process imports to get each backend name again: a package's `/register` entry or a
@@ -35,7 +56,7 @@ export function loadBackendPackages(): Promise<{ pkg: string; error: string }[]>
       try {
         await importRegister(pkg);
       } catch (e) {
-        failed.push({ pkg, error: firstLine((e as Error).message ?? String(e)) });
+        failed.push({ pkg, error: isNotInstalled(e, pkg) ? `${NOT_INSTALLED} (optional: npm install ${pkg})` : firstLine((e as Error).message ?? String(e)) });
       }
       noteSources(`${pkg}/register`);
     }
@@ -97,6 +118,10 @@ export async function backendFor(name: string | undefined): Promise<Backend> {
   try {
     return await resolveBackend(name ?? DEFAULT_BACKEND);
   } catch (e) {
+    const pkg = packageForBackend(name ?? DEFAULT_BACKEND);
+    if (pkg && failed.some((f) => f.pkg === pkg && f.error.startsWith(NOT_INSTALLED))) {
+      throw new Error(`backend '${name ?? DEFAULT_BACKEND}' comes from ${pkg}, which is not installed: run \`npm install ${pkg}\` (an optional dependency of @clt/cli), then the command again`);
+    }
     const extra = failed.length ? `\n  packages that did not load: ${failed.map((f) => `${f.pkg} (${f.error})`).join('; ')}` : '';
     throw new Error(`${(e as Error).message}${extra}\n  run \`clt backends\` to see what is available here; a backend from another package loads with --backend-module <package | ./file.mjs>`);
   }

@@ -26,7 +26,7 @@ function checkRisk(where: string, r: number, range: number): void {
 }
 
 /**
- * Hoeffding radius for the mean of n i.i.d. values in [0, ℓ_max] (spec/theory.md §5.3, §7 item 21;
+ * Hoeffding radius for the mean of n i.i.d. values in [0, ℓ_max] (docs/theory.md §5.3, §7 item 21;
  * background, not the paper's bound):  ℓ_max·√(log(k/δ)/(2n)),  k = 2 two-sided (default), 1 one-sided.
  * Valid for ONE predictor fixed before the sample is drawn (e.g. a test set). Cost: O(1).
  */

@@ -57,7 +57,7 @@ export interface ConditionalEntropy {
 
 /**
  * Plug-in generalized conditional entropy of the labels given a representation Z
- * (spec/theory.md §5.3, §7 item 18):
+ * (docs/theory.md §5.3, §7 item 18):
  *
  *     Ĥ_Ω(Y|Z) = Σ_z (n_z/n) · H_Ω(p̂(·|z)) = (1/n) Σ_z min_η Σ_{i: z_i = z} L_Ω(η; y_i)
  *
@@ -70,7 +70,7 @@ export interface ConditionalEntropy {
  *
  * Cost: O(n·(dim + d)) time with exact hashing, O(n + K) memory. The plug-in is biased low as an
  * estimate of the population H_Ω(Y|Z) (E Ĥ ≤ H: a minimum of averages).
- * @see spec/theory.md §4 (computing it), §5.3 (generalized conditional entropy).
+ * @see docs/theory.md §4 (computing it), §5.3 (generalized conditional entropy).
  */
 export function conditionalEntropy(loss: EntropyLoss, z: Rows, labels: Labels, options: ConditionalEntropyOptions = {}): ConditionalEntropy {
   const partition = groupRows(z, options.grouping ?? 'exact', 'conditionalEntropy');

@@ -2,7 +2,7 @@ import { BoundsInputError, checkCount, checkDelta, checkNonNegative, checkPositi
 import { hoeffdingRadius, pacBayesKlBound } from './classical.js';
 import type { Interval } from './trainability.js';
 
-/** The ingredients of the abstract's generalization bounds (spec/theory.md §5.1). */
+/** The ingredients of the abstract's generalization bounds (docs/theory.md §5.1). */
 export interface EntropyTerms {
   /** H_Ω(Y|X): generalized conditional entropy of the labels given the input. */
   readonly conditionalEntropy: number;
@@ -27,7 +27,7 @@ function checkTerms(where: string, t: EntropyTerms): void {
 }
 
 /**
- * Deterministic range of the risk and of the generalization gap — a RECONSTRUCTION (spec/theory.md
+ * Deterministic range of the risk and of the generalization gap — a RECONSTRUCTION (docs/theory.md
  * §5.1–5.3 [INF]): the paper's statement, constants and definitions were not retrievable; this is
  * what its three named factors give by elementary arguments. For every predictor h = φ∘g whose
  * loss lies in [0, ℓ_max], under the distribution the entropies are computed for,
@@ -40,7 +40,7 @@ function checkTerms(where: string, t: EntropyTerms): void {
  * gap: a training risk below H_Ω(Y|X) + Δ_g is overfitting by at least the difference. With
  * plug-in values on the training sample it is the empirical identity R̂ ≥ Ĥ_Ω(Y|g(X)); use
  * `probabilisticGeneralizationRange` for a statement about R from a sample. Cost: O(1).
- * @see spec/theory.md §5.1, §5.3.
+ * @see docs/theory.md §5.1, §5.3.
  */
 export function deterministicGeneralizationRange(t: EntropyTerms & { readonly empiricalRisk: number }): GeneralizationRange {
   const where = 'deterministicGeneralizationRange';
@@ -81,7 +81,7 @@ export interface ProbabilisticRange extends GeneralizationRange {
 }
 
 /**
- * Probabilistic range of the population risk — a RECONSTRUCTION (spec/theory.md §5.1–5.3 [INF]),
+ * Probabilistic range of the population risk — a RECONSTRUCTION (docs/theory.md §5.1–5.3 [INF]),
  * built from plug-in generalized conditional entropy, information loss and ℓ_max, with the
  * confidence split explicit. With probability ≥ 1 − δ_floor − δ_upper over n i.i.d. samples:
  *
@@ -97,7 +97,7 @@ export interface ProbabilisticRange extends GeneralizationRange {
  *     a posterior. The lower end also uses the deviation (R ≥ R̂ − slack) when it is larger.
  *
  * Cost: O(1) (O(50) kl evaluations for 'pac-bayes-kl').
- * @see spec/theory.md §5.1, §5.3, §7 items 18–21.
+ * @see docs/theory.md §5.1, §5.3, §7 items 18–21.
  */
 export function probabilisticGeneralizationRange(s: ProbabilisticInput): ProbabilisticRange {
   const where = 'probabilisticGeneralizationRange';

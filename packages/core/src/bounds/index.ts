@@ -1,4 +1,4 @@
-// Bounds (spec/theory.md §3.3–3.5, §4, §5, §7 items 13–22): pure float64 functions.
+// Bounds (docs/theory.md §3.3–3.5, §4, §5, §7 items 13–22): pure float64 functions.
 export { BoundsInputError } from './errors.js';
 export { groupRows, type Rows, type Grouping, type RowGroups } from './row-groups.js';
 export {

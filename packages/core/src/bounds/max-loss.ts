@@ -2,7 +2,7 @@ import type { FYLoss } from '../losses/fenchel-young.js';
 import { BoundsInputError, checkCount, checkFiniteArray, checkNonNegative } from './errors.js';
 
 /**
- * Empirical maximum attainable loss ℓ̂_max = max_i ℓ_i (spec/theory.md §5.3, §7 item 20 [INF]): a
+ * Empirical maximum attainable loss ℓ̂_max = max_i ℓ_i (docs/theory.md §5.3, §7 item 20 [INF]): a
  * proxy for sup_{x,y} L_Ω(f_θ(x); y), not a guaranteed bound on unseen data. Cost: O(n).
  */
 export function maxLossEmpirical(losses: ArrayLike<number>): number {
@@ -19,7 +19,7 @@ export function maxLossEmpirical(losses: ArrayLike<number>): number {
  *     sup −log softmax(η)_y = log(1 + (d − 1)·e^{2B})  ≤  log d + 2B   (spec §5.3)
  *
  * attained at η_y = −B and every other logit +B. Weight decay bounds B, hence ℓ_max: this is how
- * regularization enters the generalization bounds (spec/theory.md §5.3 [INF]). Cost: O(1).
+ * regularization enters the generalization bounds (docs/theory.md §5.3 [INF]). Cost: O(1).
  */
 export function maxLossSoftmax(d: number, logitBound: number): number {
   checkCount('maxLossSoftmax', 'number of classes d', d, 2);
@@ -36,7 +36,7 @@ export function maxLossSoftmax(d: number, logitBound: number): number {
  *
  * since L(0; e_y) = Ω(e_y) − min Ω = H_Ω(uniform) and ∇_η L = ŷ − e_y has ‖·‖₁ ≤ 2 with zero sum,
  * so moving from 0 to η adds at most ‖ŷ − e_y‖₁/2 · (max η − min η). For softmax this is log d + 2B.
- * A derived bound (spec/theory.md §5.3 [INF]). Cost: one entropy evaluation.
+ * A derived bound (docs/theory.md §5.3 [INF]). Cost: one entropy evaluation.
  */
 export function maxLossSimplex(loss: Pick<FYLoss, 'name' | 'domain'> & { host: Pick<FYLoss['host'], 'entropy'> }, d: number, logitBound: number): number {
   checkCount('maxLossSimplex', 'number of classes d', d, 2);

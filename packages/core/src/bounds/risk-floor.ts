@@ -3,7 +3,7 @@ import { BoundsInputError } from './errors.js';
 import { groupRows, type Grouping, type RowGroups, type Rows } from './row-groups.js';
 
 /**
- * The model-agnostic floor on empirical risk (a reconstruction, spec/theory.md §4 [INF]; the paper's
+ * The model-agnostic floor on empirical risk (a reconstruction, docs/theory.md §4 [INF]; the paper's
  * own formula was not retrievable):
  *
  *     R̂(θ) ≥ R̂* := (1/n) Σ_{distinct x} min_η Σ_{i: x_i = x} L_Ω(η; y_i) = Σ_x (n_x/n) H_Ω(p̂(·|x)) = Ĥ_Ω(Y|X)
@@ -19,7 +19,7 @@ import { groupRows, type Grouping, type RowGroups, type Rows } from './row-group
  * raw-input model's risk (merging distinct inputs can only raise the value).
  *
  * Cost: O(n·(dim + d)); 60000 × 784 float32 MNIST rows hash in well under a second.
- * @see spec/theory.md §4, §7 item 16.
+ * @see docs/theory.md §4, §7 item 16.
  */
 export function riskFloor(loss: EntropyLoss, x: Rows, labels: Labels, options: ConditionalEntropyOptions = {}): ConditionalEntropy {
   return conditionalEntropy(loss, x, labels, options);
@@ -47,7 +47,7 @@ export interface InformationLoss {
 }
 
 /**
- * Information loss of a map g (a reconstruction, spec/theory.md §5.3 [INF/BG]):
+ * Information loss of a map g (a reconstruction, docs/theory.md §5.3 [INF/BG]):
  *
  *     Δ̂_g = Ĥ_Ω(Y | g(X)) − Ĥ_Ω(Y | X)  ≥ 0
  *
@@ -58,7 +58,7 @@ export interface InformationLoss {
  * row i of z is g applied to row i of x.
  *
  * Cost: two `conditionalEntropy` calls.
- * @see spec/theory.md §5.3, §7 item 19.
+ * @see docs/theory.md §5.3, §7 item 19.
  */
 export function informationLoss(loss: EntropyLoss, x: Rows, z: Rows, labels: Labels, options: InformationLossOptions = {}): InformationLoss {
   const px = groupRows(x, options.xGrouping ?? 'exact', 'informationLoss (inputs)');

@@ -15,14 +15,14 @@ export interface SgdNeighbourhoodInput {
 
 /**
  * The neighbourhood that mini-batch SGD with step 1/(2L) reaches, as paraphrased from Theorem 12
- * by the public review notes (spec/theory.md §3.5 [NOTE]; what exactly it bounds and the role of ε
+ * by the public review notes (docs/theory.md §3.5 [NOTE]; what exactly it bounds and the role of ε
  * were not retrievable):
  *
  *     ε² + 4L(n − m)·M / m          (m = 1: ε² + 4L(n − 1)M;  m = n: ε²)
  *
  * M is trajectory-dependent and not controlled a priori (the review's caveat), so this is a
  * diagnostic to track over training and across batch sizes, not a guarantee. Cost: O(1).
- * @see spec/theory.md §3.5, §3.6, §7 item 15.
+ * @see docs/theory.md §3.5, §3.6, §7 item 15.
  */
 export function sgdNeighbourhoodTerm(s: SgdNeighbourhoodInput): number {
   const where = 'sgdNeighbourhoodTerm';
@@ -38,7 +38,7 @@ export function sgdNeighbourhoodTerm(s: SgdNeighbourhoodInput): number {
 
 /**
  * Accumulates M = max_k |R_out(θ_{k+1}) − R_out(θ_k)|, the largest change of the out-of-batch loss
- * caused by one SGD update along the actual trajectory (spec/theory.md §3.5). Feed it once per
+ * caused by one SGD update along the actual trajectory (docs/theory.md §3.5). Feed it once per
  * step, either the two out-of-batch risks or the per-sample losses before and after the step with
  * the batch indices. Whether R_out is a mean or a sum is not known from the paper; `observeLosses`
  * takes `reduce` ('mean' by default) so the choice is explicit.

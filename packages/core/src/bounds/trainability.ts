@@ -32,14 +32,14 @@ function checkSpectrum(where: string, s: EnergySpectrum): void {
 }
 
 /**
- * Residual sandwich (S2), a checked reconstruction (spec/theory.md §3.3 [INF]): from g_i = J_iᵀ r_i,
+ * Residual sandwich (S2), a checked reconstruction (docs/theory.md §3.3 [INF]): from g_i = J_iᵀ r_i,
  * ‖g_i‖² = r_iᵀ A_i r_i, so λ_min(A_i)‖r_i‖² ≤ ‖g_i‖² ≤ λ_max(A_i)‖r_i‖², and averaging,
  *
  *     E / λ_max*  ≤  (1/n) Σ_i ‖r_i‖²  ≤  E / λ_min*
  *
  * Small gradient energy with a well-conditioned structure matrix forces every residual ŷ_i − y_i to
  * be small. The upper end is +∞ when λ_min* = 0 (J rank-deficient: nothing is forced). Cost: O(1).
- * @see spec/theory.md §3.3, §7 item 13.
+ * @see docs/theory.md §3.3, §7 item 13.
  */
 export function residualBounds(s: EnergySpectrum): Interval {
   checkSpectrum('residualBounds', s);
@@ -49,7 +49,7 @@ export function residualBounds(s: EnergySpectrum): Interval {
 /**
  * Per-sample form of (S1): ‖g_i‖²/λ_max(A_i) ≤ ‖r_i‖² ≤ ‖g_i‖²/λ_min(A_i). `lambdaMin` and
  * `lambdaMax` are per-sample arrays or one number for all. Cost: O(n).
- * @see spec/theory.md §3.3 (S1), §7 item 13.
+ * @see docs/theory.md §3.3 (S1), §7 item 13.
  */
 export function residualBoundsPerSample(
   gradSqNorms: ArrayLike<number>, lambdaMin: number | ArrayLike<number>, lambdaMax: number | ArrayLike<number>,
@@ -66,8 +66,8 @@ export function residualBoundsPerSample(
 
 /**
  * Empirical-risk sandwich for the squared loss L = ½‖η − y‖² (exact: ℓ_i = ½‖r_i‖²), a checked
- * reconstruction (spec/theory.md §3.4 [INF]):  E/(2λ_max*) ≤ R̂ ≤ E/(2λ_min*). Cost: O(1).
- * @see spec/theory.md §3.4, §7 item 14.
+ * reconstruction (docs/theory.md §3.4 [INF]):  E/(2λ_max*) ≤ R̂ ≤ E/(2λ_min*). Cost: O(1).
+ * @see docs/theory.md §3.4, §7 item 14.
  */
 export function mseRiskBounds(s: EnergySpectrum): Interval {
   const r = residualBounds(s);
@@ -77,7 +77,7 @@ export function mseRiskBounds(s: EnergySpectrum): Interval {
 /**
  * Empirical-risk sandwich for any Fenchel–Young loss whose Ω is μ-strongly convex and β-smooth on
  * the relevant segments, so (μ/2)‖r_i‖² ≤ ℓ_i ≤ (β/2)‖r_i‖² (spec §2.1 property 4); a checked
- * reconstruction (spec/theory.md §3.4 [INF]):
+ * reconstruction (docs/theory.md §3.4 [INF]):
  *
  *     μ·E/(2λ_max*)  ≤  R̂  ≤  β·E/(2λ_min*)
  *
@@ -85,7 +85,7 @@ export function mseRiskBounds(s: EnergySpectrum): Interval {
  * relative interior of the simplex, where L is the Bregman divergence (spec §2.1 property 3) —
  * with a saturated ŷ the loss can exceed ½‖r‖² by far. Softmax: μ = 1 (Pinsker); β = 2/p_min (see
  * `crossEntropyRiskBounds`). β = +∞ gives upper = +∞. Cost: O(1).
- * @see spec/theory.md §2.1, §3.4, §7 item 14.
+ * @see docs/theory.md §2.1, §3.4, §7 item 14.
  */
 export function curvatureRiskBounds(s: EnergySpectrum, curvature: { mu: number; beta: number }): Interval {
   const where = 'curvatureRiskBounds';
@@ -118,7 +118,7 @@ export interface CrossEntropyRiskBounds extends Interval {
 
 /**
  * Risk sandwich for softmax cross-entropy with one-hot labels, a checked reconstruction
- * (spec/theory.md §3.4 [INF]; the paper's Theorem 10 constants were not retrievable). Per sample,
+ * (docs/theory.md §3.4 [INF]; the paper's Theorem 10 constants were not retrievable). Per sample,
  * ½‖r_i‖² ≤ ℓ_i (Pinsker) and ℓ_i ≤ ‖r_i‖²/p_min,i (KL ≤ χ²), with (S1) for ‖r_i‖², so
  *
  *     (1/n) Σ ‖g_i‖²/(2λ_max,i)  ≤  R̂  ≤  (1/n) Σ ‖g_i‖²/(p_min,i · λ_min,i)
@@ -126,7 +126,7 @@ export interface CrossEntropyRiskBounds extends Interval {
  * and the p_min-free alternative ℓ_i ≤ −log(1 − ‖r_i‖) ≤ −log(1 − ‖g_i‖/√λ_min,i) when that is
  * < 1 (ℓ_i = −log p_y and 1 − p_y ≤ ‖r_i‖). The p_min bound loosens as the model grows confident
  * (p_min → 0); the p_min-free one does not. Without `pMin`, `upper` is +∞. Cost: O(n).
- * @see spec/theory.md §3.4, §7 item 14.
+ * @see docs/theory.md §3.4, §7 item 14.
  */
 export function crossEntropyRiskBounds(s: CrossEntropySamples): CrossEntropyRiskBounds {
   const where = 'crossEntropyRiskBounds', n = checkSamples(where, s.gradSqNorms);
@@ -150,7 +150,7 @@ export function crossEntropyRiskBounds(s: CrossEntropySamples): CrossEntropyRisk
 /**
  * Aggregate cross-entropy sandwich from E, λ_min*, λ_max* and p_min* = min_i p_min,i:
  * E/(2λ_max*) ≤ R̂ ≤ E/(p_min*·λ_min*) — `curvatureRiskBounds` with μ = 1, β = 2/p_min*
- * (a checked reconstruction, spec/theory.md §3.4 [INF]). Cost: O(1).
+ * (a checked reconstruction, docs/theory.md §3.4 [INF]). Cost: O(1).
  */
 export function crossEntropyRiskBoundsAggregate(s: EnergySpectrum & { readonly pMin: number }): Interval {
   checkNonNegative('crossEntropyRiskBoundsAggregate', 'p_min', s.pMin);
@@ -159,7 +159,7 @@ export function crossEntropyRiskBoundsAggregate(s: EnergySpectrum & { readonly p
 }
 
 /**
- * The precursor code's log₂ diagnostics (spec/theory.md §3.4 [PRE]) for one sample:
+ * The precursor code's log₂ diagnostics (docs/theory.md §3.4 [PRE]) for one sample:
  * U = log₂‖g‖² − log₂λ_min (upper estimate of log₂‖r‖²), L = log₂‖g‖² − log₂λ_max (lower),
  * F = log₂‖g‖² + log₂λ_max − log₂λ_min (the "convergence indicator" correlated with log₂ loss).
  * Working in log space keeps quantities spanning many orders of magnitude comparable; U and F are

@@ -14,7 +14,7 @@ import { softplusT, xlogxT } from './numerics.js';
  * also takes [n] integer 0/1 labels. Entropy: `entropy(p)` = Σ_j h(p_j) (binary entropy in nats) with
  * p_j = P(y_j = 1): the Bayes risk, which depends only on these marginals since L is a sum over j.
  *
- * @see spec/theory.md §2.2 (row "binary logistic").
+ * @see docs/theory.md §2.2 (row "binary logistic").
  */
 export const bernoulliLoss: FYLoss = makeFYLoss({
   name: 'bernoulli',

@@ -44,7 +44,7 @@ export interface EntmaxLoss extends FYLoss {
  * α ∈ (1, 10] and logits up to 1e4 in magnitude (see entmax-bisect.ts for the parametrizations that
  * keep α = 1 + 1e-6 within 1e-10 of softmax and α = 10 free of NaN in float32). The IR loss has exact gradient ŷ − y and exact Hessian a.e.
  *
- * @see spec/theory.md §2.2 (row "α-entmax"), §7 rows 1–5, 17.
+ * @see docs/theory.md §2.2 (row "α-entmax"), §7 rows 1–5, 17.
  */
 export function entmaxLoss(alpha: number, options: EntmaxOptions = {}): EntmaxLoss {
   if (!Number.isFinite(alpha) || alpha < 1)

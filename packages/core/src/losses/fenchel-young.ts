@@ -5,11 +5,11 @@ import { asVector, irLogits, irTargets, checkLogits, checkSameLength, validateTa
 export type TargetDomain = 'simplex' | 'binary' | 'real' | 'nonnegative';
 
 /**
- * A Fenchel–Young loss L_Ω(η; y) = Ω(y) + Ω*(η) − ⟨η, y⟩ (spec/theory.md §2), given twice: as IR
+ * A Fenchel–Young loss L_Ω(η; y) = Ω(y) + Ω*(η) − ⟨η, y⟩ (docs/theory.md §2), given twice: as IR
  * composites (run and differentiate on any backend) and as float64 host functions (the oracle,
  * and what the bounds use). Rows are samples; the last axis is the d outputs.
  *
- * @see spec/theory.md §1.3 (conjugate pair, prediction map), §2.1–2.2, §7 rows 1–5 and 17.
+ * @see docs/theory.md §1.3 (conjugate pair, prediction map), §2.1–2.2, §7 rows 1–5 and 17.
  */
 export interface FYLoss {
   /** Identifier used on the CLI and in reports: 'softmax', 'sparsemax', 'entmax-1.5', 'squared', ... */

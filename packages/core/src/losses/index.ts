@@ -1,4 +1,4 @@
-// Fenchel–Young losses (spec/theory.md §2): each loss as IR composites and float64 host functions.
+// Fenchel–Young losses (docs/theory.md §2): each loss as IR composites and float64 host functions.
 export { makeFYLoss, type FYLoss, type FYLossParts, type TargetDomain } from './fenchel-young.js';
 export { softmaxLoss } from './softmax.js';
 export { sparsemaxLoss, sparsemaxIR, sparsemaxHost } from './sparsemax.js';

@@ -13,7 +13,7 @@ import { rowDot, xlogxT } from './numerics.js';
  * one-hot e_j with probability p_j, E Ω(T) − Ω(p) = −Σ p_j log p_j (Shannon, in nats); for count
  * targets use `bayesRisk(targets)`.
  *
- * @see spec/theory.md §2.2 (row "Poisson").
+ * @see docs/theory.md §2.2 (row "Poisson").
  */
 export const poissonLoss: FYLoss = makeFYLoss({
   name: 'poisson',

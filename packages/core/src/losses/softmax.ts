@@ -14,7 +14,7 @@ import { rowDot, shiftRows, xlogxT } from './numerics.js';
  * Stable for any finite logits: everything is computed on η − max(η) (the shift cancels because
  * Σ y = 1), and 0·log 0 = 0. The IR loss is smooth, so every order of derivative is exact.
  *
- * @see spec/theory.md §2.2 (row "softmax cross-entropy"), §7 rows 1–5.
+ * @see docs/theory.md §2.2 (row "softmax cross-entropy"), §7 rows 1–5.
  */
 export const softmaxLoss: FYLoss = makeFYLoss({
   name: 'softmax',

@@ -16,7 +16,7 @@ import { conjugateSurrogate, dot, rowDot, shifted, shiftRows } from './numerics.
  * τ = (Σ_{i≤k*} z_i − 1)/k*. Predictions are sparse: well-separated logits give a one-hot.
  * Ω is 1-strongly convex and 1-smooth on Δ, so ½‖y − ŷ‖² ≤ L on the simplex (spec §2.2).
  *
- * @see spec/theory.md §2.2 (row "sparsemax"), §7 rows 1–5, 17.
+ * @see docs/theory.md §2.2 (row "sparsemax"), §7 rows 1–5, 17.
  */
 export const sparsemaxLoss: FYLoss = makeFYLoss({
   name: 'sparsemax',

@@ -14,7 +14,7 @@ import { rowDot } from './numerics.js';
  *
  * The loss is computed as ½‖η − y‖² directly (not Ω(y) + Ω*(η) − ⟨η, y⟩, which cancels for large η).
  *
- * @see spec/theory.md §2.2 (row "squared / MSE"), §4.
+ * @see docs/theory.md §2.2 (row "squared / MSE"), §4.
  */
 export const squaredLoss: FYLoss = makeFYLoss({
   name: 'squared',

@@ -6,7 +6,7 @@ import { expm1T } from './numerics.js';
  * The Tsallis α-entropy Ω_α and the exact sort-based 1.5-entmax, host (float64) and IR. The
  * bisection for general α lives in entmax-bisect.ts.
  *
- * @see spec/theory.md §2.2 (row "α-entmax"); Peters, Niculae & Martins 2019; Blondel et al. 2020.
+ * @see docs/theory.md §2.2 (row "α-entmax"); Peters, Niculae & Martins 2019; Blondel et al. 2020.
  */
 
 /** Upper end of the bracket for t on max-shifted logits of length d. */
