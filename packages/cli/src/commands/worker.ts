@@ -25,12 +25,14 @@ export function queueConfigCheck(config: Readonly<Record<string, unknown>>): voi
 export function workerCommand(): Command {
   return new Command('worker')
     .description('Take runs of `clt sweep --queue` sweeps from a queue and run them, each in its own process (see docs/distributed-sweeps.md)')
-    .requiredOption('--queue <url>', 'redis://[user:password@]host:port[/db][?queue=name], or rediss://… for TLS')
+    .option('--queue <url>', 'required: redis://[user:password@]host:port[/db][?queue=name], or rediss://… for TLS')
     .option('--jobs <n>', 'runs at once, each in its own process', int('--jobs'), 1)
     .option('--dir <dir>', 'folder for this worker\'s run folders (runs/<run id>)', 'clt-worker')
     .option('--shared-dir <dir>', 'a folder every worker mounts: run folders go there, so a run handed over after its worker died resumes from its last checkpoint (else it restarts from step 0: same seed, same result)')
     .option('--stall-seconds <s>', 'a worker silent this long loses its runs to the other workers', num('--stall-seconds', (x) => x >= 1, '>= 1'), 30)
-    .action(async (opts: { queue: string; jobs: number; dir: string; sharedDir?: string; stallSeconds: number }) => {
+    .action(async (opts: { queue?: string; jobs: number; dir: string; sharedDir?: string; stallSeconds: number }) => {
+      // Checked here rather than by requiredOption, so a stray argument is reported before a missing URL.
+      if (!opts.queue) throw new Error('clt worker: --queue <url> is required: the Redis URL the coordinator (`clt sweep <spec> --queue <url>`) uses');
       // Loaded here: single-machine users never load BullMQ.
       const { openQueue, serveQueue } = await import('@clt/queue');
       const engine = openQueue(opts.queue);

@@ -69,8 +69,11 @@ export const RULES: Record<string, Record<string, Rule>> = {
   backends: { '--backend': BACKEND, '--backend-module': BACKEND_MODULE, '--json': FLAG, '--verbose': FLAG },
   report: { '--no-png': FLAG, '--backend': BACKEND, '--json': FLAG },
   // --grid may be given several times (one axis each): the action gets every value, in order.
-  sweep: { '--grid': { kind: 'string', repeatable: true }, '--seeds': integer(1), '--jobs': integer(1), '--out': STRING, '--json': FLAG, '--no-report': FLAG },
-  reproduce: { '--list': FLAG, '--quick': FLAG, '--jobs': integer(1), '--out': STRING },
+  sweep: { '--grid': { kind: 'string', repeatable: true }, '--seeds': integer(1), '--jobs': integer(1), '--out': STRING, '--json': FLAG, '--no-report': FLAG,
+    '--queue': STRING, '--attempts': integer(1) },
+  reproduce: { '--list': FLAG, '--quick': FLAG, '--jobs': integer(1), '--out': STRING, '--json': FLAG },
+  // --queue is required: the URL is checked by the action (docs/distributed-sweeps.md).
+  worker: { '--queue': STRING, '--jobs': integer(1), '--dir': STRING, '--shared-dir': STRING, '--stall-seconds': real((x) => x >= 1, '>= 1') },
   convex: {
     '--data': STRING, '--classes': STRING, '--limit': integer(1), '--pca': integer(0), '--beta': positive, '--loss': STRING,
     '--time-limit': positive, '--gap-tol': unit, '--gates': integer(1), '--max-patterns': integer(1), '--sgd-runs': integer(0), '--steps': integer(1), '--seed': integer(0),
