@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BullmqEngine } from './bullmq-engine.js';
 import { PermanentJobError, ReleaseJob, type TakenJob } from './engine.js';
 import { freePort, redisMissing, startRedis, type RedisFixture } from './redis-server-fixture.js';
+import { openQueue } from './index.js';
 import { parseQueueUrl } from './url.js';
 
 const MISSING = redisMissing();
@@ -14,6 +15,9 @@ const until = async (cond: () => Promise<boolean>, ms = 20_000) => {
     await new Promise((r) => setTimeout(r, 50));
   }
 };
+
+// Said out loud, not only in the (hidden when skipped) suite name.
+if (MISSING !== undefined) console.warn(`BullMQ engine tests skipped: ${MISSING}`);
 
 describe.skipIf(MISSING !== undefined)(`BullMQ engine on a real redis-server${MISSING ? ` (skipped: ${MISSING})` : ''}`, () => {
   let redis: RedisFixture;
@@ -55,6 +59,22 @@ describe.skipIf(MISSING !== undefined)(`BullMQ engine on a real redis-server${MI
     await coord.close(); await work.close();
   });
 
+  it('an id made of decimal digits only (as about 1 run id in 280 is) is queued and found like any other', async () => {
+    const coord = engine(redis.url, 'engine-c'), work = engine(redis.url, 'engine-c');
+    const ids = ['123456789012', '000000000007', 'abc'];
+    expect(await coord.enqueue(ids.map((id, n) => ({ id, data: { n, mode: 'ok' } })), { attempts: 1, backoffMs: 10 })).toBe(3);
+    expect(await coord.enqueue([{ id: ids[0]!, data: { n: 0, mode: 'ok' } }], { attempts: 1, backoffMs: 10 })).toBe(0);
+    const seen: string[] = [];
+    const ac = new AbortController();
+    const taking = work.take(async (job) => { seen.push(job.id); return { twice: job.data.n * 2 }; }, { concurrency: 1, signal: ac.signal, stallMs: 5000 });
+    await until(async () => [...(await coord.inspect(ids)).values()].every((v) => v.state === 'done'));
+    expect([...(await coord.inspect(ids)).values()].map((v) => [v.id, v.result?.twice])).toEqual([['123456789012', 0], ['000000000007', 2], ['abc', 4]]);
+    expect(seen.sort()).toEqual([...ids].sort());
+    ac.abort();
+    await taking;
+    await coord.close(); await work.close();
+  });
+
   it('a released job goes back to the queue without using an attempt', async () => {
     const coord = engine(redis.url, 'engine-b'), work = engine(redis.url, 'engine-b');
     await coord.enqueue([{ id: 'b1', data: { n: 1, mode: 'ok' } }], { attempts: 1, backoffMs: 10 });
@@ -82,5 +102,18 @@ describe.skipIf(MISSING !== undefined)(`BullMQ engine on a real redis-server${MI
     const e2 = await down.check().then(() => '', (e: Error) => e.message);
     expect(e2).toMatch(new RegExp(`^cannot reach the queue at rediss://u:\\*\\*\\*@127\\.0\\.0\\.1:${port}/3: .*ECONNREFUSED`));
     expect(e2).not.toContain('Secret9');
+  });
+
+  it('a URL without a password takes $CLT_QUEUE_PASSWORD (kept out of the process list), and says nothing of it', async () => {
+    const url = `redis://127.0.0.1:${redis.port}`;
+    const none = openQueue(url, {});
+    expect(await none.check().then(() => '', (e: Error) => e.message)).toMatch(new RegExp(`^cannot reach the queue at ${url.replace(/\./g, '\\.')}: .*(NOAUTH|Authentication required)`));
+    const withEnv = openQueue(url, { CLT_QUEUE_PASSWORD: 'pw-Hunter2' });
+    await withEnv.check();
+    expect(withEnv.where).toBe(`${url} (queue clt-runs)`);
+    // A password in the URL wins over the environment.
+    const urlWins = openQueue(`redis://:pw-Hunter2@127.0.0.1:${redis.port}`, { CLT_QUEUE_PASSWORD: 'wrong' });
+    await urlWins.check();
+    await none.close(); await withEnv.close(); await urlWins.close();
   });
 });

@@ -11,6 +11,12 @@ const PREFIX = 'clt';
 const MAX_STALLS = 3;
 /** Jobs per round trip when adding or inspecting many. */
 const BATCH = 500;
+/**
+ * BullMQ's job id of an engine id: BullMQ refuses ids that read as integers, and a run id (12 hex
+ * digits) is all decimal digits about once in 280 runs, so every id gets the same fixed prefix.
+ */
+const jobId = (id: string) => `run-${id}`;
+const engineId = (jid: string) => jid.startsWith('run-') ? jid.slice(4) : jid;
 
 /** ioredis options of an address: credentials and TLS from the URL, reconnecting for ever with a capped delay. */
 export function redisOptions(a: QueueAddress): RedisOptions {
@@ -28,7 +34,7 @@ export function redisOptions(a: QueueAddress): RedisOptions {
 
 /**
  * The BullMQ engine: one BullMQ queue named by the URL's `?queue=` (default clt-runs), jobs named
- * `run` with job id = run id, results as BullMQ return values. Completed and failed jobs are kept,
+ * `run` with job id `run-<run id>`, results as BullMQ return values. Completed and failed jobs are kept,
  * so a restarted coordinator, `clt sweep status` and a second sweep of the same runs find them.
  */
 export class BullmqEngine<D, R> implements QueueEngine<D, R> {
@@ -96,12 +102,12 @@ export class BullmqEngine<D, R> implements QueueEngine<D, R> {
     let added = 0;
     for (let i = 0; i < jobs.length; i += BATCH) {
       const chunk = jobs.slice(i, i + BATCH);
-      const known = await Promise.all(chunk.map((j) => q.getJobState(j.id)));
+      const known = await Promise.all(chunk.map((j) => q.getJobState(jobId(j.id))));
       const fresh = chunk.filter((_, k) => known[k] === 'unknown');
       // A job id BullMQ already holds is left as it is, so adding is idempotent even when two coordinators race.
       await q.addBulk(fresh.map((j) => ({
         name: 'run', data: j.data,
-        opts: { jobId: j.id, attempts: o.attempts, backoff: { type: 'exponential', delay: o.backoffMs }, removeOnComplete: false, removeOnFail: false },
+        opts: { jobId: jobId(j.id), attempts: o.attempts, backoff: { type: 'exponential', delay: o.backoffMs }, removeOnComplete: false, removeOnFail: false },
       })));
       added += fresh.length;
     }
@@ -112,7 +118,7 @@ export class BullmqEngine<D, R> implements QueueEngine<D, R> {
     if (!Number.isInteger(o.concurrency) || o.concurrency < 1) throw new Error(`--jobs must be an integer >= 1, got ${o.concurrency}`);
     const worker = new Worker<D, R>(this.address.queue, async (job: Job<D, R>, token?: string) => {
       const taken: TakenJob<D> = {
-        id: job.id!, data: job.data, deliveries: Math.max(1, job.attemptsStarted ?? 1),
+        id: engineId(job.id!), data: job.data, deliveries: Math.max(1, job.attemptsStarted ?? 1),
         report: (p) => job.updateProgress(p),
       };
       try {
@@ -140,8 +146,8 @@ export class BullmqEngine<D, R> implements QueueEngine<D, R> {
     for (let i = 0; i < ids.length; i += BATCH) {
       const views = await Promise.all(ids.slice(i, i + BATCH).map(async (id): Promise<JobView<R>> => {
         // State first, then the job: a job read first could complete in between and show no return value.
-        const state = stateOf(await q.getJobState(id));
-        const job = state === 'missing' ? undefined : await q.getJob(id) as Job<D, R> | undefined;
+        const state = stateOf(await q.getJobState(jobId(id)));
+        const job = state === 'missing' ? undefined : await q.getJob(jobId(id)) as Job<D, R> | undefined;
         if (!job) return { id, state: 'missing', failures: 0, progress: null };
         const progress = job.progress && typeof job.progress === 'object' ? job.progress as Record<string, unknown> : null;
         return {
@@ -160,7 +166,7 @@ export class BullmqEngine<D, R> implements QueueEngine<D, R> {
     let n = 0;
     for (const v of (await this.inspect(ids)).values()) {
       if (v.state !== 'failed') continue;
-      const job = await this.queue().getJob(v.id);
+      const job = await this.queue().getJob(jobId(v.id));
       await job?.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
       n++;
     }

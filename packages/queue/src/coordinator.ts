@@ -20,6 +20,8 @@ export interface DistributedSweepOptions {
   readonly attempts: number;
   readonly backoffMs?: number;
   readonly pollMs?: number;
+  /** Called once the runs are checked and the queue answered, before anything is queued. */
+  readonly onStart?: () => void;
   readonly onProgress?: (p: PoolProgress) => void;
   /** Lines for the user: connection lost and back, invalid results. */
   readonly onNotice?: (line: string) => void;
@@ -43,6 +45,7 @@ export async function runDistributedSweep(o: DistributedSweepOptions): Promise<S
     try { checkJobData(runJobData(r), o.options, o.checkConfig); } catch (e) { throw new Error(`run ${r.id} cannot go through the queue: ${(e as Error).message}`); }
   }
   await o.engine.check();
+  o.onStart?.();
   mkdirSync(runsDir, { recursive: true });
   writeFileAtomic(join(dir, 'sweep.json'), JSON.stringify({ spec: o.spec, runs }, null, 2));
   const notice = (line: string) => o.onNotice?.(line);
@@ -56,14 +59,16 @@ export async function runDistributedSweep(o: DistributedSweepOptions): Promise<S
     const eta = secondsN === 0 ? null : (secondsSum / secondsN) * Math.ceil(left / Math.max(1, running));
     o.onProgress?.({ total: runs.length, done, running, failed, queued, etaSeconds: eta });
   };
+  const unrecorded: { run: ResolvedRun; status: string }[] = [];
   for (const run of runs) {
     const s = runState(join(runsDir, run.id));
     if (s.kind !== 'done') { pending.set(run.id, run); continue; }
     // Final here already (an earlier invocation mirrored it): recorded unless the store lost it.
-    if (!stored.has(run.id)) await record(dir, run, s.status, null);
+    if (!stored.has(run.id)) unrecorded.push({ run, status: s.status });
     outcomes.push({ id: run.id, status: s.status, action: 'skipped', error: null, seconds: 0 });
     done++;
   }
+  await ingestRuns(dir, unrecorded.map(({ run, status }) => ({ id: run.id, config: run.config, status, error: null, runDir: join(runsDir, run.id) })));
   const retried = await o.engine.retry([...pending.keys()]);
   if (retried) notice(`${retried} run${retried === 1 ? '' : 's'} that failed before ${retried === 1 ? 'goes' : 'go'} back in the queue`);
   await o.engine.enqueue([...pending.values()].map((r) => ({ id: r.id, data: runJobData(r) })), { attempts: o.attempts, backoffMs: o.backoffMs ?? 2000 });
@@ -85,11 +90,14 @@ export async function runDistributedSweep(o: DistributedSweepOptions): Promise<S
     }
     running = 0;
     let queued = 0;
+    // The runs that ended since the last look: written to the store in one transaction, then taken off `pending`.
+    const ended: { run: ResolvedRun; status: string; error: string | null; outcome: RunOutcome }[] = [];
+    const lost: ResolvedRun[] = [];
     for (const [id, run] of pending) {
       const v = views.get(id);
       if (!v || v.state === 'missing') {
         // Gone from the queue (e.g. Redis restarted without persistence): queue it again.
-        await o.engine.enqueue([{ id, data: runJobData(run) }], { attempts: o.attempts, backoffMs: o.backoffMs ?? 2000 });
+        lost.push(run);
         queued++;
       } else if (v.state === 'queued') queued++;
       else if (v.state === 'running') running++;
@@ -100,27 +108,33 @@ export async function runDistributedSweep(o: DistributedSweepOptions): Promise<S
         } catch (e) {
           const why = `the worker's result is invalid: ${(e as Error).message}`;
           notice(`run ${id}: ${why}`);
-          await record(dir, run, 'failed', why);
-          outcomes.push({ id, status: 'failed', action: 'fresh', error: why, seconds: 0 });
-          failed++;
-          pending.delete(id);
+          ended.push({ run, status: 'failed', error: why, outcome: { id, status: 'failed', action: 'fresh', error: why, seconds: 0 } });
           continue;
         }
         mirror(join(runsDir, id), result);
         const s = runState(join(runsDir, id));
         const status = s.kind === 'done' ? s.status : 'failed';
         const error = s.kind === 'done' ? result.error : `the worker reported ${JSON.stringify(result.status)} but sent no final summary`;
-        await record(dir, run, status, error);
-        outcomes.push({ id, status, action: result.action as RunOutcome['action'], error, seconds: result.seconds });
-        if (status === 'failed') failed++; else done++;
+        ended.push({ run, status, error, outcome: { id, status, action: result.action as RunOutcome['action'], error, seconds: result.seconds } });
         secondsSum += result.seconds; secondsN++;
-        pending.delete(id);
       } else {
         const error = v.error ?? 'the run failed';
-        await record(dir, run, 'failed', error);
-        outcomes.push({ id, status: 'failed', action: 'fresh', error, seconds: 0 });
-        failed++;
-        pending.delete(id);
+        ended.push({ run, status: 'failed', error, outcome: { id, status: 'failed', action: 'fresh', error, seconds: 0 } });
+      }
+    }
+    if (lost.length > 0) {
+      try {
+        await o.engine.enqueue(lost.map((r) => ({ id: r.id, data: runJobData(r) })), { attempts: o.attempts, backoffMs: o.backoffMs ?? 2000 });
+      } catch { /* the queue went away again: the next look finds them missing still */ }
+    }
+    if (ended.length > 0) {
+      // One writer, one transaction per look; a run is taken off `pending` only once it is in the store,
+      // and a run already final here is never recorded again (a restarted coordinator skips it above).
+      await ingestRuns(dir, ended.map((e) => ({ id: e.run.id, config: e.run.config, status: e.status, error: e.error, runDir: join(runsDir, e.run.id) })));
+      for (const e of ended) {
+        outcomes.push(e.outcome);
+        if (e.status === 'failed') failed++; else done++;
+        pending.delete(e.run.id);
       }
     }
     progress(queued);
@@ -140,9 +154,6 @@ async function storedRuns(dir: string): Promise<Set<string>> {
   }
 }
 
-async function record(dir: string, run: ResolvedRun, status: string, error: string | null): Promise<void> {
-  await ingestRuns(dir, [{ id: run.id, config: run.config, status, error, runDir: join(dir, 'runs', run.id) }]);
-}
 
 /** Write a worker's files into the coordinator's run folder: metrics first, the summary (which makes the run final) last. */
 function mirror(runDir: string, r: RunJobResult): void {

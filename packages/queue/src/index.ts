@@ -11,7 +11,14 @@ export { runDistributedSweep, type DistributedSweepOptions } from './coordinator
 export { lastStep, serveQueue, type ServeOptions } from './serve.js';
 export { sweepStatus, type RunStatus } from './status.js';
 
-/** The engine for a `--queue` URL: redis:// and rediss:// → BullMQ (the only engine so far). */
-export function openQueue(url: string): QueueEngine<RunJobData, RunJobResult> {
-  return new BullmqEngine<RunJobData, RunJobResult>(parseQueueUrl(url));
+/** Where a password may come from instead of the URL (a URL is visible in the process list). */
+export const PASSWORD_ENV = 'CLT_QUEUE_PASSWORD';
+
+/**
+ * The engine for a `--queue` URL: redis:// and rediss:// → BullMQ (the only engine so far). A URL
+ * without a password takes the one in $CLT_QUEUE_PASSWORD, if set.
+ */
+export function openQueue(url: string, env: Readonly<Record<string, string | undefined>> = process.env): QueueEngine<RunJobData, RunJobResult> {
+  const a = parseQueueUrl(url), pw = env[PASSWORD_ENV];
+  return new BullmqEngine<RunJobData, RunJobResult>(a.password === undefined && pw ? { ...a, password: pw } : a);
 }

@@ -36,7 +36,7 @@ export function sweepCommand(): Command {
     .option('--out <dir>', 'folder holding sweeps; this sweep is <out>/<name> (name from the spec, else the spec file name)', 'sweeps')
     .option('--json', 'print the outcome as JSON (no progress lines)')
     .option('--no-report', 'do not write <sweep>/report.html at the end (`clt sweep report <dir>` writes it later)')
-    .option('--queue <url>', 'run on many machines: queue the runs at redis://[user:password@]host:port[/db] (rediss:// for TLS) for `clt worker`s, follow them and record the results here (docs/distributed-sweeps.md)')
+    .option('--queue <url>', 'run on many machines: queue the runs at redis://[user:password@]host:port[/db] (rediss:// for TLS; a URL without a password takes $CLT_QUEUE_PASSWORD) for `clt worker`s, follow them and record the results here (docs/distributed-sweeps.md)')
     .option('--attempts <n>', 'with --queue: tries per run before it is marked failed', int('--attempts'), 3)
     .action(async (specFile: string, opts) => { await runSweepCommand(specFile, opts); });
   // `status` has --queue, --out and --json as the sweep itself does: they belong to the subcommand named before them.
@@ -106,11 +106,12 @@ async function runSweepCommand(specFile: string, opts: { grid?: string[]; seeds?
       // Loaded only here: single-machine users never load BullMQ.
       const { openQueue, runDistributedSweep } = await import('@clt/queue');
       const engine = openQueue(opts.queue);
-      await engine.check();
-      if (!opts.json) process.stderr.write(`clt sweep: ${dir} (queue ${engine.where}; start workers with: clt worker --queue <url>)\n`);
+      // runDistributedSweep checks the runs first (a run that may not go through the queue is refused
+      // without a server), then that the queue can be reached.
+      const onStart = () => { if (!opts.json) process.stderr.write(`clt sweep: ${dir} (queue ${engine.where}; start workers with: clt worker --queue <url>)\n`); };
       const onNotice = (line: string) => { if (!opts.json) process.stderr.write(`${live ? '\r\x1b[2K' : ''}clt sweep: ${line}\n`); };
       try {
-        result = await runDistributedSweep({ spec, options, checkConfig: queueConfigCheck, dir, engine, attempts: opts.attempts, signal: ac.signal, onProgress, onNotice });
+        result = await runDistributedSweep({ spec, options, checkConfig: queueConfigCheck, dir, engine, attempts: opts.attempts, signal: ac.signal, onStart, onProgress, onNotice });
       } finally {
         await engine.close();
       }

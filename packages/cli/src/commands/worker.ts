@@ -25,7 +25,7 @@ export function queueConfigCheck(config: Readonly<Record<string, unknown>>): voi
 export function workerCommand(): Command {
   return new Command('worker')
     .description('Take runs of `clt sweep --queue` sweeps from a queue and run them, each in its own process (see docs/distributed-sweeps.md)')
-    .option('--queue <url>', 'required: redis://[user:password@]host:port[/db][?queue=name], or rediss://… for TLS')
+    .option('--queue <url>', 'required: redis://[user:password@]host:port[/db][?queue=name], or rediss://… for TLS; without a password in the URL, $CLT_QUEUE_PASSWORD is used')
     .option('--jobs <n>', 'runs at once, each in its own process', int('--jobs'), 1)
     .option('--dir <dir>', 'folder for this worker\'s run folders (runs/<run id>)', 'clt-worker')
     .option('--shared-dir <dir>', 'a folder every worker mounts: run folders go there, so a run handed over after its worker died resumes from its last checkpoint (else it restarts from step 0: same seed, same result)')
