@@ -26,7 +26,7 @@ function cltIn(cwd: string) {
 describe('clt reproduce', () => {
   it('every recipe\'s quick and full sweep specs are valid `clt train` options', () => {
     const sweeps = RECIPES.filter((r) => r.kind === 'sweep');
-    expect(sweeps.length).toBeGreaterThanOrEqual(7);
+    expect(sweeps.length).toBeGreaterThanOrEqual(8);
     for (const r of sweeps) for (const size of ['quick', 'full'] as const) {
       expect(() => checkSpec({ ...r.spec(size) }, trainOptionInfo()), `${r.id} ${size}`).not.toThrow();
     }
@@ -37,7 +37,7 @@ describe('clt reproduce', () => {
     for (const r of RECIPES) {
       expect(text).toContain(`${r.id}${r.kind === 'direct' ? ' (computed directly, no training sweep)' : ''}\n  claim:  ${r.claim}\n  source: ${r.source}\n`);
     }
-    expect(text).toMatch(/width-kappa[\s\S]*depth-skip[\s\S]*label-noise-floor[\s\S]*batch-size[\s\S]*bound-loss-correlation[\s\S]*generalization-gap[\s\S]*precursor-depth-skip[\s\S]*convex-duality-gap[\s\S]*deep-linear-rank-one[\s\S]*spline-1d/);
+    expect(text).toMatch(/width-kappa[\s\S]*depth-skip[\s\S]*sparsity[\s\S]*label-noise-floor[\s\S]*batch-size[\s\S]*bound-loss-correlation[\s\S]*generalization-gap[\s\S]*precursor-depth-skip[\s\S]*convex-duality-gap[\s\S]*deep-linear-rank-one[\s\S]*spline-1d/);
   });
 
   it('prints the verdict in upper case beside its numbers', () => {
@@ -56,7 +56,7 @@ describe('clt reproduce', () => {
     expect(JSON.parse(listJson.stdout)).toEqual(RECIPES.map((x) => ({ id: x.id, kind: x.kind, claim: x.claim, source: x.source })));
     const bad = await clt(['reproduce', 'nope']);
     expect(bad.status).toBe(1);
-    expect(bad.stderr).toMatch(/clt: unknown recipe "nope"; known: width-kappa, depth-skip, label-noise-floor, batch-size,/);
+    expect(bad.stderr).toMatch(/clt: unknown recipe "nope"; known: width-kappa, depth-skip, sparsity, label-noise-floor, batch-size,/);
     const none = await clt(['reproduce']);
     expect(none.status).toBe(1);
     expect(none.stderr).toMatch(/name a recipe: clt reproduce <recipe>/);

@@ -11,6 +11,7 @@ export {
   findRecipe, RECIPES, conflictOf, runWidth, spearman, labelNoiseFloor, widthKappa, depthSkip, runDepth, DEPTH_SKIP_THRESHOLDS, DEPTH_VARIANTS, LABEL_NOISE_THRESHOLDS, WIDTH_KAPPA_THRESHOLDS,
   BATCH_SIZE_THRESHOLDS, batchSize, CORRELATION_THRESHOLDS, boundLossCorrelation, runCorrelations, generalizationGap, generalizationVerdict, vacuityLimit,
   PRECURSOR_THRESHOLDS, precursorDepthSkip, CONVEX_THRESHOLDS, convexDualityGap, DEEP_LINEAR_THRESHOLDS, deepLinearRankOne, SPLINE_THRESHOLDS, spline1d, splineLasso,
+  SPARSITY_THRESHOLDS, effectiveParameters, runSparsity, sparsity,
   type BiasMode, type ConvexDualityResult, type ConvexProblemResult, type DeepLinearResult, type DeepLinearRun, type DirectRecipe, type GeneralizationData,
   type Recipe, type RecipeData, type RecipeSize, type RecipeSpec, type SplineProblemResult, type SplineResult, type StoreRow, type SweepRecipe, type Verdict, type VerdictRow,
 } from './recipes/index.js';

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,11 +40,18 @@ describe('local process pool', () => {
     const dir = mkdtempSync(join(tmpdir(), 'clt-pool-')), runsDir = join(dir, 'runs');
     const runs = [run('ok', 1), run('slow', 2), run('slow', 3), run('ok', 4)];
     const ac = new AbortController();
-    const first = await runPool({ runs, runsDir, worker, jobs: 2, signal: ac.signal, onOutcome: (_r, o) => { if (o.status === 'completed') setTimeout(() => ac.abort(), 300); } });
+    // Abort once both slow runs hold a checkpoint (the fixture writes it just before installing its
+    // SIGINT handler, in the same tick). A fixed delay raced node's start-up on a loaded machine: a
+    // worker killed while booting had no checkpoint, so the second pool started it fresh and the
+    // fixture's fresh slow run waited out its 60 s.
+    const started = () => [runs[1]!, runs[2]!].every((r) => existsSync(join(runsDir, r.id, 'checkpoint')));
+    const poll = setInterval(() => { if (started()) { clearInterval(poll); ac.abort(); } }, 20);
+    const first = await runPool({ runs, runsDir, worker, jobs: 2, signal: ac.signal }).finally(() => clearInterval(poll));
     expect(first.interrupted).toBe(true);
     const st = new Map(first.outcomes.map((o) => [o.id, o.status]));
     expect(st.get(runs[0]!.id)).toBe('completed');
-    expect([st.get(runs[1]!.id), st.get(runs[2]!.id)]).toContain('interrupted');
+    expect([st.get(runs[1]!.id), st.get(runs[2]!.id)]).toEqual(['interrupted', 'interrupted']);
+    expect(st.get(runs[3]!.id)).toBeUndefined(); // queued behind the slow runs: never started
     const second = await runPool({ runs, runsDir, worker, jobs: 2 });
     expect(second.outcomes.every((o) => o.status === 'completed')).toBe(true);
     expect(second.outcomes.find((o) => o.id === runs[0]!.id)!.action).toBe('skipped');

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
-import { isMap, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
+import { isMap, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
 
 /**
  * One option of the command a sweep runs (for clt: one `clt train` option), supplied by the caller

@@ -1,4 +1,4 @@
-import { fmt, groupBy, leftOut, num, usable } from './stats.js';
+import { groupBy, leftOut, num, usable } from './stats.js';
 import { trendVerdict, type Point } from './trend.js';
 import type { RecipeData, StoreRow, SweepRecipe, VerdictRow } from './types.js';
 

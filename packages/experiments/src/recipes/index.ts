@@ -6,6 +6,7 @@ import { depthSkip } from './depth-skip.js';
 import { generalizationGap } from './generalization-gap.js';
 import { labelNoiseFloor } from './label-noise-floor.js';
 import { precursorDepthSkip } from './precursor-depth-skip.js';
+import { sparsity } from './sparsity.js';
 import { spline1d } from './spline-1d.js';
 import type { Recipe } from './types.js';
 import { widthKappa } from './width-kappa.js';
@@ -21,11 +22,12 @@ export { PRECURSOR_THRESHOLDS, precursorDepthSkip } from './precursor-depth-skip
 export { CONVEX_THRESHOLDS, convexDualityGap, type ConvexDualityResult, type ConvexProblemResult } from './convex-duality-gap.js';
 export { DEEP_LINEAR_THRESHOLDS, deepLinearRankOne, type DeepLinearResult, type DeepLinearRun } from './deep-linear-rank-one.js';
 export { SPLINE_THRESHOLDS, spline1d, splineLasso, type BiasMode, type SplineProblemResult, type SplineResult } from './spline-1d.js';
+export { SPARSITY_THRESHOLDS, effectiveParameters, runSparsity, sparsity } from './sparsity.js';
 export { spearman } from './stats.js';
 
 /** Every recipe `clt reproduce` knows, in the order `--list` prints them. */
 export const RECIPES: readonly Recipe[] = [
-  widthKappa, depthSkip, labelNoiseFloor, batchSize, boundLossCorrelation, generalizationGap, precursorDepthSkip,
+  widthKappa, depthSkip, sparsity, labelNoiseFloor, batchSize, boundLossCorrelation, generalizationGap, precursorDepthSkip,
   convexDualityGap, deepLinearRankOne, spline1d,
 ];
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  batchSize, boundLossCorrelation, convexDualityGap, deepLinearRankOne, depthSkip, generalizationGap, precursorDepthSkip, spline1d, splineLasso,
+  batchSize, boundLossCorrelation, convexDualityGap, deepLinearRankOne, depthSkip, generalizationGap, precursorDepthSkip, sparsity, spline1d, splineLasso,
   type ConvexProblemResult, type DeepLinearRun, type GeneralizationData, type SplineProblemResult, type StoreRow,
 } from './index.js';
 
@@ -178,5 +178,46 @@ describe('recipe spline-1d', () => {
     const w = spline1d.verdict({ lambda: 1e-3, grid: 100, problems: [p('p0', 'free', 1, 0.9), p('p0', 'penalised', 1, 1), p('p1', 'free', 2, 2), p('p1', 'penalised', 2, 1.9)] });
     expect(verdicts(w)).toEqual(['contradicted', 'inconclusive']);
     expect(w[0]!.why).toMatch(/on p0$/);
+  });
+});
+
+describe('recipe sparsity', () => {
+  /** Runs at sparsity 0, 0.5, 0.75, 0.9 × seeds 0, 1: effective P in summary_json, κ and λ*min at step 0 (a later probe with the opposite trend must be ignored). */
+  const rows = (eff: (sp: number) => number, lmin: (sp: number, s: number) => number, kappa: (sp: number, s: number) => number, levels = [0, 0.5, 0.75, 0.9]) => {
+    const runs: StoreRow[] = [], probes: StoreRow[] = [];
+    for (const sp of levels) for (const s of [0, 1]) {
+      const id = `sp${sp}s${s}`;
+      // A dense run's store row may lack the column (option not set): read as sparsity 0.
+      runs.push({ run_id: id, status: 'completed', seed: s, ...(sp === 0 ? {} : { sparsity: sp }), summary_json: JSON.stringify({ effectiveParameters: eff(sp) }) });
+      probes.push({ run_id: id, step: 5, lambda_min_star: 1 / lmin(sp, s), condition_median: 1 / kappa(sp, s) }, { run_id: id, step: 0, lambda_min_star: lmin(sp, s), condition_median: kappa(sp, s) });
+    }
+    return { runs, probes };
+  };
+  const dense = 5000, eff = (sp: number) => Math.round(dense * (1 - sp));
+  it('reproduced: the mask cuts P, λ*min falls and κ rises with sparsity for every seed', () => {
+    const v = sparsity.verdict(rows(eff, (sp, s) => 100 * (1 - sp) + s, (sp, s) => 1 + sp * 4 + s * 0.1));
+    expect(verdicts(v)).toEqual(['reproduced', 'reproduced', 'reproduced']);
+    expect(v[0]!.value).toMatch(/^sparsity 0 → 0\.9: effective parameters 5000 → 2500 → 1250 → 500 \(ρ = -1/);
+    // λ*min medians: seeds 0 and 1 are 100(1 − sp) and that + 1, so medians 100.5, 50.5, 25.5, 10.5
+    expect(v[1]!.value).toMatch(/λ\*min 101 → 50\.5 → 25\.5 → 10\.5 \(ρ = -1/);
+    expect(v[2]!.check).toMatch(/a guess by analogy/);
+    expect(v[0]!.seeds).toBe('0,1');
+  });
+  it('contradicted: the count ignores the mask (issue 18\'s dense count, constant: no trend) and λ*min rises, κ falls', () => {
+    const v = sparsity.verdict(rows(() => dense, (sp) => 1 + sp, (sp) => 10 - sp));
+    expect(verdicts(v)).toEqual(['inconclusive', 'contradicted', 'contradicted']);
+    expect(v[0]!.why).toMatch(/misses the threshold/);
+  });
+  it('inconclusive: one seed against the trend; too few sparsity levels; failed runs are left out and said', () => {
+    const split = sparsity.verdict(rows(eff, (sp, s) => (s === 0 ? 10 - sp : 10 + sp * 0.01), (sp) => 1 + sp));
+    // Medians (10.005 − 0.495·sp) still fall, but seed 1 rises.
+    expect(split[1]!.verdict).toBe('inconclusive');
+    expect(split[1]!.why).toMatch(/seed 1 disagrees/);
+    expect(verdicts(sparsity.verdict(rows(eff, (sp) => 1 - sp, (sp) => 1 + sp, [0, 0.5])))).toEqual(['inconclusive', 'inconclusive', 'inconclusive']);
+    const d = rows(eff, (sp) => 1 - sp, (sp) => 1 + sp);
+    d.runs.find((r) => r.run_id === 'sp0.5s1')!.status = 'failed';
+    const v = sparsity.verdict(d);
+    expect(verdicts(v)).toEqual(['reproduced', 'reproduced', 'reproduced']);
+    expect(v[0]!.why).toMatch(/1 run left out \(failed\)/);
   });
 });

@@ -107,7 +107,7 @@ describe('the recipe list', () => {
       expect(size(q)).toBeLessThan(size(f));
       expect(q.name).not.toBe(f.name);
     }
-    expect(() => findRecipe('nope')).toThrow(/unknown recipe "nope"; known: width-kappa, depth-skip, label-noise-floor, batch-size, bound-loss-correlation, generalization-gap, precursor-depth-skip, convex-duality-gap, deep-linear-rank-one, spline-1d \(/);
+    expect(() => findRecipe('nope')).toThrow(/unknown recipe "nope"; known: width-kappa, depth-skip, sparsity, label-noise-floor, batch-size, bound-loss-correlation, generalization-gap, precursor-depth-skip, convex-duality-gap, deep-linear-rank-one, spline-1d \(/);
   });
 });
 
