@@ -2,16 +2,18 @@
 // every docs/examples/*.ts, is compiled (tsc --strict, against the built packages, importing
 // `@clt/*` the way a user does) and executed with a time limit. A block preceded by
 //   <!-- fragment: reason -->       is neither compiled nor run (the reason is printed);
-//   <!-- compile-only: reason -->   is compiled but not run (e.g. it needs a GPU).
+//   <!-- compile-only: reason -->   is compiled but not run (e.g. it needs a GPU);
+//   <!-- needs-backend: name -->    is compiled, and run only where that registered backend resolves
+//                                   here (else counted with the fragments, with the backend's reason).
 // Shell blocks are checked for one thing only: commands spell the CLI `npx clt …` (bare `clt` is not
 // on the PATH inside this repository or a fresh npm project).
 //
 // Usage: node scripts/check-docs.mjs [--no-run] [--timeout <s>] [file.md …]
 // Prints "docs: N compiled, N run, N fragments", writes a vitest-shaped summary that
 // scripts/test-summary.mjs adds to the test line, and exits non-zero on any error.
-// Needs the packages built (`pnpm build`): blocks import their dist/ through the root's links.
+// Needs the packages built (`pnpm build`): blocks import their dist/ through links to packages/*.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -49,7 +51,7 @@ function blocksOf(file) {
     while (j < lines.length && !lines[j].trimStart().startsWith(fence)) j++;
     let k = i - 1;
     while (k >= 0 && lines[k].trim() === '') k--;
-    const marker = k >= 0 ? /^\s*<!--\s*(fragment|compile-only)\s*:\s*(.*?)\s*-->\s*$/.exec(lines[k]) : null;
+    const marker = k >= 0 ? /^\s*<!--\s*(fragment|compile-only|needs-backend)\s*:\s*(.*?)\s*-->\s*$/.exec(lines[k]) : null;
     blocks.push({
       file, lang: lang.toLowerCase(), line: i + 2,
       text: lines.slice(i + 1, j).map((l) => (l.startsWith(indent) ? l.slice(indent.length) : l)).join('\n'),
@@ -69,6 +71,14 @@ rmSync(WORK, { recursive: true, force: true });
 rmSync(join(ROOT, '.docs-check-report.json'), { force: true });
 mkdirSync(join(WORK, 'src'), { recursive: true });
 writeFileSync(join(WORK, 'package.json'), '{ "type": "module", "private": true }\n');
+// Every workspace package, linked where a user's node_modules would hold it (the root's devDependencies
+// need not list them all); Node follows the links, so each package finds its own dependencies.
+mkdirSync(join(WORK, 'node_modules', '@clt'), { recursive: true });
+for (const d of [...readdirSync(join(ROOT, 'packages')).map((p) => join(ROOT, 'packages', p)), join(ROOT, 'benchmarks')]) {
+  const pj = join(d, 'package.json');
+  const name = existsSync(pj) ? JSON.parse(readFileSync(pj, 'utf8')).name : undefined;
+  if (typeof name === 'string' && name.startsWith('@clt/')) symlinkSync(d, join(WORK, 'node_modules', name), 'dir');
+}
 
 const code = [];
 for (const file of markdownFiles()) {
@@ -152,9 +162,37 @@ function runBlock(c) {
   });
 }
 
+/**
+ * Whether backend `name` resolves here, probed in a child process that registers every installed
+ * @clt/backend-* package (as a user's `import '…/register'` would): null when usable, else the reason.
+ */
+const backendProbes = new Map();
+function backendUnusable(name) {
+  if (!backendProbes.has(name)) {
+    const probe = `
+      import { readdirSync, existsSync } from 'node:fs';
+      const dir = ${JSON.stringify(join(WORK, 'node_modules', '@clt'))};
+      for (const p of readdirSync(dir)) if (p.startsWith('backend-') && existsSync(\`\${dir}/\${p}/dist/register.js\`)) await import(\`@clt/\${p}/register\`);
+      const { resolveBackend, registeredBackends } = await import('@clt/core');
+      if (!registeredBackends().some((e) => e.name === process.argv[1])) { console.log('UNKNOWN'); process.exit(0); }
+      try { await resolveBackend(process.argv[1]); console.log('OK'); }
+      catch (e) { console.log(String(e.message).split('\\n').map((l) => l.trim()).filter(Boolean).slice(1, 2).join(' ') || String(e.message)); }`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', probe, name], { cwd: WORK, encoding: 'utf8', timeout: 60_000 });
+    const out = (r.stdout ?? '').trim().split('\n').pop() ?? '';
+    const why = out || `the probe failed: ${(r.stderr ?? '').trim().split('\n').pop()}`;
+    backendProbes.set(name, out === 'OK' ? null : why.length > 200 ? `${why.slice(0, why.lastIndexOf(' ', 200))} …` : why);
+  }
+  return backendProbes.get(name);
+}
+
 for (const c of code) {
   if (c.compileFailed) continue;
   if (c.marker?.kind === 'compile-only') { fragments.push(`${c.file}:${c.line}: compiled, not run: ${c.marker.reason}`); continue; }
+  if (c.marker?.kind === 'needs-backend' && !noRun) {
+    const why = backendUnusable(c.marker.reason);
+    if (why === 'UNKNOWN') { c.runFailed = true; errors.push(`${c.file}:${c.line}: needs-backend names '${c.marker.reason}', which no installed @clt/backend-* package registers`); continue; }
+    if (why) { fragments.push(`${c.file}:${c.line}: compiled, not run: backend ${c.marker.reason} is not usable here (${why})`); continue; }
+  }
   if (!noRun) await runBlock(c);
 }
 

@@ -5,7 +5,6 @@
  * user names it, exactly as with `node --import`. Nothing is ever loaded that was not named.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { registeredBackends, type BackendEntry } from '@clt/core';

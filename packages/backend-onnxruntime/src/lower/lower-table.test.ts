@@ -1,4 +1,4 @@
-import { ALL_OPS, concat, conv2dTranspose, interpret, oneHot, Rng, size, trace, spec, where, type DType, type Graph, type OpName, type Tensor, type TypedArray } from '@clt/core';
+import { ALL_OPS, concat, conv2dTranspose, interpret, oneHot, Rng, size, trace, spec, where, type DType, type Graph, type OpName, type TypedArray } from '@clt/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { OnnxRuntimeBackend } from '../backend.js';
 

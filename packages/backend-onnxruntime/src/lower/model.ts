@@ -1,8 +1,8 @@
-import { inputName, type DType, type Graph, type Node, type OpName } from '@clt/core';
+import { inputName, type DType, type Graph, type OpName } from '@clt/core';
 import { planGemms, type GemmPlan } from './fuse-gemm.js';
 import { LOWERINGS, type LowerContext, type Lowering } from './lower-table.js';
 import { planReluMasks } from './relu-mask.js';
-import { encodeModel, OnnxType, rawBytes, type AttrValue, type OnnxInitializer, type OnnxModel, type OnnxNode, type OnnxTypeCode } from './onnx-proto.js';
+import { encodeModel, OnnxType, rawBytes, type OnnxInitializer, type OnnxModel, type OnnxNode, type OnnxTypeCode } from './onnx-proto.js';
 
 /**
  * ai.onnx opset of every lowered model. 18 is the newest opset at which every op the table emits

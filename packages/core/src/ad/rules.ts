@@ -1,6 +1,6 @@
 import { isFloat } from '../ir/dtype.js';
 import type { OpAttrs, OpName } from '../ir/ops.js';
-import { Tensor, concat, oneHot, where } from '../ir/tensor.js';
+import { type Tensor, concat, oneHot, where } from '../ir/tensor.js';
 import { conv2d, conv2dFilterGrad, conv2dTranspose } from '../ir/conv.js';
 
 /** What a VJP rule sees: primal inputs, primal output, the output's cotangent, attrs, which inputs need a cotangent. */

@@ -2,7 +2,7 @@
 // (vitest typecheck mode), never executed.
 import { describe, expectTypeOf, test } from 'vitest';
 import {
-  GraphBuilder, Tensor, concat, grad, interpret, isFloat, oneHot, spec, trace, where,
+  type GraphBuilder, type Tensor, concat, grad, interpret, isFloat, oneHot, spec, trace, where,
   type DType, type Graph, type Node, type OpAttrs, type OpName, type TensorSpec, type TypedArray,
 } from '../index.js';
 

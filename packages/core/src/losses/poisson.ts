@@ -1,6 +1,6 @@
 import { makeFYLoss, type FYLoss } from './fenchel-young.js';
 import { xlogx } from './numerics.js';
-import { rowDot, xlogxT } from './numerics.js';
+import { xlogxT } from './numerics.js';
 
 /**
  * Poisson Fenchel–Young loss (log link) for counts or rates, d independent outputs.

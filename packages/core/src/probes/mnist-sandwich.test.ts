@@ -24,7 +24,7 @@ describe('trained MLP on real MNIST digits', () => {
   const train = 512, probeN = 200, batch = 32, steps = 300;
   const data = loadMnist(train + probeN, 2024);
   const probeX = data.x.subarray(train * 784), probeLabels = data.labels.subarray(train);
-  let params: Record<string, Float64Array> = {};
+  const params: Record<string, Float64Array> = {};
   let accuracy = 0;
 
   beforeAll(async () => {

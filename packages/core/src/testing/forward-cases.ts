@@ -1,4 +1,4 @@
-import type { BinaryOp, CompareOp, UnaryOp } from '../ir/ops.js';
+import type { BinaryOp, UnaryOp } from '../ir/ops.js';
 import { BINARY_OPS, COMPARE_OPS, UNARY_OPS } from '../ir/ops.js';
 import { concat, oneHot, where } from '../ir/tensor.js';
 import { conv2dTranspose, type Conv2dOptions } from '../ir/conv.js';
