@@ -1,8 +1,8 @@
-import { GradientEnergyProbe, initParams, Mlp, Rng, StructureMatrixProbe, symmetricEigen, type Backend, type DeviceTensor } from '@clt/core';
+import { GradientEnergyProbe, initParams, LeNet, Mlp, ResNet, Rng, StructureMatrixProbe, symmetricEigen, type Backend, type DeviceTensor } from '@clt/core';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { sgdStepCase } from './throughput/workloads.js';
+import { modelStepCase, sgdStepCase } from './throughput/workloads.js';
 
 /**
  * `clt-bench --suite torch`: clt beside PyTorch (CPU) on the workloads of issue 22, in one run.
@@ -140,6 +140,24 @@ export function torchCases(options: { quick?: boolean } = {}): Case[] {
       return { run: s.run, dispose: s.dispose };
     },
   }));
+  // Conv models (issue 19): LeNet-5 on MNIST shapes at batch 64, ResNet-18 with GroupNorm(1, C) on
+  // CIFAR shapes at batch 32 (seconds per step on a 2-core CPU: full run only). Same layouts on both
+  // sides (benchmarks/torch/side_by_side.py mirrors packages/core/src/models).
+  const convCases: { name: string; label: string; model: () => LeNet | ResNet; batch: number; input: number[]; reps: number; quick: boolean }[] = [
+    { name: 'lenet-step/n64', label: 'SGD step, LeNet-5 on 1×28×28, batch 64', model: () => new LeNet({ input: [1, 28, 28], classes: 10 }), batch: 64, input: [1, 28, 28], reps: 10, quick: true },
+    { name: 'resnet18-step/n32', label: 'SGD step, ResNet-18-LN on 3×32×32, batch 32', model: () => new ResNet({ input: [3, 32, 32], classes: 10 }), batch: 32, input: [3, 32, 32], reps: 1, quick: false },
+  ];
+  for (const c of convCases) {
+    if (q && !c.quick) continue;
+    cases.push({
+      name: c.name, label: c.label, target: '≤ 1.5', reps: c.reps, rounds: q ? 2 : c.reps > 1 ? 10 : 5,
+      torchArgs: { batch: c.batch, input_shape: c.input, classes: 10 }, note: 'forward, backward, momentum update, read the loss',
+      async setup(backend: Backend) {
+        const s = await modelStepCase(c.model(), c.batch, c.name).setup(backend);
+        return { run: s.run, dispose: s.dispose };
+      },
+    });
+  }
   cases.push({
     name: 'gradient-energy/n128', label: 'gradient energy, batch 128', target: '≤ 1.0',
     reps: 10, rounds: q ? 3 : 20, torchArgs: { sizes, batch: 128 }, note: 'PyTorch: ghost norms',

@@ -9,7 +9,9 @@ Protocol, one JSON object per line:
 The first line the worker writes is {"torch": VERSION, "threads": T} (or {"error": ...}).
 
 Cases mirror benchmarks/src/torch-suite.ts: the fused SGD step of an MLP (forward, backward,
-momentum update, reading the loss), gradient energy by ghost norms (per-sample gradient norms from
+momentum update, reading the loss), the same step for LeNet-5 on MNIST-shaped inputs and for
+ResNet-18 with GroupNorm(1, C) in place of BatchNorm on CIFAR-shaped inputs (clt's LeNet and ResNet
+layouts, packages/core/src/models), gradient energy by ghost norms (per-sample gradient norms from
 the layer inputs and output gradients, no per-sample gradients formed), the empirical NTK by the
 layer-wise formula (d backward passes, then Σ_l (A Aᵀ + 1) ⊙ (B Bᵀ)), dense eigenvalues (eigvalsh, float64), and λ_min/λ_max of
 the NTK (form it, then eigvalsh: the usual way in PyTorch).
@@ -65,6 +67,100 @@ def sgd_step(sizes, batch):
         return loss.item()  # what a trainer reads each step, as clt does
 
     return step
+
+
+class LeNet(torch.nn.Module):
+    """clt's LeNet: conv 5×5 (6, padded by 2 below 32×32) → relu → max-pool 2 → conv 5×5 (16) → relu →
+    max-pool 2 → dense 120 → relu → 84 → relu → classes."""
+
+    def __init__(self, input_shape, classes):
+        super().__init__()
+        c, h, _ = input_shape
+        pad = 2 if h < 32 else 0
+        side = ((h + 2 * pad - 4) // 2 - 4) // 2
+        self.c0 = torch.nn.Conv2d(c, 6, 5, padding=pad)
+        self.c1 = torch.nn.Conv2d(6, 16, 5)
+        self.f0 = torch.nn.Linear(16 * side * side, 120)
+        self.f1 = torch.nn.Linear(120, 84)
+        self.f2 = torch.nn.Linear(84, classes)
+
+    def forward(self, x):
+        F = torch.nn.functional
+        h = F.max_pool2d(F.relu(self.c0(x)), 2)
+        h = F.max_pool2d(F.relu(self.c1(h)), 2)
+        h = F.relu(self.f0(h.flatten(1)))
+        return self.f2(F.relu(self.f1(h)))
+
+
+class BasicBlock(torch.nn.Module):
+    def __init__(self, cin, cout, stride):
+        super().__init__()
+        self.c1 = torch.nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
+        self.n1 = torch.nn.GroupNorm(1, cout)
+        self.c2 = torch.nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
+        self.n2 = torch.nn.GroupNorm(1, cout)
+        self.sc = None
+        if stride != 1 or cin != cout:
+            self.sc = torch.nn.Sequential(torch.nn.Conv2d(cin, cout, 1, stride, 0, bias=False), torch.nn.GroupNorm(1, cout))
+
+    def forward(self, h):
+        F = torch.nn.functional
+        f = self.n2(self.c2(F.relu(self.n1(self.c1(h)))))
+        return F.relu(f + (h if self.sc is None else self.sc(h)))
+
+
+class ResNet18LN(torch.nn.Module):
+    """clt's ResNet (CIFAR layout): stem conv 3×3 (w) → GroupNorm(1) → relu; stages of 2 basic blocks
+    with w, 2w, 4w, 8w channels, stride 2 at the start of stages 2–4, projection shortcuts where the
+    shape changes; global average pool → dense. No biases in the convolutions."""
+
+    def __init__(self, input_shape, classes, width=64):
+        super().__init__()
+        c = input_shape[0]
+        self.stem = torch.nn.Sequential(torch.nn.Conv2d(c, width, 3, 1, 1, bias=False), torch.nn.GroupNorm(1, width), torch.nn.ReLU())
+        blocks, cin = [], width
+        for s in range(4):
+            cout = width * 2 ** s
+            for k in range(2):
+                blocks.append(BasicBlock(cin, cout, 2 if s > 0 and k == 0 else 1))
+                cin = cout
+        self.blocks = torch.nn.Sequential(*blocks)
+        self.fc = torch.nn.Linear(cin, classes)
+
+    def forward(self, x):
+        return self.fc(self.blocks(self.stem(x)).mean((2, 3)))
+
+
+def model_step(model, input_shape, classes, batch):
+    """The SGD step of a torch module, as `sgd_step`: forward, backward, momentum update, read the loss."""
+    torch.manual_seed(1)
+    ps = list(model.parameters())
+    vs = [torch.zeros_like(p) for p in ps]
+    g = torch.Generator().manual_seed(2)
+    x = torch.randn(batch, *input_shape, generator=g)
+    y = torch.randint(0, classes, (batch,), generator=g)
+    lr, mu = 1e-3, 0.9
+
+    def step():
+        loss = torch.nn.functional.cross_entropy(model(x), y)
+        gs = torch.autograd.grad(loss, ps)
+        with torch.no_grad():
+            for p, v, gr in zip(ps, vs, gs):
+                v.mul_(mu).add_(gr)
+                p.sub_(lr * v)
+        return loss.item()
+
+    return step
+
+
+def lenet_step(batch, input_shape=(1, 28, 28), classes=10):
+    torch.manual_seed(1)
+    return model_step(LeNet(tuple(input_shape), classes), tuple(input_shape), classes, batch)
+
+
+def resnet18_step(batch, input_shape=(3, 32, 32), classes=10, width=64):
+    torch.manual_seed(1)
+    return model_step(ResNet18LN(tuple(input_shape), classes, width), tuple(input_shape), classes, batch)
 
 
 def gradient_energy(sizes, batch):
@@ -137,7 +233,7 @@ def dense_eig(size):
     return lambda: torch.linalg.eigvalsh(a)[0].item()
 
 
-CASES = {"sgd-step": sgd_step, "gradient-energy": gradient_energy, "ntk": ntk, "ntk-extremes": ntk_extremes, "dense-eig": dense_eig}
+CASES = {"sgd-step": sgd_step, "lenet-step": lenet_step, "resnet18-step": resnet18_step, "gradient-energy": gradient_energy, "ntk": ntk, "ntk-extremes": ntk_extremes, "dense-eig": dense_eig}
 
 
 def main():

@@ -2,7 +2,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Rng } from '@clt/core';
+import { initParams, LeNet, ReferenceBackend, ResNet, Rng, StructureMatrixProbe, Vit, type Model } from '@clt/core';
+import { backendFor } from './backends.js';
 import { classCounts, loadDataset, NORMALIZATION } from './data/index.js';
 import { clt } from './test-cli.js';
 
@@ -123,4 +124,48 @@ describe('clt train/probe --model', () => {
     const e = await clt('train', '--model', 'resnet18', '--blocks', '0', '--out', out, '--name', 'x4');
     expect(e.stderr).toMatch(/--blocks must be a block count k/);
   });
+});
+
+/** max |a − b| / max |b|: the error relative to the matrix's scale. */
+function relDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  expect(a.length).toBe(b.length);
+  let scale = 0, diff = 0;
+  for (let i = 0; i < b.length; i++) { scale = Math.max(scale, Math.abs(b[i]!)); diff = Math.max(diff, Math.abs(a[i]! - b[i]!)); }
+  return diff / scale;
+}
+
+// The NTK's algorithms on the default backend (ONNX Runtime CPU, float32) against the float64
+// reference (core's image-models tests check the reference algorithms against each other to 1e-10).
+// Small widths keep ONNX Runtime's graph optimisation short; n = 16 samples, 10 classes: NTK 160 × 160.
+describe('the NTK of each image model on ONNX Runtime float32 (n = 16, 160 × 160)', () => {
+  const models: [string, () => Model][] = [
+    ['lenet', () => new LeNet({ input: [1, 12, 12], classes: 10, channels: [2, 3], hidden: [6, 5] })],
+    ['resnet', () => new ResNet({ input: [1, 8, 8], classes: 10, width: 2, blocks: [1, 1] })],
+    ['resnet (no skips)', () => new ResNet({ input: [1, 8, 8], classes: 10, width: 2, blocks: [1, 1], residual: false })],
+    ['vit', () => new Vit({ input: [1, 8, 8], classes: 10, patch: 4, width: 8, depth: 1, heads: 2, mlpRatio: 2, activation: 'gelu' })],
+  ];
+  it.each(models)('%s: Jacobian contraction and NTK–vector products match the float64 reference to 1e-4 of the NTK\'s scale; the blocks too', async (_name, make) => {
+    const model = make(), rng = new Rng(7), params = initParams(model, rng), n = 16;
+    for (const p of model.params) if (/_b$/.test(p.name)) params[p.name] = rng.normals(params[p.name]!.length, 0.2);
+    const x = rng.normals(n * model.inputDim);
+    const ref = await new StructureMatrixProbe(model, new ReferenceBackend(), { algorithm: 'jacobian-contraction' }).ntk(params, x);
+    expect(ref.size).toBe(160);
+    const ort = await backendFor('onnxruntime-cpu');
+    const jc = new StructureMatrixProbe(model, ort, { algorithm: 'jacobian-contraction', dtype: 'f32' });
+    const vp = new StructureMatrixProbe(model, ort, { algorithm: 'ntk-vp', dtype: 'f32', block: 40 });
+    try {
+      const a = await jc.ntk(params, x), b = await vp.ntk(params, x);
+      // float32 (ε ≈ 6e-8) accumulated over ≲ 10³ terms per entry: 1e-4 of the scale leaves room, and
+      // a wrong entry (a dropped term, a transposed block) is off by O(1).
+      expect(relDiff(a.data, ref.data)).toBeLessThan(1e-4);
+      expect(relDiff(b.data, ref.data)).toBeLessThan(1e-4);
+      expect(relDiff(a.data, ref.data)).toBeGreaterThan(0); // really computed in float32, not a copy of the reference
+      const blocks = await vp.blocks(params, x), N = n * 10;
+      const diag = new Float64Array(n * 100);
+      for (let i = 0; i < n; i++) for (let k = 0; k < 10; k++) for (let m = 0; m < 10; m++) diag[(i * 10 + k) * 10 + m] = ref.data[(i * 10 + k) * N + i * 10 + m]!;
+      expect(relDiff(blocks.data, diag)).toBeLessThan(1e-4);
+    } finally {
+      await jc.dispose(); await vp.dispose();
+    }
+  }, 300_000);
 });

@@ -4,6 +4,7 @@ import { GradientEnergyProbe, type LossLike } from '../probes/gradient-energy.js
 import { HessianProbe } from '../probes/hessian.js';
 import type { FloatDType, ParamValues } from '../probes/runtime.js';
 import { StructureMatrixProbe } from '../probes/structure-matrix.js';
+import { DEFAULT_MEMORY_BUDGET } from '../linop/memory.js';
 import { summarizeBlocks } from '../probes/structure-summary.js';
 import { OutOfBatchChange, sgdNeighbourhoodTerm } from '../bounds/sgd-neighbourhood.js';
 import { convergenceIndicator, evaluateSandwich, type SandwichReport } from './sandwich.js';
@@ -61,6 +62,7 @@ export class ProbeMonitor {
   private readonly structure: StructureMatrixProbe;
   private readonly energy: GradientEnergyProbe<true>;
   private readonly hessian: HessianProbe;
+  private readonly paramCount: number;
   private readonly options: Required<Omit<MonitorOptions, 'probeEvery' | 'probeSize'>>;
   /** The risk bounds R are those of softmax cross-entropy; other losses get S1/S2 only. */
   private readonly crossEntropy: boolean;
@@ -95,6 +97,7 @@ export class ProbeMonitor {
     this.structure = new StructureMatrixProbe(model, backend, { dtype });
     this.energy = new GradientEnergyProbe(model, backend, { ...po, batchGradient: true });
     this.hessian = new HessianProbe(model, backend, po);
+    this.paramCount = model.params.reduce((t, p) => t + p.shape.reduce((a, b) => a * b, 1), 0);
   }
 
   /** Whether a probe is due after `step` completed steps, given the time spent training so far. */
@@ -116,8 +119,11 @@ export class ProbeMonitor {
       pMin[i] = Math.max(0, m);
     }
     const sw = evaluateSandwich({ gradSq: ge.perSampleSqNorms, residualSq: ge.residualSqNorms, lambdaMin: sm.lambdaMin, lambdaMax: sm.lambdaMax, losses: ge.losses, pMin }, this.options.tolerance, { crossEntropy: this.crossEntropy });
-    if (this.options.hessianEvery > 0 && this.events % this.options.hessianEvery === 0) {
-      const h = await this.hessian.extremes(params, x, labels, { maxIterations: 20, tol: 1e-3 });
+    // Lanczos keeps its P-long basis in float64: 20 vectors, or as many as fit the default memory
+    // budget (ResNet-18 at width 64 has 11 M parameters: 12). Under 4 the estimate is skipped.
+    const hessianIterations = Math.min(20, Math.floor(DEFAULT_MEMORY_BUDGET / (8 * this.paramCount)));
+    if (this.options.hessianEvery > 0 && this.events % this.options.hessianEvery === 0 && hessianIterations >= 4) {
+      const h = await this.hessian.extremes(params, x, labels, { maxIterations: hessianIterations, tol: 1e-3 });
       this.smoothness = Math.max(this.smoothness ?? 0, h.smoothness);
     }
     this.events++;
