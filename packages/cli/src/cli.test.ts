@@ -43,7 +43,7 @@ describe('clt CLI', () => {
     for (const f of ['metrics.jsonl', 'checkpoint', 'summary.json', 'report.html', 'plots/loss-vs-bounds.png']) expect(existsSync(join(out, 'g', f)), f).toBe(true);
     const html = readFileSync(join(out, 'g', 'report.html'), 'utf8');
     expect(html).toContain('<svg');
-    expect(html).not.toMatch(/<script/);
+    expect(html).not.toMatch(/<script[^>]*\ssrc=/); // interactive: libraries inlined, nothing fetched
     const b = JSON.parse((await clt('bounds', '--data', 'synthetic:gaussian?n=400&dim=8&classes=3', '--run', join(out, 'g'), '--json')).stdout);
     expect(b.floor.value).toBe(0);
     expect(b.run.testErrorInterval.lower).toBeLessThanOrEqual(1 - s.testAccuracy);

@@ -1,6 +1,7 @@
 import type { Figure } from './charts.js';
 import type { CorrelationSeries, RunData } from './series.js';
 import { generalizationRows } from './generalization.js';
+import { embedScript, interactiveSpec, jsonBlock, libraryScripts } from './interactive.js';
 
 export const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 export const num = (v: unknown, d = 4) => (typeof v === 'number' ? (Number.isFinite(v) ? (Math.abs(v) >= 1e5 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(d - 1) : String(Number(v.toPrecision(d)))) : String(v)) : v === null || v === undefined ? '—' : esc(String(v)));
@@ -15,8 +16,32 @@ table{border-collapse:collapse;font-size:.92rem} td{padding:.25rem .8rem .25rem 
 .fig svg{max-width:100%;height:auto} .cap{color:#374151;font-size:.92rem;max-width:760px} .muted{color:#6b7280;font-size:.85rem}
 `;
 
-/** The self-contained report page: summary table, then each figure as inline SVG with its caption. */
-export function reportHtml(run: RunData, figs: { figure: Figure; svg: string }[], corr: CorrelationSeries[]): string {
+/**
+ * The run report's own layout: a wider page whose figures fill it, in a responsive grid (two
+ * columns on a wide screen, one on a narrow one); charts stretch to their column.
+ */
+const RUN_CSS = `
+body{max-width:1480px} .intro{max-width:980px}
+.figs{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,600px),1fr));gap:.5rem 2.5rem;align-items:start}
+.figs section{min-width:0} .figs .vis{display:block;width:100%} .figs .vis > svg{width:100%;max-width:100%;height:auto}
+.figs .vis.vega-embed{display:block;width:100%;padding-right:0} .figs .cap{max-width:none}
+.png{font-size:.8rem;margin-left:.6rem;font-weight:normal}
+`;
+
+/** How the report page is built: `png` links each chart to its PNG copy in `plots/`; `interactive` (default) adds the inline vega scripts. */
+export interface ReportPageOptions {
+  readonly png?: boolean;
+  readonly interactive?: boolean;
+}
+
+/**
+ * The self-contained report page: summary table, then each figure with its caption. With
+ * `interactive` (the default), vega, vega-lite and vega-embed are inlined and each figure's spec is
+ * embedded as JSON: the chart is drawn in the browser (tooltips; drag/wheel pan and zoom on charts
+ * over steps). The static SVG stays inside each chart's container, shown where scripts do not run.
+ */
+export function reportHtml(run: RunData, figs: { figure: Figure; svg: string }[], corr: CorrelationSeries[], options: ReportPageOptions = {}): string {
+  const interactive = options.interactive ?? true;
   const s = run.summary ?? {}, last = run.evals.at(-1), probes = run.probes;
   const held = probes.filter((p) => p.holds).length;
   const model = s.model ? `MLP ${(s.model.sizes ?? []).join('-')} (${s.model.activation}${s.model.skip ? ', skip' : ''}${s.model.layerNorm ? ', LayerNorm' : ''})` : '—';
@@ -37,8 +62,9 @@ export function reportHtml(run: RunData, figs: { figure: Figure; svg: string }[]
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>clt report — ${esc(String(s.run ?? run.dir))}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<style>${PAGE_CSS}</style></head><body>
+<style>${PAGE_CSS}${RUN_CSS}</style></head><body>
 <h1>clt training report: ${esc(String(s.run ?? run.dir))}</h1>
+<div class="intro">
 <p class="muted">Written by <code>clt report</code>. Quantities follow conjugate learning theory (theory.md); bounds marked INF there are checked reconstructions, not verbatim theorems.
 Probes are measured on a fixed set of ${M?.probeSize ?? '—'} training rows.</p>
 <table>${rows.map(([k, v]) => `<tr><td>${k}</td><td>${v}</td></tr>`).join('\n')}</table>
@@ -47,7 +73,14 @@ Probes are measured on a fixed set of ${M?.probeSize ?? '—'} training rows.</p
 λmin(Aᵢ)‖rᵢ‖² ≤ ‖gᵢ‖² ≤ λmax(Aᵢ)‖rᵢ‖². With ½‖rᵢ‖² ≤ ℓᵢ ≤ ‖rᵢ‖²/pmin,i for cross-entropy this turns gradient sizes into loss bounds:
 small gradient energy plus a well-conditioned structure matrix forces a small loss, even though the loss is non-convex in the weights.
 The loss can never fall below the data floor (the conditional entropy of the labels given the inputs).</p>
-${figs.map(({ figure, svg }) => `<h2>${esc(figure.title)}</h2>\n<div class="fig" id="${figure.id}">${svg}</div>\n<p class="cap">${esc(figure.caption)}</p>`).join('\n')}
+${interactive ? '<p class="muted">The charts are interactive: hover a point for its values; on charts over training steps drag to pan, scroll to zoom, double-click to reset. The menu (⋯) saves a chart as SVG or PNG.' + (options.png ? ' The PNG links give the fixed-size copies in <code>plots/</code>, for papers.' : '') + '</p>' : ''}
+</div>
+<div class="figs">
+${figs.map(({ figure, svg }) => `<section><h2>${esc(figure.title)}${options.png ? `<a class="png" href="plots/${figure.id}.png">PNG</a>` : ''}</h2>
+<div class="fig vis" id="${figure.id}"${interactive ? ` data-spec="spec-${figure.id}"` : ''}>${svg}</div>
+<p class="cap">${esc(figure.caption)}</p>${interactive ? `\n<script type="application/json" id="spec-${figure.id}">${jsonBlock(interactiveSpec(figure))}</script>` : ''}</section>`).join('\n')}
+</div>
+${interactive ? `${libraryScripts()}\n${embedScript()}` : ''}
 </body></html>
 `;
 }
