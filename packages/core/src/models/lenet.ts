@@ -23,8 +23,8 @@ export interface LeNetOptions {
  * 28×28×1 and 32×32×3 reach the 16×5×5 = 400 features of the original.
  *
  * Parameters and initialisation (seeded by the caller's Rng, in this order):
- * `conv0_w` [6, C, 5, 5], `conv1_w` [16, 6, 5, 5]: He-normal, std √(g / (in_channels·25));
- * `conv0_b`, `conv1_b`: zero; `fc0_w` [120, 400], `fc1_w` [84, 120]: He-normal √(g / fan_in);
+ * `conv0_w` [6, C, 5, 5], `conv1_w` `[16, 6, 5, 5]`: He-normal, std √(g / (in_channels·25));
+ * `conv0_b`, `conv1_b`: zero; `fc0_w` [120, 400], `fc1_w` `[84, 120]`: He-normal √(g / fan_in);
  * `fc2_w` [classes, 84]: √(1 / 84) (linear output); dense biases zero. g = 2 for relu/gelu, 1 for
  * tanh/identity. The three dense layers are dense taps (the layer-wise Gram algorithm covers
  * them); the convolutions are not, so probes use Jacobian contraction or NTK–vector products.

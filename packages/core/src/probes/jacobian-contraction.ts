@@ -39,11 +39,11 @@ export function perSampleJacobians(model: Model, params: Record<string, Tensor>,
 export type JacobianMode =
   /** `J` [c, d, P]. */
   | 'jacobian'
-  /** `blocks` [c, d, d]: A_i = J_i J_iᵀ. */
+  /** `blocks` `[c, d, d]`: A_i = J_i J_iᵀ. */
   | 'blocks'
-  /** `K` [c·d, c·d]: the NTK of the chunk, J Jᵀ. */
+  /** `K` `[c·d, c·d]`: the NTK of the chunk, J Jᵀ. */
   | 'gram'
-  /** `K` [c·d, c·d]: J(x) J(x2)ᵀ, an off-diagonal block of the NTK (inputs `x` and `x2`). */
+  /** `K` `[c·d, c·d]`: J(x) J(x2)ᵀ, an off-diagonal block of the NTK (inputs `x` and `x2`). */
   | 'cross';
 
 /**
