@@ -1,6 +1,5 @@
-import { asymmetry } from '../linop/dense.js';
 import type { DenseMatrixLike } from '../linop/linear-operator.js';
-import { reflectorBasis, tridiagonalize } from './householder-tridiagonal.js';
+import { reflectorBasis, tridiagonalForm, tridiagonalize } from './householder-tridiagonal.js';
 import { tridiagonalEigen } from './tridiagonal-eigen.js';
 
 export interface SymmetricEigen {
@@ -26,14 +25,26 @@ export function symmetricEigen(m: DenseMatrixLike, options: { vectors?: boolean 
   if (n === 0 && (m.data === undefined || m.data.length === 0)) return { values: new Float64Array(0), ...(options.vectors ? { vectors: new Float64Array(0) } : {}) };
   if (!m.data || typeof m.data.length !== 'number') throw new Error('symmetricEigen: data must be an array of size·size values (row-major)');
   if (m.data.length !== n * n) throw new Error(`symmetricEigen: ${m.data.length} values for a ${n}×${n} matrix`);
-  for (let i = 0; i < m.data.length; i++) if (!Number.isFinite(m.data[i]!)) throw new Error(`symmetricEigen: entry ${i} is ${m.data[i]}; the matrix must be finite`);
-  const asym = asymmetry(m);
-  if (asym > 1e-8) throw new Error(`symmetricEigen: matrix is not symmetric (max |A−Aᵀ| / max |A| = ${asym.toExponential(2)}); symmetrize it or use a general solver`);
+  // One pass for finiteness and scale; the asymmetry comes from the reduction's symmetrising copy.
+  const data = m.data;
+  let scale = 0;
+  for (let i = 0; i < data.length; i++) {
+    const v = Math.abs(data[i]!);
+    if (!(v <= Number.MAX_VALUE)) throw new Error(`symmetricEigen: entry ${i} is ${data[i]}; the matrix must be finite`);
+    if (v > scale) scale = v;
+  }
+  const onAsymmetry = (diff: number) => {
+    const asym = scale === 0 ? 0 : diff / scale;
+    if (asym > 1e-8) throw new Error(`symmetricEigen: matrix is not symmetric (max |A−Aᵀ| / max |A| = ${asym.toExponential(2)}); symmetrize it or use a general solver`);
+  };
   if (n === 1) return { values: Float64Array.of(m.data[0]!), ...(options.vectors ? { vectors: Float64Array.of(1) } : {}) };
 
   // The reduction symmetrizes exactly, so round-off asymmetry does not bias it.
-  const red = tridiagonalize(m.data, n);
-  if (!options.vectors) return { values: tridiagonalEigen(red.diag, red.off).values };
+  if (!options.vectors) {
+    const t = tridiagonalForm(data, n, { onAsymmetry });
+    return { values: tridiagonalEigen(t.diag, t.off).values };
+  }
+  const red = tridiagonalize(data, n, { onAsymmetry });
   // Basis rows = columns of Q, so eigenvectors of T come back as eigenvectors of A.
   const res = tridiagonalEigen(red.diag, red.off, true, { rows: reflectorBasis(red), width: n });
   return { values: res.values, vectors: res.vectors! };

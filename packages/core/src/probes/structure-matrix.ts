@@ -4,7 +4,8 @@ import { lobpcg, type LobpcgOptions, type LobpcgResult } from '../estimators/lob
 import { symmetricEigen } from '../estimators/symmetric-eigen.js';
 import { defineOperator, type DenseMatrix, type LinearOperator } from '../linop/linear-operator.js';
 import { DEFAULT_MEMORY_BUDGET, denseBytes, fitsBudget, guardMemory } from '../linop/memory.js';
-import { parameterCount, type Model } from '../models/model.js';
+import { spec, trace } from '../ir/builder.js';
+import { parameterCount, type DenseTap, type Model } from '../models/model.js';
 import { jacobianContractionGraph } from './jacobian-contraction.js';
 import { assembleLayerwiseNtk, layerwiseGramGraph, uncoveredParams, type LayerwiseMode } from './layerwise-gram.js';
 import { outputBlockPreconditioner, type NtkOutputBlocks, type NtkPreconditioner } from './ntk-preconditioner.js';
@@ -324,8 +325,9 @@ export class StructureMatrixProbe {
    * - `'lobpcg'`: Lanczos for λ_max (stopped once it converges), then LOBPCG for λ_min
    *   preconditioned by the NTK's output-diagonal blocks (`preconditioner`): tens of products.
    *   Dense-layer models only.
-   * - `'auto'` (default): 'dense' when n·d ≤ 1500 and Θ fits the memory budget; else 'lobpcg' when
-   *   every parameter is in a dense layer; else 'lanczos'.
+   * - `'auto'` (default): the cheaper of forming Θ + the dense solver and the iterative method
+   *   ('lobpcg' when every parameter is in a dense layer, else 'lanczos'), by the stated costs of
+   *   `chooseExtremesMethod`; 'dense' only when Θ fits the memory budget.
    *
    * When P < n·d the NTK has rank ≤ P < n·d: λ_min = 0 exactly, flagged, and not iterated for.
    */
@@ -333,9 +335,11 @@ export class StructureMatrixProbe {
     const n = rowsOf(x, this.model.inputDim), N = n * this.d, P = this.parameterCount, rankDeficient = P < N;
     const requested = options.method ?? 'auto';
     if (!['auto', 'dense', 'lanczos', 'lobpcg'].includes(requested)) throw new Error(`extremes: unknown method "${requested}"; use auto, dense, lanczos or lobpcg`);
-    const method = requested !== 'auto' ? requested
-      : N <= 1500 && fitsBudget(denseBytes(N * N) * 2, this.memoryBudget) ? 'dense'
-      : this.uncovered.length === 0 ? 'lobpcg' : 'lanczos';
+    const method = requested !== 'auto' ? requested : chooseExtremesMethod({
+      n, d: this.d, parameterCount: P, algorithm: this.algorithm, denseLayers: this.uncovered.length === 0,
+      tapWidth: this.algorithm === 'layerwise-gram' ? this.tapWidth() : 0,
+      denseFits: fitsBudget(denseBytes(N * N) * 2, this.memoryBudget),
+    }).method;
     const base = { rankDeficient, size: N, parameterCount: P };
     if (method === 'dense') {
       const eig = symmetricEigen(await this.ntk(params, x)).values;
@@ -357,6 +361,18 @@ export class StructureMatrixProbe {
     } finally {
       op.dispose();
     }
+  }
+
+  private tapWidthCache?: number;
+
+  /** Σ_l out_l over the dense layers (the layer-wise NTK's per-entry contraction length). */
+  private tapWidth(): number {
+    if (this.tapWidthCache === undefined) {
+      const taps: DenseTap[] = [];
+      trace(Object.fromEntries(this.model.params.map((p) => [p.name, spec(p.shape, 'f64')])), (ps, b) => ({ f: this.model.apply(ps, b.input('__x', [1, this.model.inputDim], 'f64'), taps) }));
+      this.tapWidthCache = taps.reduce((s, t) => s + (t.preactivation.shape.at(-1) ?? 1), 0);
+    }
+    return this.tapWidthCache;
   }
 
   /** Release compiled graphs. */
@@ -402,6 +418,69 @@ export class StructureMatrixProbe {
       }
     return K;
   }
+}
+
+/**
+ * Products an iterative `extremes` is costed at: Lanczos for λ_max (≈ 20) plus LOBPCG for λ_min.
+ * Measured (MLP 784-256-256-10 at initialisation, MNIST digits, float32): 55 products at n = 32,
+ * 73 at n = 128; 146 on random inputs (issue 22); 39–116 for LOBPCG alone on a trained MLP's NTK
+ * (docs/probes.md). Plain Lanczos needs hundreds at the crowded bottom of an NTK spectrum.
+ */
+export const EXTREMES_PRODUCTS = { lobpcg: 100, lanczos: 300 } as const;
+
+/**
+ * The dense eigensolver's cost per flop relative to the backend's passes (WebAssembly f64x2 without
+ * FMA against a BLAS-backed float32 GEMM). Measured on one core of a 2-core EPYC, ONNX Runtime CPU:
+ * one NTK–vector product at n = 128 (costed 5n·2P = 345 MFLOP) took 3.9 ms, i.e. ≈ 88 GFLOP/s of
+ * stated cost, and `symmetricEigen` at 2560² ≈ 2.0 s for (4/3)·2560³ flops, ≈ 11 GFLOP/s: ≈ 8.
+ */
+export const DENSE_EIGEN_FLOP_WEIGHT = 8;
+
+/** Least stated cost of one NTK–vector product: a graph run's fixed cost (≈ 0.2 ms, ≈ 2e7 flops at the rate above). */
+export const PRODUCT_FLOOR_FLOPS = 2e7;
+
+/** Inputs of `chooseExtremesMethod`. */
+export interface ExtremesCostInput {
+  /** Samples and outputs: Θ is (n·d) × (n·d). */
+  readonly n: number;
+  readonly d: number;
+  readonly parameterCount: number;
+  /** How Θ would be formed. */
+  readonly algorithm: StructureAlgorithm;
+  /** Every parameter in a dense layer (LOBPCG with the output-block preconditioner applies). */
+  readonly denseLayers: boolean;
+  /** Σ_l out_l over the dense layers (layer-wise algorithm only). */
+  readonly tapWidth: number;
+  /** Θ (twice, for headroom) fits the memory budget. */
+  readonly denseFits: boolean;
+}
+
+/**
+ * Which `extremes` method is cheapest, by stated cost in flops, with a pass of one sample costed at
+ * 2P (a lower bound for convolutions and attention, which reuse their weights: that biases the
+ * choice toward the iterative methods, whose products are passes):
+ *
+ * - dense = forming Θ + `DENSE_EIGEN_FLOP_WEIGHT`·(4/3)N³, N = n·d, with forming as in
+ *   `StructureAlgorithm` (layer-wise: n(1 + d) passes + 2N²·Σ out_l; Jacobian contraction:
+ *   n(1 + 2d) passes + 2N²P; NTK–vector products: N products);
+ * - iterative = `EXTREMES_PRODUCTS` × one NTK–vector product (≈ 5n passes, at least
+ *   `PRODUCT_FLOOR_FLOPS`).
+ *
+ * Dense is taken only when Θ fits the memory budget. For the MLP 784-256-256-10 the crossover is
+ * near n ≈ 160 samples (N ≈ 1600). Measured there (CPU time, MNIST digits, ONNX Runtime, one
+ * thread): n = 32, dense 27 ms against LOBPCG 102 ms; n = 128, 344 against 287 ms; n = 256, 2.5 s
+ * against 1.2 s. Within a factor of about 1.3 of the better method near the crossover, several
+ * times better away from it.
+ */
+export function chooseExtremesMethod(c: ExtremesCostInput): { method: 'dense' | 'lanczos' | 'lobpcg'; dense: number; iterative: number } {
+  const { n, d, parameterCount: P } = c, N = n * d, pass = 2 * P, product = Math.max(PRODUCT_FLOOR_FLOPS, 5 * n * pass);
+  const form = c.algorithm === 'layerwise-gram' ? n * (1 + d) * pass + 2 * N * N * c.tapWidth
+    : c.algorithm === 'jacobian-contraction' ? n * (1 + 2 * d) * pass + 2 * N * N * P
+    : N * product;
+  const dense = form + DENSE_EIGEN_FLOP_WEIGHT * (4 / 3) * N ** 3;
+  const iterativeMethod = c.denseLayers ? 'lobpcg' : 'lanczos';
+  const iterative = EXTREMES_PRODUCTS[iterativeMethod] * product;
+  return { method: c.denseFits && dense <= iterative ? 'dense' : iterativeMethod, dense, iterative };
 }
 
 /**
