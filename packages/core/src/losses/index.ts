@@ -1,6 +1,6 @@
 // Fenchel–Young losses (docs/theory.md §2): each loss as IR composites and float64 host functions.
 export { makeFYLoss, type FYLoss, type FYLossParts, type TargetDomain } from './fenchel-young.js';
-export { softmaxLoss } from './softmax.js';
+export { softmaxLoss, softmaxCrossEntropyStable } from './softmax.js';
 export { sparsemaxLoss, sparsemaxIR, sparsemaxHost } from './sparsemax.js';
 export { entmaxLoss, entmax15Loss, type EntmaxLoss, type EntmaxOptions } from './entmax.js';
 export { entmax15Host, entmax15IR, tsallisOmegaHost, tsallisOmegaIR, tsallisThreshHi } from './tsallis.js';

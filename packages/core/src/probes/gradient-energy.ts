@@ -4,6 +4,8 @@ import { GraphBuilder } from '../ir/builder.js';
 import type { Graph } from '../ir/graph.js';
 import { concat, type Tensor } from '../ir/tensor.js';
 import type { FYLoss } from '../losses/fenchel-young.js';
+import { xlogxT } from '../losses/numerics.js';
+import { softmaxCrossEntropyStable } from '../losses/softmax.js';
 import { validateLabels } from '../losses/validate.js';
 import { paramInputs, type DenseTap, type Model } from '../models/model.js';
 import { softmaxCrossEntropy } from '../train/sgd-step.js';
@@ -19,6 +21,22 @@ export type LossLike = Pick<FYLoss, 'ir'> | PerSampleLoss;
 export function perSampleLoss(loss: LossLike | undefined): PerSampleLoss {
   if (!loss) return softmaxCrossEntropy;
   return typeof loss === 'function' ? loss : (eta, y) => loss.ir.loss(eta, y);
+}
+
+/**
+ * Per-sample loss values and residuals r = ∂ℓ/∂f of a probe batch. Softmax cross-entropy (the
+ * default, or the softmax FY loss) uses the float32-safe forms of `softmaxCrossEntropyStable`; any
+ * other loss its own composite, differentiated once for r.
+ */
+function lossAndResidual(loss: LossLike | undefined, f: Tensor, y: Tensor): { loss: Tensor; residual: Tensor } {
+  const fy = loss !== undefined && typeof loss !== 'function' && (loss as { name?: string }).name === 'softmax';
+  if (loss === undefined || fy) {
+    const s = softmaxCrossEntropyStable(f, y);
+    // The FY loss adds Ω(y) = Σ y log y (0 for one-hot targets).
+    return fy ? { loss: s.loss.add(xlogxT(y).sum(-1)), residual: s.residual } : s;
+  }
+  const l = perSampleLoss(loss)(f, y);
+  return { loss: l, residual: gradients([l.sum()], [f], [f.builder.fill(1, [], f.dtype)])[0]! };
 }
 
 /** Targets as [n, d] floats: soft/one-hot rows as given, or i32 class labels one-hot encoded. */
@@ -94,18 +112,17 @@ export function gradientEnergyGraph(model: Model, n: number, dtype: FloatDType, 
   const params = paramInputs(b, model, dtype);
   const x = b.input('x', [n, model.inputDim], dtype);
   const y = b.input('y', [n, model.outputDim], dtype);
-  const lossFn = perSampleLoss(loss);
   const ps = model.params.map((p) => params[p.name]!);
   const taps: DenseTap[] = [];
   const f = model.apply(params, x, taps);
-  const l = lossFn(f, y);
-  const total = l.sum();
+  const { loss: l, residual: r } = lossAndResidual(loss, f, y);
   const covered = uncoveredParams(model).length === 0;
   const zs = covered ? taps.map((t) => t.preactivation) : [];
-  // Parameters join the differentiation targets only when the summed gradient is wanted: otherwise
-  // the backward pass stops at the preactivations and no weight-gradient product is built.
-  const g = gradients([total], [f, ...zs, ...(options.batchGradient ? ps : [])], [b.fill(1, [], dtype)]);
-  const r = g[0]!, deltas = g.slice(1, 1 + zs.length), pg = g.slice(1 + zs.length);
+  // Back-propagate r itself (g = Jᵀr, the chain rule through ∂ℓ/∂f = r), so ‖g_i‖² and ‖r_i‖² come
+  // from the same residual digits. Parameters join the targets only when the summed gradient is
+  // wanted: otherwise the pass stops at the preactivations and no weight-gradient product is built.
+  const g = zs.length || options.batchGradient ? gradients([f], [...zs, ...(options.batchGradient ? ps : [])], [r.stopGradient()]) : [];
+  const deltas = g.slice(0, zs.length), pg = g.slice(zs.length);
   let batchSq: Tensor | undefined;
   for (const t of pg) { const s = t.square().sum(); batchSq = batchSq ? batchSq.add(s) : s; }
   let perSample: Tensor | undefined;
@@ -121,8 +138,7 @@ export function gradientEnergyGraph(model: Model, n: number, dtype: FloatDType, 
     // Fallback: one VJP per sample (each per-sample gradient exists only inside the graph).
     const w = model.inputDim, d = model.outputDim, rows: Tensor[] = [];
     for (let i = 0; i < n; i++) {
-      const li = lossFn(model.apply(params, x.slice([i, 0], [i + 1, w])), y.slice([i, 0], [i + 1, d])).sum();
-      const gi = gradients([li], ps, [b.fill(1, [], dtype)]);
+      const gi = gradients([model.apply(params, x.slice([i, 0], [i + 1, w]))], ps, [r.slice([i, 0], [i + 1, d]).stopGradient()]);
       rows.push(gi.map((t) => t.square().sum()).reduce((a, c) => a.add(c)).reshape([1]));
     }
     perSample = rows.length === 1 ? rows[0]! : concat(rows, 0);
