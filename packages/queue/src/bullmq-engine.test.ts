@@ -22,7 +22,7 @@ if (MISSING !== undefined) console.warn(`BullMQ engine tests skipped: ${MISSING}
 describe.skipIf(MISSING !== undefined)(`BullMQ engine on a real redis-server${MISSING ? ` (skipped: ${MISSING})` : ''}`, () => {
   let redis: RedisFixture;
   beforeAll(async () => { redis = await startRedis({ password: 'pw-Hunter2' }); });
-  afterAll(async () => { await redis?.stop(); });
+  afterAll(async () => { await redis?.dispose(); });
 
   it('enqueues by id once, runs handlers, reports progress, retries a failing job a bounded number of times', async () => {
     const coord = engine(redis.url, 'engine-a'), work = engine(redis.url, 'engine-a');

@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +16,8 @@ export interface RedisFixture {
   stop(signal?: 'SIGTERM' | 'SIGKILL'): Promise<void>;
   /** Start it again on the same port and folder. */
   start(): Promise<void>;
+  /** Stop the server and remove its folder (the end of a test file). */
+  dispose(): Promise<void>;
 }
 
 /** Why redis-server tests cannot run here, or undefined when they can. */
@@ -61,5 +63,6 @@ export async function startRedis(o: { persist?: boolean; password?: string } = {
   };
   await start();
   const auth = o.password ? `:${encodeURIComponent(o.password)}@` : '';
-  return { port, dir, url: `redis://${auth}127.0.0.1:${port}`, stop, start };
+  const dispose = async () => { await stop(); rmSync(dir, { recursive: true, force: true }); };
+  return { port, dir, url: `redis://${auth}127.0.0.1:${port}`, stop, start, dispose };
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkSpec, query, type OptionInfo } from '@clt/experiments';
@@ -25,7 +25,7 @@ if (MISSING !== undefined) console.warn(`coordinator throughput test skipped: ${
 describe.skipIf(MISSING !== undefined)(`coordinator throughput on a real redis-server${MISSING ? ` (skipped: ${MISSING})` : ''}`, () => {
   let redis: RedisFixture;
   beforeAll(async () => { redis = await startRedis(); });
-  afterAll(async () => { await redis?.stop(); });
+  afterAll(async () => { await redis?.dispose(); });
 
   it(`${N} trivial runs through queue, worker and store: each recorded once; prints jobs/s`, async () => {
     const url = `${redis.url}?queue=bench`;
@@ -49,6 +49,7 @@ describe.skipIf(MISSING !== undefined)(`coordinator throughput on a real redis-s
     expect(handled).toBe(N);
     const rows = (await query(dir, 'SELECT count(*) AS n, count(DISTINCT run_id) AS ids, sum(train_loss) AS s FROM runs')).rows;
     expect(rows).toEqual([{ n: N, ids: N, s: (N * (N - 1)) / 2 }]);
+    rmSync(dir, { recursive: true, force: true });
     process.stdout.write(`coordinator throughput: ${N} trivial runs queued, run and recorded in ${seconds.toFixed(2)} s = ${(N / seconds).toFixed(0)} jobs/s (one worker process, concurrency 16, poll 100 ms)\n`);
   }, 120_000);
 });
