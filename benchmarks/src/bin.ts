@@ -29,7 +29,8 @@ Usage: clt-bench [--suite consistency|throughput|structure|torch|all] [--backend
                says why and skips (not part of 'all')
   --threads T  torch suite: threads per side (default 1)
   --n N        samples for the structure suite (default 256)
-  --only RE    consistency: run only workloads whose name matches the regular expression
+  --only RE    consistency, torch: run only workloads (torch: cases such as ntk/n256,
+               ntk-extremes/n256) whose name matches the regular expression
   --exclude RE consistency: skip workloads whose name matches (listed in the report as excluded)
   --backends   comma-separated backend names (default: every available one; see \`clt backends\`)
   --backend-module M

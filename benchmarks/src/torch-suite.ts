@@ -190,7 +190,7 @@ export function torchCases(options: { quick?: boolean } = {}): Case[] {
   });
   cases.push({
     name: `ntk-extremes/n${nNtk}`, label: `λ_min and λ_max of the NTK ${nNtk * 10}²`, target: '≤ 0.5',
-    reps: 1, rounds: q ? 2 : 3, torchArgs: { sizes, n: nNtk }, note: 'clt: the method extremes() picks by stated cost (form + dense eigen for small NTKs, else Lanczos + preconditioned LOBPCG without forming it) on MNIST digits; PyTorch: form the NTK, then eigvalsh',
+    reps: 1, rounds: q ? 2 : 3, torchArgs: { sizes, n: nNtk }, note: 'clt: what extremes() picks by stated cost — here Lanczos + preconditioned LOBPCG with products by the NTK formed once layer-wise in float32 (dense eigen for small NTKs) — on MNIST digits; PyTorch: form the NTK, then eigvalsh',
     async setup(backend) {
       const model = mlp(), params = f32Params(model), x = await digits(nNtk);
       const probe = new StructureMatrixProbe(model, backend, { dtype: 'f32' });

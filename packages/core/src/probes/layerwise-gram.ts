@@ -4,7 +4,9 @@ import type { Graph } from '../ir/graph.js';
 import type { Tensor } from '../ir/tensor.js';
 import { concat } from '../ir/tensor.js';
 import type { DenseTap, Model } from '../models/model.js';
-import { paramTensors, type FloatDType, type ParamValues, type ProbeRuntime } from './runtime.js';
+import type { DeviceTensor } from '../backend/contract.js';
+import type { TypedArray } from '../ir/dtype.js';
+import { paramTensors, ProbeOverflowError, type FloatDType, type ParamValues, type ProbeRuntime } from './runtime.js';
 
 /** Parameters of `model` that no dense-layer tap owns (empty = layer-wise methods apply). */
 export function uncoveredParams(model: Model): string[] {
@@ -175,15 +177,237 @@ function eye(like: Tensor, d: number): Tensor {
   return like.builder.constant(e, [d, d], like.dtype);
 }
 
-/** Rows of the NTK per block: large enough for efficient matrix products, small next to the NTK. */
+/** Rows of the NTK per block of the masked-layer path: large enough for efficient matrix products, small next to the NTK. */
 const BLOCK_ROWS = 1024;
 
 /**
- * The dense NTK of n samples assembled block by block into `out` ((n·d)², row-major, float32 or
- * float64): chunk pairs (a ≤ b) by `layerwiseCrossGraph`, each block written to its place and
- * mirrored. Peak memory is `out` plus a few blocks, and symmetry halves the contraction flops.
+ * Rows of the NTK per row block of the unmasked path (rounded down to whole samples): each block
+ * is one matrix product per layer, [rows, out_l] × [out_l, columns right of the block], and the
+ * wasted work of the diagonal blocks is about rows / N of the whole.
  */
-export async function assembleLayerwiseNtk(rt: ProbeRuntime, model: Model, params: ParamValues, x: Float64Array | Float32Array, n: number, out: Float64Array | Float32Array, blockRows = BLOCK_ROWS): Promise<void> {
+const ROW_BLOCK_ROWS = 320;
+
+/**
+ * The dense NTK of n samples assembled into `out` ((n·d)², row-major, float32 or float64). Peak
+ * memory is `out` plus the row blocks of one run (≤ `groupBytes`, default 16 MiB), whatever n is.
+ *
+ * Unmasked dense layers (`assembleRowBlocks`): one graph gives every layer's Gram G_l = A_l A_lᵀ (+1)
+ * and sensitivities B_l; then, per row block of r samples, B_l[block] · B_l[block..]ᵀ — only the
+ * upper block triangle, since Θ is symmetric: (1 + r·d/N)/2 of the full products' flops — and one
+ * pass weights each product by G_l, adds the layers, writes the block and its mirror image. A
+ * layer whose output is the model's output (B = I per sample) needs no product at all: it adds
+ * G_l ⊗ I_d. Masked layers: chunk pairs (a ≤ b) by `layerwiseCrossGraph`, each block mirrored.
+ */
+export async function assembleLayerwiseNtk(rt: ProbeRuntime, model: Model, params: ParamValues, x: Float64Array | Float32Array, n: number, out: Float64Array | Float32Array, blockRows?: number, groupBytes = ROW_GROUP_BYTES): Promise<void> {
+  if (layerwisePlan(model).some((t) => t.masked)) return assembleCrossBlocks(rt, model, params, x, n, out, blockRows ?? BLOCK_ROWS);
+  return assembleRowBlocks(rt, model, params, x, n, out, blockRows ?? ROW_BLOCK_ROWS, groupBytes);
+}
+
+/** Per dense tap, in `model.apply` order: its width, whether it is masked, whether its output is the model's output. */
+export interface LayerwiseTapPlan {
+  readonly out: number;
+  readonly masked: boolean;
+  /** The tap's pre-activation is the model output f itself: B = I_d per sample, no backward pass needed. */
+  readonly identity: boolean;
+}
+
+const planCache = new WeakMap<Model, LayerwiseTapPlan[]>();
+
+/** The model's dense taps as the row-block assembly sees them (traced once per model object). */
+export function layerwisePlan(model: Model): LayerwiseTapPlan[] {
+  let plan = planCache.get(model);
+  if (!plan) {
+    const taps: DenseTap[] = [];
+    let f: Tensor | undefined;
+    trace(Object.fromEntries(model.params.map((p) => [p.name, spec(p.shape, 'f64')])), (ps, b) => ({ f: (f = model.apply(ps, b.input('__x', [1, model.inputDim], 'f64'), taps)) }));
+    plan = taps.map((t) => ({ out: t.preactivation.shape[1]!, masked: !!t.mask, identity: t.preactivation === f && t.preactivation.shape[1] === model.outputDim }));
+    planCache.set(model, plan);
+  }
+  return plan;
+}
+
+/**
+ * The parts of the layer-wise NTK for unmasked dense layers, from one forward and d backward passes
+ * of the n samples: `G{l}` = A_l A_lᵀ (+1 with a bias) [n, n] for every tap l, and `B{l}` =
+ * ∂f/∂z_l as [n·d, out_l] (row i·d + k) for the taps that are not the output itself.
+ */
+export function layerwisePartsGraph(model: Model, n: number, dtype: FloatDType): Graph {
+  const b = new GraphBuilder();
+  const { G, B } = layerwiseParts(b, model, n, dtype);
+  return b.build({ ...G, ...B });
+}
+
+function layerwiseParts(b: GraphBuilder, model: Model, n: number, dtype: FloatDType): { G: Record<string, Tensor>; B: Record<string, Tensor> } {
+  const params = paramTensors(model, (name, shape) => b.input(name, shape, dtype));
+  const taps: DenseTap[] = [];
+  const d = model.outputDim, f = model.apply(params, b.input('x', [n, model.inputDim], dtype), taps);
+  const G: Record<string, Tensor> = {}, B: Record<string, Tensor> = {};
+  const inner: number[] = [];
+  taps.forEach((t, l) => {
+    if (t.mask) throw new Error('layerwisePartsGraph: masked layers take the chunk-pair path (assembleLayerwiseNtk)');
+    let g = t.input.matmul(t.input.T);
+    if (t.bias !== undefined) g = g.add(1);
+    G[`G${l}`] = g;
+    if (!(t.preactivation === f && t.preactivation.shape[1] === d)) inner.push(l);
+  });
+  if (inner.length) {
+    const sens = layerSensitivities(f, inner.map((l) => taps[l]!));
+    sens.forEach(({ B: s }, i) => { B[`B${inner[i]}`] = s.reshape([n * d, s.shape[2]!]); });
+  }
+  return { G, B };
+}
+
+/**
+ * One graph for a group of row blocks: `C{l}_{b}` = B{l}[r0:r1] · B{l}[r0:]ᵀ for each block b =
+ * [r0, r1) (NTK rows) and each tap l in `widths` (its B's width): the blocks' share of every
+ * layer's B Bᵀ, right of their first column only.
+ */
+export function layerwiseRowBlockGraph(widths: ReadonlyMap<number, number>, N: number, blocks: readonly (readonly [number, number])[], dtype: FloatDType): Graph {
+  const b = new GraphBuilder();
+  const B = new Map([...widths].map(([l, w]) => [l, b.input(`B${l}`, [N, w], dtype)] as const));
+  return b.build(rowBlockProducts(B, N, blocks));
+}
+
+/**
+ * The parts and the products of a single group of row blocks in one graph (one run, B never
+ * leaves the backend): outputs `G{l}` and `C{l}_{b}` as the two graphs above.
+ */
+export function layerwiseRowBlockWholeGraph(model: Model, n: number, blocks: readonly (readonly [number, number])[], dtype: FloatDType): Graph {
+  const b = new GraphBuilder();
+  const { G, B } = layerwiseParts(b, model, n, dtype);
+  const byLayer = new Map(Object.entries(B).map(([name, t]) => [Number(name.slice(1)), t] as const));
+  return b.build({ ...G, ...rowBlockProducts(byLayer, n * model.outputDim, blocks) });
+}
+
+function rowBlockProducts(B: ReadonlyMap<number, Tensor>, N: number, blocks: readonly (readonly [number, number])[]): Record<string, Tensor> {
+  const outputs: Record<string, Tensor> = {};
+  for (const [l, Bl] of B) {
+    const w = Bl.shape[1]!;
+    blocks.forEach(([r0, r1], k) => { outputs[`C${l}_${k}`] = Bl.slice([r0, 0], [r1, w]).matmul(Bl.slice([r0, 0], [N, w]).T); });
+  }
+  return outputs;
+}
+
+/** Bytes of row-block products one graph run may return (bounds the assembly's memory beside the NTK). */
+const ROW_GROUP_BYTES = 16 * 2 ** 20;
+
+async function assembleRowBlocks(rt: ProbeRuntime, model: Model, params: ParamValues, x: Float64Array | Float32Array, n: number, out: Float64Array | Float32Array, blockRows: number, groupBytes: number): Promise<void> {
+  const d = model.outputDim, N = n * d, w = model.inputDim, plan = layerwisePlan(model);
+  const widths = new Map<number, number>();
+  plan.forEach((t, l) => { if (!t.identity) widths.set(l, t.out); });
+  const identity = plan.flatMap((t, l) => (t.identity ? [l] : []));
+  const r = Math.max(1, Math.min(n, Math.floor(blockRows / d))), bytes = rt.dtype === 'f64' ? 8 : 4;
+  // Row blocks of r samples, grouped so that one run returns at most ROW_GROUP_BYTES (at least one block).
+  const groups: [number, number][][] = [];
+  let group: [number, number][] = [], held = 0;
+  for (let i0 = 0; i0 < n; i0 += r) {
+    const i1 = Math.min(n, i0 + r), size = (i1 - i0) * d * (N - i0 * d) * widths.size * bytes;
+    if (group.length && held + size > groupBytes) { groups.push(group); group = []; held = 0; }
+    group.push([i0, i1]); held += size;
+  }
+  groups.push(group);
+  const rowsOf = (blocks: readonly [number, number][]) => blocks.map(([i0, i1]) => [i0 * d, i1 * d] as const);
+  const inputs = { ...rt.paramInputs(model, params), x: rt.input('x', x, [n, w]) };
+  // One group (the usual case): a single graph and run. Several: the parts once, then a run per group.
+  const parts = groups.length === 1
+    ? await (await rt.executable(`lw:rows:${n}:${r}`, () => layerwiseRowBlockWholeGraph(model, n, rowsOf(groups[0]!), rt.dtype))).run(inputs)
+    : await (await rt.executable(`lw:parts:${n}`, () => layerwisePartsGraph(model, n, rt.dtype))).run(inputs);
+  try {
+    const G: TypedArray[] = [];
+    for (let l = 0; l < plan.length; l++) G.push(await parts[`G${l}`]!.download());
+    const Gw = G.filter((_, l) => widths.has(l)), Gid = identity.map((l) => G[l]!);
+    const B: Record<string, DeviceTensor> = Object.fromEntries([...widths.keys()].map((l) => [`B${l}`, parts[`B${l}`]!]));
+    for (const blocks of groups) {
+      const res = groups.length === 1 || !widths.size ? parts
+        : await (await rt.executable(`lw:rows:${n}:${r}:${blocks[0]![0]}`, () => layerwiseRowBlockGraph(widths, N, rowsOf(blocks), rt.dtype))).run(B);
+      try {
+        for (const [k, [i0, i1]] of blocks.entries()) {
+          const C: TypedArray[] = [];
+          for (const l of widths.keys()) C.push(await res[`C${l}_${k}`]!.download());
+          const bad = writeRowBlock(out, N, n, d, i0, i1, Gw, C, Gid);
+          if (bad !== undefined) throw new ProbeOverflowError('lw', 'K', bad, Math.max(...Object.values(params).map((v) => (ArrayBuffer.isView(v) ? maxAbs(v) : 0)), maxAbs(x)), rt.dtype);
+        }
+      } finally {
+        if (res !== parts) for (const t of Object.values(res)) t.dispose();
+      }
+    }
+  } finally {
+    for (const t of Object.values(parts)) t.dispose();
+  }
+}
+
+function maxAbs(a: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) { const v = Math.abs(a[i]!); if (v > m) m = v; }
+  return m;
+}
+
+/** A non-finite value among out[from, to), if any. */
+function nonFinite(out: Float64Array | Float32Array, from: number, to: number): number | undefined {
+  let z = 0;
+  for (let s = from; s < to; s++) z += out[s]! * 0; // NaN as soon as one entry is NaN or ±∞
+  if (z === 0) return undefined;
+  for (let s = from; s < to; s++) if (!Number.isFinite(out[s]!)) return out[s]!;
+  return undefined;
+}
+
+/**
+ * Rows [i0·d, i1·d) of Θ from column i0·d on, and their mirror image below the diagonal:
+ * Θ[(i,k),(j,m)] = Σ_l G_l[i,j] C_l[(i,k),(j,m)] + Σ_{identity l} [k = m] G_l[i,j], with C_l the
+ * row block's B_l products ([(i1−i0)·d, N − i0·d]). Within the diagonal block only the upper
+ * triangle is computed, so Θ comes out exactly symmetric. Returns a non-finite entry, if any.
+ *
+ * The loops live in small kernels called per row and tile: they reach optimised code within the
+ * first call (one long function with several loop nests is optimised on stack replacement and
+ * bails out at each nest it has no type feedback for yet, costing the first few calls 5–10×).
+ */
+function writeRowBlock(out: Float64Array | Float32Array, N: number, n: number, d: number, i0: number, i1: number, G: readonly TypedArray[], C: readonly TypedArray[], Gid: readonly TypedArray[]): number | undefined {
+  const r0 = i0 * d, r1 = i1 * d, cols = N - r0;
+  for (let r = r0; r < r1; r++) {
+    const i = (r / d) | 0, k = r - i * d, o = r * N, c = (r - r0) * cols - r0, gi = i * n;
+    if (C.length === 0) out.fill(0, o + r, o + N);
+    for (let l = 0; l < C.length; l++) weightedRow(out, o, C[l]!, c, G[l]!, gi, i, n, d, r, l === 0);
+    for (const Gl of Gid) identityRow(out, o + k, Gl, gi, i, n, d);
+    const bad = nonFinite(out, o + r, o + N);
+    if (bad !== undefined) return bad;
+  }
+  for (let r = r0 + 1; r < r1; r++) mirrorRow(out, N, r, r0, r);
+  const T = 32;
+  for (let s0 = r1; s0 < N; s0 += T) for (let q0 = r0; q0 < r1; q0 += T) mirrorTile(out, N, s0, Math.min(N, s0 + T), q0, Math.min(r1, q0 + T));
+  return undefined;
+}
+
+/** out[o + s] (=, or += unless `first`) G[gi + j]·C[c + s] for the columns s = j·d + m ≥ r of row r (sample i). */
+function weightedRow(out: Float64Array | Float32Array, o: number, C: TypedArray, c: number, G: TypedArray, gi: number, i: number, n: number, d: number, r: number, first: boolean): void {
+  let s = r;
+  for (let j = i; j < n; j++) {
+    const g = G[gi + j]!, end = (j + 1) * d;
+    if (first) for (; s < end; s++) out[o + s] = g * C[c + s]!;
+    else for (; s < end; s++) out[o + s]! += g * C[c + s]!;
+  }
+}
+
+/** The output layer's share of a row (B = I_d per sample): G[i, j] on the columns j·d + k, j ≥ i (`o` points at column k). */
+function identityRow(out: Float64Array | Float32Array, o: number, G: TypedArray, gi: number, i: number, n: number, d: number): void {
+  for (let j = i; j < n; j++) out[o + j * d]! += G[gi + j]!;
+}
+
+/** Row r, columns [from, to): from column r of the rows above (the diagonal block's lower triangle). */
+function mirrorRow(out: Float64Array | Float32Array, N: number, r: number, from: number, to: number): void {
+  const o = r * N;
+  for (let s = from; s < to; s++) out[o + s] = out[s * N + r]!;
+}
+
+/** out[s, q] = out[q, s] for s in [s0, s1), q in [q0, q1). */
+function mirrorTile(out: Float64Array | Float32Array, N: number, s0: number, s1: number, q0: number, q1: number): void {
+  for (let s = s0; s < s1; s++) {
+    const o = s * N;
+    for (let q = q0; q < q1; q++) out[o + q] = out[q * N + s]!;
+  }
+}
+
+/** The masked-layer path: chunk pairs (a ≤ b) by `layerwiseCrossGraph`, each block written to its place and mirrored. */
+async function assembleCrossBlocks(rt: ProbeRuntime, model: Model, params: ParamValues, x: Float64Array | Float32Array, n: number, out: Float64Array | Float32Array, blockRows: number): Promise<void> {
   const d = model.outputDim, N = n * d, w = model.inputDim;
   const chunks = Math.max(1, Math.ceil(N / blockRows)), c = Math.ceil(n / chunks), C = Math.ceil(n / c), cd = c * d;
   const pin = rt.paramInputs(model, params);

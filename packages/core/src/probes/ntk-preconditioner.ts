@@ -1,4 +1,4 @@
-import { cholesky, choleskySolveInPlace } from '../linop/cholesky.js';
+import { cholesky, choleskySolveInPlace, transposeFactor } from '../linop/cholesky.js';
 import { defineOperator, type LinearOperator } from '../linop/linear-operator.js';
 
 /**
@@ -43,7 +43,7 @@ export function outputBlockPreconditioner(blocks: NtkOutputBlocks): NtkPrecondit
   if (!Number.isInteger(n) || n < 1 || !Number.isInteger(d) || d < 1) throw new Error(`outputBlockPreconditioner: n and d must be positive integers, got n=${n}, d=${d}`);
   if (data.length !== d * n * n) throw new Error(`outputBlockPreconditioner: ${data.length} values, expected d·n·n = ${d * n * n}`);
   for (const v of data) if (!Number.isFinite(v)) throw new Error('outputBlockPreconditioner: the NTK blocks have non-finite entries; check the parameters and inputs for NaN/Inf');
-  const factors: Float64Array[] = [], shifts = new Float64Array(d);
+  const factors: Float64Array[] = [], transposed: Float64Array[] = [], shifts = new Float64Array(d);
   for (let k = 0; k < d; k++) {
     const block = data.subarray(k * n * n, (k + 1) * n * n);
     let meanDiag = 0;
@@ -58,6 +58,7 @@ export function outputBlockPreconditioner(blocks: NtkOutputBlocks): NtkPrecondit
     }
     if (!L) throw new Error(`outputBlockPreconditioner: block ${k} did not factor even with δ = ${shift.toExponential(2)}; the NTK is not positive semi-definite`);
     factors.push(L);
+    transposed.push(transposeFactor(L, n));
     shifts[k] = shift;
   }
   const N = n * d, col = new Float64Array(n), row = new Float64Array(d);
@@ -82,7 +83,7 @@ export function outputBlockPreconditioner(blocks: NtkOutputBlocks): NtkPrecondit
         // Output k of vector j is the strided column out[j·N + i·d + k], i = 0..n−1.
         const o = j * N + k;
         for (let i = 0; i < n; i++) col[i] = out[o + i * d]!;
-        choleskySolveInPlace(factors[k]!, n, col);
+        choleskySolveInPlace(factors[k]!, n, col, 1, 0, transposed[k]!);
         for (let i = 0; i < n; i++) out[o + i * d] = col[i]!;
       }
       if (rotation) rotate(out, j * N, true);

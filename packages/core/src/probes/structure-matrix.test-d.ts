@@ -79,6 +79,7 @@ describe('StructureMatrixProbe.extremes', () => {
       readonly eigenvalues?: Float64Array;
       readonly lanczos?: LanczosResult;
       readonly lobpcg?: LobpcgResult;
+      readonly productSource?: 'formed' | 'ntk-vp';
     }>();
     const e = null as unknown as NtkExtremes;
     // @ts-expect-error the solver report exists only for the iterative methods; check it first
