@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Ajv from 'ajv';
+import { StepClock } from '@clt/core';
 import { describe, expect, it } from 'vitest';
 import { coreRun } from './core-run-fixture.js';
 import { SCHEMA_NAMES, schemaPath, type SchemaName } from './schemas.js';
@@ -44,5 +45,12 @@ describe('published JSON Schemas', () => {
     expect(check({ ...completed, status: 'done' })).not.toEqual([]);
     expect(check({ ...completed, trainLoss: undefined })).toEqual(expect.arrayContaining([expect.stringMatching(/must have required property 'trainLoss'/)]));
     expect(check({ ...completed, trainAccuracy: 1.5 })).not.toEqual([]);
+    // The step-time summary core's trainer returns (clt train copies it into summary.json).
+    const clock = new StepClock(0, 6);
+    for (let s = 1; s <= 6; s++) { clock.begin(s); if (s === 3) clock.mark('probe', 1); clock.end(); }
+    const stepTimes = JSON.parse(JSON.stringify(clock.summary()));
+    expect(check({ ...completed, stepTimes })).toEqual([]);
+    const bad = { ...stepTimes, slowest: [{ step: 2, ms: 9, computeMs: 1, causes: { cosmic: 8 }, unexplained: false }] };
+    expect(check({ ...completed, stepTimes: bad })).not.toEqual([]);
   });
 });

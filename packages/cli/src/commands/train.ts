@@ -2,7 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Command, Option } from 'commander';
 import {
-  acquireRunLock, correlationSummary, describeParameterCount, DivergenceError, parameterCounts, STALL_DEFAULTS, type ProbeRecord, jsonNumbers, loadCheckpoint, parseSchedule, readJsonl, runLockHolder, RunLockedError, train, writeFileAtomic,
+  acquireRunLock, correlationSummary, describeParameterCount, describeStepTimes, DivergenceError, parameterCounts, STALL_DEFAULTS, type ProbeRecord, jsonNumbers, loadCheckpoint, parseSchedule, readJsonl, runLockHolder, RunLockedError, train, writeFileAtomic,
   type MetricRecord,
 } from '@clt/core';
 import { backendModuleOption, backendFor, DEFAULT_BACKEND } from '../backends.js';
@@ -141,7 +141,7 @@ export async function runTrain(opts: Record<string, any>): Promise<Record<string
     const summary = {
       status: result.status, ...(result.stall ? { stall: result.stall } : {}), run: name, runDir, backend: backend.name, data: ds.info, model: model.describe(), parameters: result.parameterCount,
       effectiveParameters: parameterCounts(model).effective,
-      steps: result.steps, resumedFrom, seconds: result.seconds, probeSeconds: result.probeSeconds, skippedProbes: result.skippedProbes,
+      steps: result.steps, resumedFrom, seconds: result.seconds, probeSeconds: result.probeSeconds, skippedProbes: result.skippedProbes, stepTimes: result.stepTimes,
       trainLoss: f.trainLoss, trainAccuracy: f.trainAcc, testLoss: f.testLoss, testAccuracy: f.testAcc, dataFloor: result.dataFloor,
       trainLossAboveFloor: f.trainLoss >= result.dataFloor,
       sandwich: sandwichSummary(whole),
@@ -160,6 +160,7 @@ export async function runTrain(opts: Record<string, any>): Promise<Record<string
         const st = result.stall;
         process.stderr.write(`  status: stalled — the ${st.series} went ${fmt(st.lossFrom)} → ${fmt(st.lossTo)} from step ${st.fromStep} to ${st.step} (${st.probes} probes), less than the ${st.fraction * 100}% fall required (--stall-probes ${st.probes} --stall-fraction ${st.fraction}); the data floor is ${fmt(st.dataFloor)}\n`);
       }
+      process.stderr.write(`  ${describeStepTimes(result.stepTimes)}\n`);
       const sw = summary.sandwich;
       process.stderr.write(`  sandwich held at ${sw.held}/${sw.probes} probes${sw.held < sw.probes ? ' (see report)' : ''}\n`);
       if (report) process.stderr.write(`  report: ${report}\n`);

@@ -144,10 +144,11 @@ export class ProbeMonitor {
 
   /**
    * After the step that followed a probe: the change of the mean probe loss over probe rows NOT in
-   * that step's batch, |R_out(θ_{k+1}) − R_out(θ_k)|, feeds M = its running maximum.
+   * that step's batch, |R_out(θ_{k+1}) − R_out(θ_k)|, feeds M = its running maximum. Returns
+   * whether it measured (true only on the step after a probe).
    */
-  async afterStep(params: ParamValues, batchRows: ArrayLike<number>): Promise<void> {
-    if (!this.pending) return;
+  async afterStep(params: ParamValues, batchRows: ArrayLike<number>): Promise<boolean> {
+    if (!this.pending) return false;
     const t0 = performance.now(), before = this.pending.losses;
     this.pending = undefined;
     const after = (await this.energy.measure(params, this.probe.x, this.probe.labels)).losses;
@@ -159,6 +160,7 @@ export class ProbeMonitor {
       this.M = Math.max(this.M ?? 0, c);
     }
     this.spent += (performance.now() - t0) / 1000;
+    return true;
   }
 
   neighbourhood(): number | undefined {

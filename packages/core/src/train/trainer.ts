@@ -17,6 +17,7 @@ import { acquireRunLock, removeStaleTempFiles, type RunLock } from './lock.js';
 import { ProbeMonitor, type MonitorOptions, type ProbeRecord } from './monitors.js';
 import { learningRate, validateSchedule, type LrSchedule } from './schedule.js';
 import { sgdStepGraph, stepNames } from './sgd-step.js';
+import { StepClock, type StepTimeSummary } from './step-times.js';
 import { detectStall, validateStallOptions, type Stall, type StallOptions } from './stall.js';
 
 export interface LabelledData {
@@ -105,6 +106,12 @@ export interface TrainResult {
   readonly records: MetricRecord[];
   readonly probeSeconds: number;
   readonly skippedProbes: number;
+  /**
+   * Wall time per step of this process (median, p99, ...) and every step slower than 3× the
+   * median with its causes: the probe, evaluation or checkpoint it carried, garbage collection, or
+   * preemption by other processes (see StepClock).
+   */
+  readonly stepTimes: StepTimeSummary;
 }
 
 const CHECKPOINT = 'checkpoint', METRICS = 'metrics.jsonl', SUMMARY = 'summary.json';
@@ -270,13 +277,14 @@ async function run(o: TrainerOptions, { config, dataFloor, order, total, lossIr,
     }
     return { step: s, dtype: dt, config, tensors, state: { divergence: divergence.state, monitor: monitor?.state ?? null, seconds: elapsed() } };
   };
-  const commit = (v: StepValues) => {
-    if (!pending || !ckptPath) return;
+  const commit = (v: StepValues): boolean => {
+    if (!pending || !ckptPath) return false;
     const c = pending, bad = firstNonFinite(c.tensors);
     pending = undefined;
     if (bad) divergence.nonFiniteWeights({ ...v, step: c.step }, bad);
     log?.flush();
     saveCheckpoint(ckptPath, c);
+    return true;
   };
 
   emit(resumed ? { type: 'resume', step: start } : { type: 'start', step: 0, config, dataFloor });
@@ -284,18 +292,21 @@ async function run(o: TrainerOptions, { config, dataFloor, order, total, lossIr,
 
   const xb = new Arr(o.batch * w), yb = new Int32Array(o.batch), lrBuf = new Arr(1);
   let s = start, last: StepValues | undefined;
+  const clock = new StepClock(start, total);
   try {
     while (s < total) {
       if (o.haltAfter !== undefined && s >= o.haltAfter) {
         log?.close();
         log = undefined;
-        return { status: 'halted', steps: s, totalSteps: total, seconds: elapsed(), final: await evalRecord(s), dataFloor, parameterCount: parameterCount(model), effectiveParameterCount: parameterCounts(model).effective, params: await downloadAll(params), records, probeSeconds: monitor?.secondsSpent ?? 0, skippedProbes: monitor?.skipped ?? 0 };
+        return { status: 'halted', steps: s, totalSteps: total, seconds: elapsed(), final: await evalRecord(s), dataFloor, parameterCount: parameterCount(model), effectiveParameterCount: parameterCounts(model).effective, params: await downloadAll(params), records, probeSeconds: monitor?.secondsSpent ?? 0, skippedProbes: monitor?.skipped ?? 0, stepTimes: clock.summary() };
       }
+      clock.begin(s + 1);
       const rows = order.rows(s);
       gatherRows(o.train.x, w, rows, xb);
       for (let k = 0; k < rows.length; k++) yb[k] = o.train.labels[rows[k]!]!;
       const lr = learningRate(o.schedule, s, total);
       lrBuf[0] = lr;
+      const tc = performance.now();
       const out = await step.run({ ...params, ...prefixed(vel), x: host(xb, [o.batch, w], dt), y: host(yb, [o.batch], 'i32'), lr: host(lrBuf, [], dt) });
       const next: Record<string, DeviceTensor> = {}, nextV: Record<string, DeviceTensor> = {};
       for (const p of model.params) {
@@ -307,18 +318,37 @@ async function run(o: TrainerOptions, { config, dataFloor, order, total, lossIr,
       const loss = await scalar(out.loss!), gradSq = await scalar(out.gradSqNorm!);
       const correct = await scalar(out.correct!), residualSq = await scalar(out.residualSq!);
       const energy = hasEnergy ? await scalar(out.energy!) : null;
+      const computeMs = performance.now() - tc;
+      clock.compute(computeMs);
       s++;
+      if (s === start + 1) clock.mark('warmup', computeMs);
       last = { step: s, loss, gradSqNorm: gradSq, lr };
       divergence.check(last);
-      commit(last); // this step's loss was that of the pending state: it is healthy
+      let t = performance.now();
+      // this step's loss was that of the pending state: it is healthy
+      if (commit(last)) clock.mark('checkpoint', performance.now() - t);
       if (s % logEvery === 0 || s === total)
         emit({ type: 'step', step: s, epoch: order.epochOf(s - 1), lr, loss, acc: correct / o.batch, gradSq, energy, residualSq, rayleigh: residualSq > 0 ? (o.batch * o.batch * gradSq) / residualSq : null, time: elapsed() });
       if (monitor) {
-        await monitor.afterStep(params, rows);
-        if (monitor.due(s, elapsed(), s === total)) emit(await monitor.measure(s, params));
+        t = performance.now();
+        if (await monitor.afterStep(params, rows)) clock.mark('probe-followup', performance.now() - t);
+        if (monitor.due(s, elapsed(), s === total)) {
+          t = performance.now();
+          emit(await monitor.measure(s, params));
+          clock.mark('probe', performance.now() - t);
+        }
       }
-      if (s % evalEvery === 0 || s === total) emit(await evalRecord(s));
-      if (ckptPath && (s % ckptEvery === 0 || s === total)) pending = await snapshot(s);
+      if (s % evalEvery === 0 || s === total) {
+        t = performance.now();
+        emit(await evalRecord(s));
+        clock.mark('eval', performance.now() - t);
+      }
+      if (ckptPath && (s % ckptEvery === 0 || s === total)) {
+        t = performance.now();
+        pending = await snapshot(s);
+        clock.mark('checkpoint', performance.now() - t);
+      }
+      clock.end();
     }
     // The final weights have no next step to vouch for them: judge them as step s + 1 would, by
     // the loss and gradient on its batch (a step with lr = 0, whose outputs are discarded).
@@ -343,6 +373,7 @@ async function run(o: TrainerOptions, { config, dataFloor, order, total, lossIr,
     log?.close();
     throw e;
   } finally {
+    clock.stop();
     // The step/eval executables stay cached by the backend; probes own their compiled graphs.
     await monitor?.dispose();
   }
@@ -355,6 +386,7 @@ async function run(o: TrainerOptions, { config, dataFloor, order, total, lossIr,
   const result: TrainResult = {
     status, ...(stall ? { stall } : {}), steps: s, totalSteps: total, seconds, final, dataFloor, parameterCount: parameterCount(model), effectiveParameterCount: parameterCounts(model).effective,
     params: await downloadAll(params), records, probeSeconds: monitor?.secondsSpent ?? 0, skippedProbes: monitor?.skipped ?? 0,
+    stepTimes: clock.summary(),
   };
   for (const t of [...Object.values(params), ...Object.values(vel)]) t.dispose();
   return result;

@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest';
+import { describeStepTimes, Mlp, ReferenceBackend, STEP_CAUSES, StepClock, train, type TrainerOptions } from '../index.js';
+import { blobs } from './train-fixtures.js';
+
+/** Busy-wait so a step has a known minimum length (no timers: the clock reads wall time). */
+const spin = (ms: number) => { const t = performance.now(); while (performance.now() - t < ms) { /* wait */ } };
+
+describe('StepClock', () => {
+  it('counts the steps slower than 3× the median and names the marked work', () => {
+    const clock = new StepClock(0, 12);
+    for (let s = 1; s <= 12; s++) {
+      clock.begin(s);
+      spin(1);
+      clock.compute(1);
+      if (s === 5) { spin(12); clock.mark('probe', 12); }
+      if (s === 9) { spin(12); clock.mark('checkpoint', 12); }
+      clock.end();
+    }
+    const t = clock.summary();
+    expect(t.steps).toBe(12);
+    expect(t.slowFactor).toBe(3);
+    expect(t.carried).toEqual({ probe: [5], checkpoint: [9], eval: [] });
+    // Steps 5 and 9 are slow with their causes; any other slow step (a busy machine) has a cause
+    // from the clock's own observations or is counted as unexplained, never silently dropped.
+    const byStep = new Map(t.slowest.map((x) => [x.step, x]));
+    expect(byStep.get(5)?.causes.probe).toBeGreaterThan(0);
+    expect(byStep.get(9)?.causes.checkpoint).toBeGreaterThan(0);
+    expect(t.slow).toBe(t.slowest.length);
+    expect(t.unexplained).toBe(t.slowest.filter((x) => x.unexplained).length);
+    for (const x of t.slowest) {
+      expect(x.ms).toBeGreaterThan(3 * t.medianMs);
+      expect(x.unexplained).toBe(Object.keys(x.causes).length === 0);
+      for (const c of Object.keys(x.causes)) expect(STEP_CAUSES).toContain(c);
+    }
+    for (const c of STEP_CAUSES) expect(t.slowByCause[c] ?? 0).toBe(t.slowest.filter((x) => x.causes[c] !== undefined).length);
+    expect(t.medianMs).toBeLessThanOrEqual(t.p90Ms);
+    expect(t.p90Ms).toBeLessThanOrEqual(t.p99Ms);
+    expect(t.p99Ms).toBeLessThanOrEqual(t.maxMs);
+    expect(describeStepTimes(t)).toMatch(/^step times: median .* over 12 steps; /);
+  });
+
+  it('summarizes no steps as zeros', () => {
+    const t = new StepClock(4, 4).summary();
+    expect(t).toMatchObject({ steps: 0, medianMs: 0, slow: 0, unexplained: 0, slowest: [] });
+    expect(describeStepTimes(t)).toMatch(/none over 3× the median/);
+  });
+});
+
+describe('train: step times', () => {
+  const data = blobs(48);
+  const base = (): TrainerOptions => ({
+    model: new Mlp({ sizes: [6, 8, 3], activation: 'tanh' }), backend: new ReferenceBackend(), train: data, batch: 8, steps: 24,
+    schedule: { kind: 'constant', lr: 0.1 }, momentum: 0.9, seed: 5, dtype: 'f64',
+    monitor: { probeEvery: 6, probeSize: 6, budget: 1, hessianEvery: 2 }, evalEvery: 8,
+  });
+
+  it('records which steps carried a probe, an evaluation or a checkpoint, and the first as warm-up', async () => {
+    const { mkdtempSync, rmSync } = await import('node:fs'), { tmpdir } = await import('node:os'), { join } = await import('node:path');
+    const dir = mkdtempSync(join(tmpdir(), 'clt-steptimes-'));
+    try {
+      const r = await train({ ...base(), runDir: dir, checkpointEvery: 10 });
+      const t = r.stepTimes;
+      expect(t.steps).toBe(24);
+      expect(t.carried.probe).toEqual([6, 12, 18, 24]);
+      expect(t.carried.eval).toEqual([8, 16, 24]);
+      // Snapshots at 10, 20 and 24; the files are written one step later, once the next step has
+      // vouched for the weights (the last one after the loop, outside any step).
+      expect(t.carried.checkpoint).toEqual([10, 11, 20, 21, 24]);
+      expect(t.medianMs).toBeGreaterThan(0);
+      expect(t.slow).toBe(t.slowest.length);
+      for (const x of t.slowest) expect(x.unexplained).toBe(Object.keys(x.causes).length === 0);
+      if (t.slowest.some((x) => x.step === 1)) expect(t.slowest.find((x) => x.step === 1)!.causes.warmup).toBeGreaterThan(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a resumed run times only its own steps', async () => {
+    const { mkdtempSync, rmSync } = await import('node:fs'), { tmpdir } = await import('node:os'), { join } = await import('node:path');
+    const dir = mkdtempSync(join(tmpdir(), 'clt-steptimes-'));
+    try {
+      await train({ ...base(), monitor: false, runDir: dir, checkpointEvery: 10, haltAfter: 13 });
+      const r = await train({ ...base(), monitor: false, runDir: dir, checkpointEvery: 10, resume: true });
+      expect(r.stepTimes.steps).toBe(14); // steps 11..24
+      expect(r.stepTimes.carried.probe).toEqual([]);
+      expect(r.stepTimes.carried.checkpoint[0]).toBe(20);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,285 @@
+import { closeSync, openSync, readSync } from 'node:fs';
+import { PerformanceObserver } from 'node:perf_hooks';
+
+/**
+ * Why a training step took longer than usual. The trainer marks the work it does besides the SGD
+ * step itself; the clock adds what it observes:
+ * - `warmup`: the first step this process ran (the backend sizes its buffers on the first run);
+ * - `probe`: a structure-matrix probe event ran after the step;
+ * - `probe-followup`: the step after a probe, which also measures the probe loss again for M, and
+ *   runs with caches the probe's graphs have displaced;
+ * - `eval`: a train/test evaluation ran after the step;
+ * - `checkpoint`: the step downloaded the weights for a checkpoint, or wrote one to disk;
+ * - `gc`: JavaScript garbage collection paused the process for at least half the step's excess
+ *   over the median;
+ * - `preempted`: the training thread waited for a CPU (runnable, but the operating system ran other
+ *   work: a loaded or shared machine) for at least half the excess. Read from the scheduler's
+ *   per-thread statistics where the system has them (Linux); elsewhere never named.
+ */
+export type StepCause = 'warmup' | 'probe' | 'probe-followup' | 'eval' | 'checkpoint' | 'gc' | 'preempted';
+
+export const STEP_CAUSES: readonly StepCause[] = ['warmup', 'probe', 'probe-followup', 'eval', 'checkpoint', 'gc', 'preempted'];
+
+/** One step slower than `slowFactor` × the median, with what made it slow. */
+export interface SlowStep {
+  readonly step: number;
+  /** Wall time of the whole step: batch, SGD step, downloads, records, and any work marked below. */
+  readonly ms: number;
+  /** The SGD step alone (backend run and the scalar downloads). */
+  readonly computeMs: number;
+  /** Milliseconds per cause; `gc` is the collector's pause time within the step, `preempted` the time the training thread waited for a CPU. */
+  readonly causes: Partial<Record<StepCause, number>>;
+  /** True when no cause accounts for the step: none was marked and neither GC nor preemption explains half its excess. */
+  readonly unexplained: boolean;
+}
+
+/** Step wall times of a run (this process's steps) and what made the slow ones slow. */
+export interface StepTimeSummary {
+  /** Steps timed. */
+  readonly steps: number;
+  readonly medianMs: number;
+  readonly p90Ms: number;
+  readonly p99Ms: number;
+  readonly maxMs: number;
+  readonly meanMs: number;
+  /** Median of the SGD step alone (backend run and downloads), without the host work around it. */
+  readonly computeMedianMs: number;
+  readonly slowFactor: number;
+  /** Steps slower than slowFactor × medianMs, and the seconds they took. */
+  readonly slow: number;
+  readonly slowSeconds: number;
+  /** Slow steps per cause (a step may have several causes) and those with none. */
+  readonly slowByCause: Partial<Record<StepCause, number>>;
+  readonly unexplained: number;
+  /** Steps by the work they carried, whether slow or not (probe events, checkpoint snapshots or writes, evaluations). */
+  readonly carried: { readonly probe: number[]; readonly checkpoint: number[]; readonly eval: number[] };
+  /** Total garbage-collection pause during the timed steps, in seconds. */
+  readonly gcSeconds: number;
+  /** Total time the training thread waited for a CPU during the timed steps, in seconds; null where the system does not report it. */
+  readonly preemptedSeconds: number | null;
+  /** The slow steps, slowest first (at most `SLOW_STEPS_LISTED`). */
+  readonly slowest: SlowStep[];
+}
+
+export const SLOW_STEPS_LISTED = 50;
+
+const MARKED: readonly StepCause[] = ['warmup', 'probe', 'probe-followup', 'eval', 'checkpoint'];
+
+/**
+ * Per-step wall-time accounting for the training loop: `begin(step)` / `end()` around each step,
+ * `compute(ms)` for the SGD step itself and `mark(cause, ms)` for the work around it. Allocation
+ * free on the hot path (typed arrays sized for the run); GC pauses come from a `gc` performance
+ * observer and are matched to steps by time at the end.
+ */
+export class StepClock {
+  private readonly begins: Float64Array;
+  private readonly walls: Float64Array;
+  private readonly computes: Float64Array;
+  /** Run-queue wait of the training thread (ms) over each step. */
+  private readonly waits: Float64Array;
+  private readonly sched = SchedStat.open();
+  private readonly marks = new Map<number, Partial<Record<StepCause, number>>>();
+  private readonly gcs: { start: number; ms: number }[] = [];
+  private observer: PerformanceObserver | undefined;
+  private i = -1;
+  private count = 0;
+  private t = 0;
+  private wait = 0;
+  private ended = -2;
+
+  /** Steps numbered first + 1 .. last (1-based, as in the step records). */
+  constructor(readonly first: number, readonly last: number, readonly slowFactor = 3) {
+    const m = Math.max(0, last - first);
+    this.begins = new Float64Array(m);
+    this.walls = new Float64Array(m);
+    this.computes = new Float64Array(m);
+    this.waits = new Float64Array(m);
+    try {
+      this.observer = new PerformanceObserver((list) => {
+        for (const e of list.getEntries()) this.gcs.push({ start: e.startTime, ms: e.duration });
+      });
+      this.observer.observe({ entryTypes: ['gc'] });
+    } catch {
+      this.observer = undefined; // no gc entries on this runtime: GC is then never named as a cause
+    }
+  }
+
+  /** Start timing `step` (1-based: the step about to run). */
+  begin(step: number): void {
+    this.i = step - this.first - 1;
+    this.t = performance.now();
+    // The scheduler counters are read once per step: at its end, which is the next step's start.
+    if (this.sched && this.ended !== this.i - 1) this.wait = this.sched.waitMs();
+    if (this.i >= 0 && this.i < this.begins.length) this.begins[this.i] = this.t;
+  }
+
+  /** Milliseconds of the SGD step itself in the current step. */
+  compute(ms: number): void {
+    if (this.i >= 0 && this.i < this.computes.length) this.computes[this.i] = ms;
+  }
+
+  /** Work besides the SGD step done in the current step, in milliseconds. */
+  mark(cause: StepCause, ms: number): void {
+    const step = this.first + this.i + 1;
+    const m = this.marks.get(step) ?? {};
+    m[cause] = (m[cause] ?? 0) + ms;
+    this.marks.set(step, m);
+  }
+
+  end(): void {
+    if (this.i < 0 || this.i >= this.walls.length) return;
+    this.walls[this.i] = performance.now() - this.t;
+    if (this.sched) {
+      const w = this.sched.waitMs();
+      this.waits[this.i] = Number.isFinite(w - this.wait) ? w - this.wait : 0;
+      this.wait = w;
+    }
+    this.ended = this.i;
+    this.count = Math.max(this.count, this.i + 1);
+  }
+
+  /** Stop observing GC; `summary()` still works. */
+  stop(): void {
+    if (!this.observer) return;
+    for (const e of this.observer.takeRecords()) this.gcs.push({ start: e.startTime, ms: e.duration });
+    this.observer.disconnect();
+    this.observer = undefined;
+    this.sched?.close();
+  }
+
+  /** The summary over the steps timed so far. */
+  summary(): StepTimeSummary {
+    this.stop();
+    const m = this.count;
+    const walls = Array.from(this.walls.subarray(0, m));
+    const sorted = [...walls].sort((a, b) => a - b), computes = Array.from(this.computes.subarray(0, m)).sort((a, b) => a - b);
+    const median = quantile(sorted, 0.5), threshold = this.slowFactor * median;
+    // GC pauses per step, matched by start time.
+    const gc = new Float64Array(m);
+    let gcTotal = 0;
+    for (const g of this.gcs) {
+      const k = upperBound(this.begins, m, g.start) - 1;
+      if (k < 0 || g.start > this.begins[k]! + this.walls[k]!) continue;
+      gc[k] += g.ms;
+      gcTotal += g.ms;
+    }
+    const carried = { probe: [] as number[], checkpoint: [] as number[], eval: [] as number[] };
+    for (const [step, c] of [...this.marks].sort((a, b) => a[0] - b[0])) {
+      if (step - this.first - 1 >= m) continue;
+      if (c.probe !== undefined) carried.probe.push(step);
+      if (c.checkpoint !== undefined) carried.checkpoint.push(step);
+      if (c.eval !== undefined) carried.eval.push(step);
+    }
+    const slow: SlowStep[] = [], byCause: Partial<Record<StepCause, number>> = {};
+    let unexplained = 0, slowMs = 0;
+    for (let k = 0; k < m; k++) {
+      const ms = walls[k]!;
+      if (!(ms > threshold)) continue;
+      const step = this.first + k + 1, excess = ms - median;
+      const causes: Partial<Record<StepCause, number>> = { ...(this.marks.get(step) ?? {}) };
+      if (gc[k]! >= 0.5 * excess) causes.gc = gc[k]!;
+      if (this.sched && this.waits[k]! >= 0.5 * excess) causes.preempted = this.waits[k]!;
+      const names = STEP_CAUSES.filter((c) => causes[c] !== undefined);
+      for (const c of names) byCause[c] = (byCause[c] ?? 0) + 1;
+      const none = names.length === 0;
+      if (none) unexplained++;
+      slowMs += ms;
+      slow.push({ step, ms: round(ms), computeMs: round(this.computes[k]!), causes: roundAll(causes), unexplained: none });
+    }
+    slow.sort((a, b) => b.ms - a.ms);
+    return {
+      steps: m, medianMs: round(median), p90Ms: round(quantile(sorted, 0.9)), p99Ms: round(quantile(sorted, 0.99)), maxMs: round(sorted.at(-1) ?? 0),
+      meanMs: round(m ? walls.reduce((a, b) => a + b, 0) / m : 0), computeMedianMs: round(quantile(computes, 0.5)), slowFactor: this.slowFactor,
+      slow: slow.length, slowSeconds: round(slowMs / 1000, 3), slowByCause: byCause, unexplained, carried, gcSeconds: round(gcTotal / 1000, 3),
+      preemptedSeconds: this.sched ? round(this.waits.subarray(0, m).reduce((a, b) => a + b, 0) / 1000, 3) : null,
+      slowest: slow.slice(0, SLOW_STEPS_LISTED),
+    };
+  }
+
+  /** Raw per-step times, for diagnostics. */
+  raw(): { step: number; ms: number; computeMs: number; waitMs: number; marks: Partial<Record<StepCause, number>> }[] {
+    const out = [];
+    for (let k = 0; k < this.count; k++)
+      out.push({ step: this.first + k + 1, ms: this.walls[k]!, computeMs: this.computes[k]!, waitMs: this.waits[k]!, marks: this.marks.get(this.first + k + 1) ?? {} });
+    return out;
+  }
+
+  /** GC pauses seen (start on the performance clock, ms). */
+  gcPauses(): readonly { start: number; ms: number }[] { return this.gcs; }
+}
+
+/**
+ * The calling thread's scheduler statistics (Linux /proc/thread-self/schedstat: time on a CPU,
+ * time runnable but waiting for one, in ns). One small read per call, no allocation.
+ */
+class SchedStat {
+  private readonly buf = new Uint8Array(64);
+  private constructor(private fd: number) {}
+
+  static open(): SchedStat | undefined {
+    if (process.platform !== 'linux') return undefined;
+    try {
+      const s = new SchedStat(openSync('/proc/thread-self/schedstat', 'r'));
+      return Number.isFinite(s.waitMs()) ? s : (s.close(), undefined);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Total run-queue wait of this thread so far, in ms (NaN if unreadable). */
+  waitMs(): number {
+    if (this.fd < 0) return Number.NaN;
+    let n: number;
+    try { n = readSync(this.fd, this.buf, 0, this.buf.length, 0); } catch { return Number.NaN; }
+    let i = 0, v = 0;
+    while (i < n && this.buf[i] !== 32) i++;
+    if (++i >= n) return Number.NaN;
+    for (; i < n && this.buf[i]! >= 48 && this.buf[i]! <= 57; i++) v = v * 10 + (this.buf[i]! - 48);
+    return v / 1e6;
+  }
+
+  close(): void {
+    if (this.fd < 0) return;
+    try { closeSync(this.fd); } catch { /* already closed */ }
+    this.fd = -1;
+  }
+}
+
+/** Nearest-rank quantile of an ascending array (0 for an empty one). */
+function quantile(sorted: readonly number[], q: number): number {
+  if (!sorted.length) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
+}
+
+/** First index in a[0..m) whose value exceeds v (a ascending). */
+function upperBound(a: Float64Array, m: number, v: number): number {
+  let lo = 0, hi = m;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (a[mid]! <= v) lo = mid + 1; else hi = mid;
+  }
+  return lo;
+}
+
+function round(v: number, digits = 2): number {
+  const f = 10 ** digits;
+  return Math.round(v * f) / f;
+}
+
+function roundAll<T extends Partial<Record<string, number>>>(o: T): T {
+  const out: Partial<Record<string, number>> = {};
+  for (const [k, v] of Object.entries(o)) out[k] = round(v!);
+  return out as T;
+}
+
+/**
+ * One line for a terminal: "step times: median 1.6 ms, p99 45 ms, max 726 ms; 78 steps over 3× the
+ * median (3.3 s): probe 31, gc 26, ...; 0 without a cause".
+ */
+export function describeStepTimes(s: StepTimeSummary): string {
+  const ms = (v: number) => `${v >= 100 ? Math.round(v) : v >= 10 ? v.toFixed(1) : v.toFixed(2)} ms`;
+  const head = `step times: median ${ms(s.medianMs)}, p99 ${ms(s.p99Ms)}, max ${ms(s.maxMs)} over ${s.steps} steps`;
+  if (!s.slow) return `${head}; none over ${s.slowFactor}× the median`;
+  const causes = STEP_CAUSES.filter((c) => s.slowByCause[c]).map((c) => `${c} ${s.slowByCause[c]}`).join(', ');
+  return `${head}; ${s.slow} over ${s.slowFactor}× the median (${s.slowSeconds.toFixed(2)} s)${causes ? `: ${causes}` : ''}; ${s.unexplained} without a cause`;
+}
