@@ -1,6 +1,8 @@
 import { ALL_OPS, concat, conv2dTranspose, interpret, oneHot, Rng, size, trace, spec, where, type DType, type Graph, type OpName, type TypedArray } from '@clt/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { OnnxRuntimeBackend } from '../backend.js';
+import { shortBroadcastRun } from './lower-table.js';
+import { lowerGraph } from './model.js';
 
 /**
  * Every primitive lowered to ONNX and run on the CPU provider, against the float64 reference
@@ -42,6 +44,10 @@ const cases: Case[] = [
     build: (dt) => trace({ x: f([2, 4, 7, 6])(dt), w: f([6, 2, 3, 3])(dt), g: f([2, 6, 4, 3])(dt) }, ({ x, w, g }) => ({
       y: x.conv2d(w, { strides: [2, 2], pads: [1, 1, 1, 0], groups: 2 }), dx: conv2dTranspose(g, w, [7, 6], { strides: [2, 2], pads: [1, 1, 1, 0], groups: 2 }) })),
     inputs: (_, r) => ({ x: r.normals(336), w: r.normals(108), g: r.normals(144) }) },
+  { name: 'interleaved broadcasting (lowered with Expand first)', ops: [],
+    build: (dt) => trace({ a: f([4, 2, 3, 2])(dt), b: f([4, 1, 3, 1])(dt) }, ({ a, b }) => ({
+      add: a.add(b), sub: b.sub(a), mul: a.mul(b), div: a.div(b.abs().add(0.5)), eq: a.equal(b), gt: a.greater(b).cast(dt), ge: b.greaterEqual(a).cast(dt) })),
+    inputs: (_, r) => { const a = Array.from(r.normals(48)), b = Array.from(r.normals(12)); a[0] = b[0]!; a[3] = b[0]!; return { a, b }; } },
   { name: 'i32 arithmetic', ops: [],
     build: () => trace({ a: spec([6], 'i32'), b: spec([6], 'i32') }, ({ a, b }) => ({ add: a.add(b), mul: a.mul(b), relu: a.relu(), neg: a.neg(), abs: a.abs(), cs: a.cumsum(0), max: a.maximum(b), s: a.sum(), gt: a.greater(b) })),
     inputs: () => ({ a: Int32Array.of(7, -7, 3, 0, 12, -5), b: Int32Array.of(2, 2, -4, 5, 5, -3) }) },
@@ -129,4 +135,23 @@ it('f64 erf (composite of double ops) matches the reference erf to 3e-15 on [-7,
   for (let i = 0; i < xs.length; i++) if (i !== 700) expect(Math.abs(got[i]! - want[i]!), `erf(${xs[i]})`).toBeLessThan(3e-15);
   for (let i = 0; i < 700; i++) expect(got[i]).toBe(-got[1400 - i]!);
   exe.dispose();
+});
+
+describe('broadcasting on the slow path of ONNX Runtime is expanded first', () => {
+  it('finds interleaved broadcasts with a short innermost run', () => {
+    expect(shortBroadcastRun([5376, 1, 14, 1], [5376, 2, 14, 2])).toBe(true); // max-pool gradient
+    expect(shortBroadcastRun([64, 1], [64, 10])).toBe(true);
+    expect(shortBroadcastRun([1, 6, 1, 1], [64, 6, 28, 28])).toBe(false); // conv bias: a run of 784
+    expect(shortBroadcastRun([120], [64, 120])).toBe(false); // suffix
+    expect(shortBroadcastRun([], [64, 120])).toBe(false); // scalar
+    expect(shortBroadcastRun([64, 120], [64, 120])).toBe(false); // same shape
+    expect(shortBroadcastRun([4, 1, 1], [4, 1, 3])).toBe(true); // size-1 output axes merge away
+    expect(shortBroadcastRun([4, 1, 32], [4, 3, 32])).toBe(false);
+  });
+
+  it('emits Expand only for those operands', () => {
+    const g = trace({ a: spec([8, 2, 3, 2], 'f32'), b: spec([8, 1, 3, 1], 'f32'), d: spec([8, 40], 'f32'), e: spec([40], 'f32') }, ({ a, b, d, e }) => ({ m: a.mul(b), n: d.add(e) }));
+    const ops = lowerGraph(g).model.nodes.map((n) => n.opType);
+    expect(ops.filter((o) => o === 'Expand')).toHaveLength(1);
+  });
 });

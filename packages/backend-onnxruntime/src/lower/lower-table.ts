@@ -65,6 +65,52 @@ const reduce = (opType: 'ReduceSum' | 'ReduceMax'): Lowering<'sum' | 'reduceMax'
 const same = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
 
 /**
+ * Innermost run below which a broadcast operand is expanded first (see `broadcastBinary`).
+ * Measured on ONNX Runtime 1.30 CPU: Mul/Equal of [5376, 2, 14, 2] by [5376, 1, 14, 1] (LeNet's
+ * first max-pool gradient) took about 3× as long as Expand + the same-shape op.
+ */
+export const SHORT_BROADCAST_RUN = 16;
+
+/**
+ * Whether an operand of shape `s` broadcast to `out` walks ONNX Runtime's slow path: its
+ * broadcast and non-broadcast axes interleave (neither a scalar nor the full shape) and the
+ * innermost run of axes of one kind holds fewer than SHORT_BROADCAST_RUN elements, so the CPU
+ * kernel's broadcaster calls its inner loop once per handful of elements.
+ */
+export function shortBroadcastRun(s: readonly number[], out: readonly number[]): boolean {
+  const r = out.length, aligned = [...new Array<number>(r - s.length).fill(1), ...s];
+  const kinds: boolean[] = [], sizes: number[] = [];
+  for (let i = r - 1; i >= 0; i--) {
+    const o = out[i]!;
+    if (o === 1) continue; // size-1 axes merge with anything
+    const b = aligned[i] === 1;
+    if (kinds.length && kinds[kinds.length - 1] === b) sizes[sizes.length - 1]! *= o;
+    else { kinds.push(b); sizes.push(o); }
+  }
+  return kinds.length >= 2 && sizes[0]! < SHORT_BROADCAST_RUN;
+}
+
+/**
+ * A broadcasting binary op. Operands whose broadcast would take ONNX Runtime's slow path
+ * (`shortBroadcastRun`) are expanded to the output shape first: the same values, computed by a
+ * same-shape kernel after one Expand.
+ */
+const broadcastBinary = (opType: string): Lowering<OpName> => (cx, n, ins, inNodes) => {
+  const outShape = inNodes.length === 2 ? broadcastShape(inNodes[0]!.shape, inNodes[1]!.shape) : undefined;
+  const full = (t: string, x: Node) => (outShape && !outShape.includes(0) && shortBroadcastRun(x.shape, outShape) ? cx.emit('Expand', [t, cx.i64(outShape)], undefined, 1)[0]! : t);
+  return cx.emit(opType, ins.map((t, i) => full(t, inNodes[i]!)), undefined, 1, cx.out(n))[0]!;
+};
+
+/** NumPy broadcast of two shapes (the IR has checked they broadcast). */
+function broadcastShape(a: readonly number[], b: readonly number[]): number[] {
+  const r = Math.max(a.length, b.length);
+  return Array.from({ length: r }, (_, i) => {
+    const x = a[a.length - r + i] ?? 1, y = b[b.length - r + i] ?? 1;
+    return x === 1 ? y : x;
+  });
+}
+
+/**
  * The lowering of every primitive to standard ONNX ops (ai.onnx opset 18). A missing entry fails
  * `tsc`. Choices keep the hot graphs on every provider: no `Max`/`Min`/`OneHot`/`Gemm`
  * (ONNX Runtime fuses MatMul+Add itself), and `Transpose` at an opset WebGPU registers (≤ 20).
@@ -74,7 +120,7 @@ export const LOWERINGS = {
   sigmoid: direct('Sigmoid'), relu: direct('Relu'), abs: direct('Abs'),
   // ONNX Runtime's CPU Erf has no double kernel: f64 gets a composite of double-capable ops.
   erf: (cx, n, ins) => (cx.type(n.dtype) === OnnxType.DOUBLE ? lowerErfF64(cx, ins[0]!, cx.out(n)) : cx.emit('Erf', ins, undefined, 1, cx.out(n))[0]!),
-  add: direct('Add'), sub: direct('Sub'), mul: direct('Mul'), div: direct('Div'),
+  add: broadcastBinary('Add'), sub: broadcastBinary('Sub'), mul: broadcastBinary('Mul'), div: broadcastBinary('Div'),
   // ONNX Runtime's WebGPU Pow kernel fails on broadcast operands (seen on an H100, ORT 1.30):
   // expand both to the output shape first; the CPU provider folds the Expand away.
   pow: (cx, n, ins, [a, b]) => {
@@ -82,7 +128,7 @@ export const LOWERINGS = {
     return cx.emit('Pow', [full(ins[0]!, a!.shape), full(ins[1]!, b!.shape)], undefined, 1, cx.out(n))[0]!;
   },
   max: select('Greater'), min: select('Less'),
-  greater: direct('Greater'), greaterEqual: direct('GreaterOrEqual'), equal: direct('Equal'),
+  greater: broadcastBinary('Greater'), greaterEqual: broadcastBinary('GreaterOrEqual'), equal: broadcastBinary('Equal'),
   sum: reduce('ReduceSum'),
   reduceMax: reduce('ReduceMax'),
   reshape: (cx, n, ins) => {

@@ -73,8 +73,11 @@ export const VJP_RULES = {
   reduceMax: ({ x, y, g, attrs }) => {
     // Ties share the cotangent equally, so the rule is symmetric and its own VJP well defined.
     const kept = keptShape(x[0]!.shape, attrs.axes);
+    // The share g / count is formed on the reduced shape and then spread by the 0/1 mask: one
+    // full-size broadcast product instead of a product and a quotient (the same values bit for
+    // bit: m·(g/c) = (m·g)/c for m in {0, 1}, NaN and ±∞ included).
     const mask = x[0]!.equal(y.reshape(kept)).cast(g.dtype);
-    return [g.reshape(kept).mul(mask).div(mask.sum(attrs.axes, true))];
+    return [g.reshape(kept).div(mask.sum(attrs.axes, true)).mul(mask)];
   },
 
   reshape: ({ x, g }) => [g.reshape(x[0]!.shape)],
