@@ -2,7 +2,8 @@
 // `workspace:^` into real caret ranges, as publishing does), install the tarballs with npm into a
 // fresh folder OUTSIDE the repository with the documented CPU-only setting
 // (ONNXRUNTIME_NODE_INSTALL=skip: onnxruntime-node's install script would otherwise download the
-// CUDA provider), then run @clt/core's README example and `npx clt train --steps 60` there.
+// CUDA provider), then run @clt/core's README example and `npx clt train --steps 60` there, and check
+// that an optional peer that is missing (a tfjs backend, DuckDB for the sweep store) is named.
 // Prints `ci:` lines; exits non-zero on any failure. Needs the packages built and network access to
 // the npm registry (for third-party dependencies).
 //
@@ -86,7 +87,7 @@ else {
     for (const os of readdirSync(ortBin)) for (const arch of readdirSync(join(ortBin, os)))
       if (`${os}/${arch}` !== `${process.platform}/${process.arch}`) otherPlatforms += diskBytes(join(ortBin, os, arch));
   } catch { /* another layout: nothing to subtract */ }
-  console.log(`ci: installed size ${mb(total)} against a 150 MB target (${total <= 150e6 ? 'met' : 'NOT met'}); `
+  console.log(`ci: installed size ${mb(total)} against a 150 MB target (${total <= 150e6 ? 'met' : 'NOT met'}; without the optional peers: tfjs backends, fashion-mnist, DuckDB); `
     + `of it, onnxruntime-node's binaries for other platforms: ${mb(otherPlatforms)}; without them: ${mb(total - otherPlatforms)}`);
 }
 
@@ -160,6 +161,35 @@ if (inst.ok) {
   const named = tfjs.out.split('\n').find((l) => l.includes('@clt/backend-tfjs'));
   if (tfjs.ok || !named) fail(`--backend tfjs-cpu without @clt/backend-tfjs installed: expected an error naming the package${tfjs.ok ? ', but the run succeeded' : ''}`, tfjs);
   else console.log(`ci: optional backend not installed -> ${named.trim()}`);
+
+  // DuckDB (the sweep results store) is optional too: without it a sweep runs its runs and writes its
+  // report from the run folders, and `clt sweep query` names the package. Then the install command
+  // the message gives (the exact version of the peer range), and the same sweep records its runs.
+  writeFileSync(join(app, 'sweep.yaml'), 'name: store-check\nbase: { data: "synthetic:gaussian?n=80&dim=4&classes=2", steps: 8, batch: 16, probe-every: 4, probe-size: 4 }\ngrid: { lr: [0.05, 0.1] }\nseeds: 1\n');
+  const sweepDir = join(app, 'sweeps', 'store-check');
+  const sw = run('npx', ['--no-install', 'clt', 'sweep', 'sweep.yaml'], app, { CI: 'true' }, 300);
+  const notWritten = sw.out.split('\n').find((l) => l.startsWith('store: not written:') && l.includes('@duckdb/node-api'));
+  if (!sw.ok || !notWritten || !existsSync(join(sweepDir, 'report.html')) || existsSync(join(sweepDir, 'results.duckdb')))
+    fail('clt sweep without @duckdb/node-api: expected the runs and report.html, no store, and a line naming the package', sw);
+  else console.log(`ci: clt sweep without DuckDB OK in ${sw.s} s (report from the run folders) -> ${notWritten.trim().slice(0, 160)}`);
+  const q = run('npx', ['--no-install', 'clt', 'sweep', 'query', sweepDir, 'SELECT count(*) AS n FROM runs'], app, {}, 120);
+  const qLine = q.out.split('\n').find((l) => l.includes('npm install @duckdb/node-api@'));
+  if (q.ok || !qLine) fail('clt sweep query without @duckdb/node-api: expected an error naming the package', q);
+  else console.log(`ci: clt sweep query without DuckDB -> ${qLine.trim()}`);
+  const install = /npm install (@duckdb\/node-api@\S+)/.exec(qLine ?? '')?.[1];
+  if (install) {
+    const before = diskBytes(join(app, 'node_modules'));
+    const add = run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', install], app, { ONNXRUNTIME_NODE_INSTALL: 'skip' }, 600);
+    if (!add.ok) fail(`npm install ${install} (the command the message gives)`, add);
+    else {
+      const again = run('npx', ['--no-install', 'clt', 'sweep', 'sweep.yaml'], app, { CI: 'true' }, 300);
+      const n = run('npx', ['--no-install', 'clt', 'sweep', 'query', sweepDir, 'SELECT count(*) AS n FROM runs', '--format', 'json'], app, {}, 120);
+      let rows;
+      try { rows = JSON.parse(n.out); } catch { /* reported below */ }
+      if (!again.ok || !n.ok || rows?.[0]?.n !== 2) fail(`after npm install ${install}: clt sweep (again) then clt sweep query: expected the 2 runs recorded`, n.ok ? again : n);
+      else console.log(`ci: npm install ${install} (+${mb(diskBytes(join(app, 'node_modules')) - before)}) OK; the same clt sweep then recorded both runs without running them (clt sweep query: n = ${rows[0].n})`);
+    }
+  }
 }
 
 if (keep) console.log(`ci: pack-check folder kept: ${dir}`); else rmSync(dir, { recursive: true, force: true });

@@ -1,6 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,8 +39,13 @@ async function freePort(): Promise<number> {
   });
 }
 
+/** Every temporary folder these tests make, removed when the file's tests end (pass or fail). */
+const temps: string[] = [];
+const tempDir = (prefix: string): string => { const d = mkdtempSync(join(tmpdir(), prefix)); temps.push(d); return d; };
+afterAll(() => { for (const d of temps) rmSync(d, { recursive: true, force: true }); });
+
 async function startRedis(o: { persist?: boolean; password?: string } = {}): Promise<RedisFixture> {
-  const dir = mkdtempSync(join(tmpdir(), 'clt-redis-'));
+  const dir = tempDir('clt-redis-');
   const port = await freePort();
   let proc: ChildProcess | undefined;
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '',
@@ -128,7 +133,7 @@ describe.skipIf(WHY !== undefined)(`clt sweep --queue and clt worker on a real r
   afterAll(async () => { await redis?.stop(); });
 
   it('12 runs on 3 workers, one SIGKILLed mid-run: exactly 12 completed runs, metrics identical to the local pool', async () => {
-    const work = mkdtempSync(join(tmpdir(), 'clt-qsweep-'));
+    const work = tempDir('clt-qsweep-');
     writeFileSync(join(work, 'tiny.yaml'), SPEC);
     const url = `${redis.url}/0?queue=acceptance`;
     const workers = [0, 1, 2].map((i) => worker(url, join(work, `w${i}`), work));
@@ -177,7 +182,7 @@ describe.skipIf(WHY !== undefined)(`clt sweep --queue and clt worker on a real r
   }, 240_000);
 
   it('Redis killed mid-sweep and restarted: the sweep completes and records every run once', async () => {
-    const work = mkdtempSync(join(tmpdir(), 'clt-qsweep-'));
+    const work = tempDir('clt-qsweep-');
     writeFileSync(join(work, 'tiny.yaml'), SPEC.replace('seeds: 3', 'seeds: 1').replace('name: tiny', 'name: restart'));
     const url = `${redis.url}?queue=restart`;
     const workers = [0, 1].map((i) => worker(url, join(work, `w${i}`), work));
@@ -206,7 +211,7 @@ describe.skipIf(WHY !== undefined)(`clt sweep --queue and clt worker on a real r
   }, 180_000);
 
   it('errors: unreachable Redis names the redacted URL; failing and forged runs end failed with their error; no password anywhere', async () => {
-    const work = mkdtempSync(join(tmpdir(), 'clt-qsweep-'));
+    const work = tempDir('clt-qsweep-');
     writeFileSync(join(work, 'tiny.yaml'), SPEC);
     const port = await freePort();
     const down = clt(['sweep', 'tiny.yaml', '--queue', `redis://user:Pa55word@127.0.0.1:${port}`], work);

@@ -1,13 +1,14 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { basename, dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeReport } from './report/write-report.js';
 import { clt } from './test-cli.js';
 
-// The interactive run report: one self-contained file (vega, vega-lite, vega-embed inlined) that
-// opens offline. The browser half needs a Chromium; CI installs one (.ci/run).
+// The interactive run and sweep reports: one self-contained file each (vega, vega-lite, vega-embed
+// inlined) that opens offline. The browser half needs a Chromium; CI installs one (.ci/run).
 const CHROMIUM = '/usr/bin/chromium';
 const noChromium = !existsSync(CHROMIUM);
 const FIGURES = ['loss-vs-bounds', 'eigenvalues', 'gradient-energy', 'correlation', 'accuracy'];
@@ -60,63 +61,107 @@ describe('interactive report (file)', () => {
   });
 });
 
+/** What the page shows once every chart has settled, read in a headless Chromium that may not leave file: URLs. */
+async function openInChromium(file: string, ids: readonly string[], shot: string) {
+  const { chromium } = await import('playwright-core');
+  const profile = mkdtempSync(join(tmpdir(), 'clt-report-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM, headless: true, viewport: { width: 1400, height: 900 },
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  try {
+    const page = context.pages()[0] ?? (await context.newPage());
+    const errors: string[] = [], blocked: string[] = [];
+    page.on('console', (m) => { if (m.type() === 'error') errors.push(`console: ${m.text()}`); });
+    page.on('pageerror', (e) => errors.push(`page: ${e.message}`));
+    await page.route('**', (r) => {
+      if (r.request().url().startsWith('file:')) return r.continue();
+      blocked.push(r.request().url());
+      return r.abort();
+    });
+    await page.goto(pathToFileURL(file).href);
+    await page.waitForFunction((n) => document.querySelectorAll('.vis[data-rendered]').length === n, ids.length, { timeout: 60_000 });
+
+    const charts = await page.evaluate(() => Array.from(document.querySelectorAll<HTMLElement>('.vis[data-spec]')).map((el) => {
+      const c = el.querySelector('canvas')?.getBoundingClientRect();
+      // vega-embed's action menu (⋯): its button must sit beside the plot, not on it.
+      const m = el.querySelector('details > summary')?.getBoundingClientRect();
+      const overlap = c && m ? Math.max(0, Math.min(c.right, m.right) - Math.max(c.left, m.left)) * Math.max(0, Math.min(c.bottom, m.bottom) - Math.max(c.top, m.top)) : null;
+      return { id: el.id, rendered: el.getAttribute('data-rendered'), staticSvg: el.querySelector(':scope > svg') !== null,
+        containerWidth: el.getBoundingClientRect().width, canvas: c ? { w: c.width, h: c.height } : null, menu: m ? { w: m.width, h: m.height } : null, overlap };
+    }));
+    const bodyWidth = await page.evaluate(() => document.body.getBoundingClientRect().width);
+    // Tooltips and zoom are wired into each live view: vega-tooltip's handler is installed, and which
+    // scale-bound zoom selections exist (reading a missing signal throws).
+    // (Synthetic mouse events from the test did not reach the canvas here, so hover and wheel are not driven.)
+    const wiring = await page.evaluate((ids) => ids.map((id) => {
+      const view = (window as unknown as { cltReportViews: Record<string, any> }).cltReportViews[id];
+      const has = (name: string) => { try { view.signal(name); return true; } catch { return false; } };
+      const zooms = ['zoom', ...Array.from({ length: 16 }, (_, i) => `zoom_${i}`)].filter(has);
+      return { id, tooltip: typeof view.tooltip() === 'function', zooms };
+    }), ids);
+    await page.screenshot({ path: shot, fullPage: true });
+    if (process.env.CLT_REPORT_SCREENSHOT) await page.screenshot({ path: `${process.env.CLT_REPORT_SCREENSHOT.replace(/\.png$/, '')}-${basename(shot)}`, fullPage: true });
+    return { charts, wiring, bodyWidth, errors, blocked };
+  } finally {
+    await context.close();
+    rmSync(profile, { recursive: true, force: true });
+  }
+}
+
+/** Every chart drawn live on a canvas, its static SVG replaced, the ⋯ menu clear of the plot. */
+function expectDrawn(charts: Awaited<ReturnType<typeof openInChromium>>['charts'], ids: readonly string[]) {
+  expect(charts.map((c) => c.id)).toEqual(ids);
+  for (const c of charts) {
+    expect(c.rendered, c.id).toBe('interactive');
+    expect(c.staticSvg, c.id).toBe(false); // replaced by the live chart
+    expect(c.canvas, c.id).not.toBeNull();
+    expect(c.canvas!.w * c.canvas!.h, c.id).toBeGreaterThan(0);
+    expect(c.menu, c.id).not.toBeNull(); // the export menu (SVG, PNG) is there
+    expect(c.overlap, `${c.id}: the action menu covers the chart`).toBe(0);
+  }
+}
+
 describe('interactive report (headless Chromium)', () => {
   it.skipIf(noChromium)(`renders every chart offline with no console or page errors (needs ${CHROMIUM}; skipped where it is absent)`, async () => {
-    const { chromium } = await import('playwright-core');
-    const profile = mkdtempSync(join(tmpdir(), 'clt-report-chromium-'));
-    const context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM, headless: true, viewport: { width: 1400, height: 900 },
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-    try {
-      const page = context.pages()[0] ?? (await context.newPage());
-      const errors: string[] = [], blocked: string[] = [];
-      page.on('console', (m) => { if (m.type() === 'error') errors.push(`console: ${m.text()}`); });
-      page.on('pageerror', (e) => errors.push(`page: ${e.message}`));
-      await page.route('**', (r) => {
-        if (r.request().url().startsWith('file:')) return r.continue();
-        blocked.push(r.request().url());
-        return r.abort();
-      });
-      await page.goto(pathToFileURL(join(run, 'report.html')).href);
-      await page.waitForFunction((n) => document.querySelectorAll('.vis[data-rendered]').length === n, FIGURES.length, { timeout: 60_000 });
-
-      const charts = await page.evaluate(() => Array.from(document.querySelectorAll<HTMLElement>('.vis[data-spec]')).map((el) => {
-        const c = el.querySelector('canvas')?.getBoundingClientRect();
-        return { id: el.id, rendered: el.getAttribute('data-rendered'), staticSvg: el.querySelector(':scope > svg') !== null,
-          containerWidth: el.getBoundingClientRect().width, canvas: c ? { w: c.width, h: c.height } : null };
-      }));
-      const bodyWidth = await page.evaluate(() => document.body.getBoundingClientRect().width);
-      expect(charts.map((c) => c.id)).toEqual(FIGURES);
-      for (const c of charts) {
-        expect(c.rendered, c.id).toBe('interactive');
-        expect(c.staticSvg, c.id).toBe(false); // replaced by the live chart
-        expect(c.canvas, c.id).not.toBeNull();
-        expect(c.canvas!.w * c.canvas!.h, c.id).toBeGreaterThan(0);
-        // The layout fix: each chart fills its grid column, and a column is a real share of the page.
-        expect(c.canvas!.w, c.id).toBeGreaterThan(0.9 * c.containerWidth);
-        expect(c.containerWidth, c.id).toBeGreaterThan(0.4 * bodyWidth);
-      }
-
-      // Tooltips and zoom are wired into each live view: vega-tooltip's handler is installed, and the
-      // charts over steps have the scale-bound 'zoom' selection (reading a missing signal throws).
-      // (Synthetic mouse events from the test did not reach the canvas here, so hover and wheel are not driven.)
-      const wiring = await page.evaluate((ids) => ids.map((id) => {
-        const view = (window as unknown as { cltReportViews: Record<string, any> }).cltReportViews[id];
-        let zoom = true;
-        try { view.signal('zoom'); } catch { zoom = false; }
-        return { id, tooltip: typeof view.tooltip() === 'function', zoom };
-      }), FIGURES);
-      for (const w of wiring) expect(w, w.id).toEqual({ id: w.id, tooltip: true, zoom: OVER_STEPS.includes(w.id) });
-
-      await page.screenshot({ path: join(out, 'report.png'), fullPage: true });
-      expect(statSync(join(out, 'report.png')).size).toBeGreaterThan(20_000);
-      if (process.env.CLT_REPORT_SCREENSHOT) await page.screenshot({ path: process.env.CLT_REPORT_SCREENSHOT, fullPage: true });
-      expect(blocked).toEqual([]);
-      expect(errors).toEqual([]);
-    } finally {
-      await context.close();
-      rmSync(profile, { recursive: true, force: true });
+    const { charts, wiring, bodyWidth, errors, blocked } = await openInChromium(join(run, 'report.html'), FIGURES, join(out, 'report.png'));
+    expectDrawn(charts, FIGURES);
+    for (const c of charts) {
+      // The layout fix: each chart fills its grid column (less the menu's margin), and a column is a real share of the page.
+      expect(c.canvas!.w, c.id).toBeGreaterThan(0.9 * c.containerWidth);
+      expect(c.containerWidth, c.id).toBeGreaterThan(0.4 * bodyWidth);
     }
+    for (const w of wiring) expect(w, w.id).toEqual({ id: w.id, tooltip: true, zooms: OVER_STEPS.includes(w.id) ? ['zoom'] : [] });
+    expect(statSync(join(out, 'report.png')).size).toBeGreaterThan(20_000);
+    expect(blocked).toEqual([]);
+    expect(errors).toEqual([]);
   });
+});
+
+// The sweep report uses the same machinery: a real (tiny) sweep with two factors, written by `clt sweep`.
+const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'bin.js');
+const SWEEP_FIGURES = ['factor-hidden', 'factor-lr', 'loss-curves'];
+
+describe('interactive sweep report (headless Chromium)', () => {
+  it.skipIf(noChromium || !existsSync(BIN))(`renders every chart of a real sweep offline with no console or page errors (needs ${CHROMIUM} and dist/bin.js; skipped where absent)`, async () => {
+    const work = join(out, 'sweep');
+    mkdirSync(work, { recursive: true });
+    writeFileSync(join(work, 's.yaml'), `name: s
+base: { data: "synthetic:gaussian?n=120&dim=5&classes=3", steps: 20, batch: 16, probe-size: 6, probe-every: 5 }
+grid: { hidden: ["6", "10"], lr: [0.02, 0.1] }
+seeds: 2
+`);
+    const r = spawnSync(process.execPath, [BIN, 'sweep', 's.yaml', '--jobs', '2'], { cwd: work, encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const page = join(work, 'sweeps', 's', 'report.html');
+    const { charts, wiring, errors, blocked } = await openInChromium(page, SWEEP_FIGURES, join(out, 'sweep-report.png'));
+    expectDrawn(charts, SWEEP_FIGURES);
+    const metrics = JSON.parse(/<script type="application\/json" id="spec-factor-lr">([\s\S]*?)<\/script>/.exec(readFileSync(page, 'utf8'))![1]!).concat.length as number;
+    expect(metrics).toBeGreaterThanOrEqual(5); // λ*min, κ, E, loss, accuracy and the correlations
+    // Per-factor grids: every small chart's y zoomable; the loss curves: both axes.
+    for (const w of wiring) expect(w, w.id).toEqual({ id: w.id, tooltip: true, zooms: w.id === 'loss-curves' ? ['zoom'] : Array.from({ length: metrics }, (_, i) => `zoom_${i}`) });
+    expect(statSync(join(out, 'sweep-report.png')).size).toBeGreaterThan(20_000);
+    expect(blocked).toEqual([]);
+    expect(errors).toEqual([]);
+  }, 180_000);
 });

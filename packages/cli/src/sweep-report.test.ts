@@ -9,6 +9,11 @@ import { describe, expect, it } from 'vitest';
 const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'bin.js');
 const NOTE = existsSync(BIN) ? '' : ' (skipped: build the package first, dist/bin.js is missing)';
 const clt = (args: string[], cwd: string) => spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8' });
+/** The CLI as installed without the optional @duckdb/node-api: Node's own resolution error for it (test-fixtures/no-duckdb.mjs). */
+const NO_DUCKDB = join(dirname(fileURLToPath(import.meta.url)), '..', 'test-fixtures', 'no-duckdb.mjs');
+const cltNoDuckDB = (args: string[], cwd: string) => spawnSync(process.execPath, ['--import', NO_DUCKDB, BIN, ...args], { cwd, encoding: 'utf8' });
+const NEEDS_DUCKDB = 'the sweep results store needs @duckdb/node-api, which is not installed; install it with npm install @duckdb/node-api@1.5.6-r.1';
+const dataBlock = (html: string) => JSON.parse(html.match(/<script type="application\/json" id="clt-sweep-data">([\s\S]*?)<\/script>/)![1]!.replace(/<\\\//g, '</')) as Json;
 
 // data × lr × 2 seeds of a tiny synthetic run: lr 1e-9 cannot move the loss (→ stalled, K = 3 probes),
 // the missing data file fails at load time (→ failed, instantly), lr 0.05 trains.
@@ -59,15 +64,25 @@ describe.skipIf(!existsSync(BIN))(`clt sweep report${NOTE}`, () => {
     expect(run.stderr).toContain(`report: ${page}`);
     const html = readFileSync(page, 'utf8');
 
-    // Self-contained: inline SVG, no script that runs, nothing fetched.
-    expect(html).not.toMatch(/<script(?![^>]*type="application\/json")/);
+    // Self-contained and interactive: the run report's inline libraries, one JSON spec and one static
+    // SVG per chart (the browser half is in report-browser.test.ts), nothing fetched.
+    expect(html).not.toMatch(/<script[^>]*\ssrc=/i);
+    expect(html).not.toMatch(/<link\b/i);
     expect(html).not.toMatch(/(src|href)="https?:/);
+    for (const g of ['vega', 'vegaLite', 'vegaEmbed']) expect(html).toContain(`.${g}=`);
     expect(html).toContain('<h2>Against data</h2>');
     expect(html).toContain('<h2>Against lr</h2>');
     expect(html).toContain('<h2>Loss curves of every run</h2>');
-    expect((html.match(/<svg/g) ?? []).length).toBe(3);
+    for (const id of ['factor-data', 'factor-lr', 'loss-curves']) {
+      expect(html).toMatch(new RegExp(`<div class="fig vis" id="${id}" data-spec="spec-${id}"><svg`));
+      const spec = JSON.parse(new RegExp(`<script type="application/json" id="spec-${id}">([\\s\\S]*?)</script>`).exec(html)![1]!);
+      if (id === 'loss-curves') expect(spec.params.map((p: Json) => p.name)).toEqual(['zoom']);
+      else expect(spec.concat.every((c: Json, i: number) => c.layer.some((l: Json) => l.params?.[0]?.name === `zoom_${i}`))).toBe(true);
+    }
+    expect(html).toContain('from the sweep\'s results store (results.duckdb)');
 
-    const data = JSON.parse(html.match(/<script type="application\/json" id="clt-sweep-data">([\s\S]*?)<\/script>/)![1]!.replace(/<\\\//g, '</')) as Json;
+    const data = dataBlock(html);
+    expect(data.source).toBe('store');
     expect(data.factors).toEqual([{ key: 'data', values: ['missing.csv', DATA] }, { key: 'lr', values: [1e-9, 0.05] }]);
 
     // Recompute every aggregate from the run folders: last probe record of metrics.jsonl, summary.json.
@@ -124,6 +139,52 @@ describe.skipIf(!existsSync(BIN))(`clt sweep report${NOTE}`, () => {
     expect(again.stdout.trim()).toBe(page);
     expect(statSync(page).size).toBeGreaterThan(1000);
     expect(readFileSync(page, 'utf8').match(/id="clt-sweep-data">([\s\S]*?)<\/script>/)![1]).toBe(html.match(/id="clt-sweep-data">([\s\S]*?)<\/script>/)![1]);
+  }, 180_000);
+
+  it('without @duckdb/node-api: the sweep runs, says what to install, and its report reads the run folders; query and export name the package; the same command records the runs once it is installed', () => {
+    const work = mkdtempSync(join(tmpdir(), 'clt-sweep-no-duckdb-'));
+    writeFileSync(join(work, 'r.yaml'), SPEC);
+    const dir = join(work, 'sweeps', 'report'), page = join(dir, 'report.html');
+    const run = cltNoDuckDB(['sweep', 'r.yaml', '--jobs', '2'], work);
+    expect(run.status, run.stderr).toBe(1); // the missing-file runs failed, as with the store
+    expect(run.stderr).toContain(`store: not written: ${NEEDS_DUCKDB}`);
+    expect(run.stderr).toContain(`report: ${page}`);
+    expect(run.stderr).not.toMatch(/TypeError|ReferenceError|at .*\.js:\d+/); // a message, not a crash
+    expect(existsSync(join(dir, 'results.duckdb'))).toBe(false);
+    const folders = dataBlock(readFileSync(page, 'utf8'));
+    expect(readFileSync(page, 'utf8')).toContain('from the run folders');
+    expect(folders.source).toBe('folders');
+    const statuses = (d: Json) => Object.fromEntries((d.runs as Json[]).map((r) => [r.id, [r.status, r.reason]])) as Record<string, [string, string]>;
+    expect(Object.values(statuses(folders)).filter(([s]) => s === 'failed').map(([, why]) => why)).toEqual(Array(4).fill(expect.stringContaining('cannot read data file missing.csv')));
+    expect(Object.values(statuses(folders)).filter(([s]) => s === 'stalled').length).toBe(2);
+
+    for (const args of [['sweep', 'query', dir, 'SELECT 1'], ['sweep', 'export', dir, '--to', join(work, 'runs.csv')]]) {
+      const r = cltNoDuckDB(args, work);
+      expect(r.status, args.join(' ')).toBe(1);
+      expect(r.stderr.trim()).toBe(`clt: ${NEEDS_DUCKDB} (an optional dependency of @clt/cli and @clt/experiments), then run the command again`);
+    }
+    // A sweep recipe of `clt reproduce` reads its verdicts from the store: it says so before any run starts.
+    const rep = cltNoDuckDB(['reproduce', 'width-kappa', '--quick', '--out', join(work, 'rep')], work);
+    expect(rep.status).toBe(1);
+    expect(rep.stderr).toContain(`clt: recipe width-kappa reads its sweep's results store: ${NEEDS_DUCKDB}`);
+    expect(existsSync(join(work, 'rep'))).toBe(false);
+    const report = cltNoDuckDB(['sweep', 'report', dir], work);
+    expect(report.status, report.stderr).toBe(0);
+    expect(dataBlock(readFileSync(page, 'utf8')).cells).toEqual(folders.cells);
+
+    // With DuckDB: the same command records the four final runs without running them (the failed ones are retried).
+    const again = clt(['sweep', 'r.yaml', '--jobs', '2', '--json'], work);
+    expect(again.status).toBe(1);
+    const out = JSON.parse(again.stdout) as Json;
+    expect(out.store).toBe(join(dir, 'results.duckdb'));
+    expect((out.runs as Json[]).filter((r) => r.status !== 'failed').map((r) => r.action)).toEqual(['skipped', 'skipped', 'skipped', 'skipped']);
+    const store = dataBlock(readFileSync(page, 'utf8'));
+    expect(store.source).toBe('store');
+    // The store and the run folders give the same report.
+    for (const k of ['factors', 'derived', 'metrics', 'cells']) expect(store[k], k).toEqual(folders[k]);
+    expect(statuses(store)).toEqual(statuses(folders));
+    const q = clt(['sweep', 'query', dir, 'SELECT count(*) AS n FROM runs', '--format', 'json'], work);
+    expect(JSON.parse(q.stdout)).toEqual([{ n: 8 }]);
   }, 180_000);
 
   it('says what to do when the folder is not a sweep', () => {

@@ -4,9 +4,13 @@ export { FINAL_STATUSES, readSummary, runState, type FinalStatus, type RunState 
 export { runPool, type PoolOptions, type PoolProgress, type RunOutcome } from './pool.js';
 export { serveWorker, type WorkerReply, type WorkerRequest } from './worker-protocol.js';
 export { columnName, exportStore, flatten, ingestRuns, query, STORE_FILE, withStore, type QueryResult, type RunResult } from './store.js';
+export { DUCKDB_INSTALL, DUCKDB_PACKAGE, DUCKDB_VERSION, setDuckDBLoader, storeAvailable, storeUnavailableReason, StoreUnavailableError } from './duckdb.js';
 export { runSweep, type SweepOptions, type SweepResult } from './sweep.js';
 export { schemaPath, SCHEMA_NAMES, type SchemaName } from './schemas.js';
-export { AGGREGATED_STATUSES, BASE_METRICS, compareValues, runReason, stat, sweepReportData, type ReportCell, type ReportFactor, type ReportMetric, type ReportRun, type Stat, type SweepReportData } from './report-data.js';
+export {
+  AGGREGATED_STATUSES, BASE_METRICS, compareValues, runReason, stat, sweepReportData,
+  type ReportCell, type ReportFactor, type ReportMetric, type ReportRun, type ReportSource, type Stat, type SweepReportData, type SweepReportOptions,
+} from './report-data.js';
 export {
   findRecipe, RECIPES, conflictOf, runWidth, spearman, labelNoiseFloor, widthKappa, depthSkip, runDepth, DEPTH_SKIP_THRESHOLDS, DEPTH_VARIANTS, LABEL_NOISE_THRESHOLDS, WIDTH_KAPPA_THRESHOLDS,
   BATCH_SIZE_THRESHOLDS, batchSize, CORRELATION_THRESHOLDS, boundLossCorrelation, runCorrelations, generalizationGap, generalizationVerdict, vacuityLimit,

@@ -69,6 +69,15 @@ describe('sweep report data', () => {
     expect(reason.c0).toEqual(['diverged', 'the loss became NaN at step 3 — lower --lr']);
     expect(reason.d0![0]).toBe('not run');
     expect(d.curves.filter((c) => c.run === 'a0')).toEqual([{ run: 'a0', step: 0, loss: 1 }, { run: 'a0', step: 10, loss: 0.5 }]);
+
+    // Read from the run folders instead (no DuckDB): the same data, with the failed run's error
+    // given by the sweep that ran it; only the reason of the run that never ended is worded for folders.
+    expect(d.source).toBe('store');
+    const f = await sweepReportData(sweep, { source: 'folders', errors: { b1: 'cannot read data file x.csv' } });
+    expect(f.source).toBe('folders');
+    const ended = (x: typeof d) => ({ ...x, source: null, runs: x.runs.filter((r) => r.id !== 'd0') });
+    expect(ended(f)).toEqual(ended(d));
+    expect(f.runs.find((r) => r.id === 'd0')).toMatchObject({ status: 'not run', reason: expect.stringMatching(/no final summary\.json/) });
   });
 
   it('does not count a key a swept factor determines (steps under compareAt: samples) as a factor', async () => {
@@ -83,6 +92,7 @@ describe('sweep report data', () => {
     const means = d.cells.map((c) => c.stats.train_loss!.mean!);
     expect(means[0]).toBeCloseTo(0.16 + 0.5, 12);
     expect(means[1]).toBeCloseTo(0.64 + 0.5, 12);
+    expect({ ...(await sweepReportData(sweep, { source: 'folders' })), source: 'store' }).toEqual(d);
   });
 
   it('says what to do when the folder holds no store', async () => {

@@ -1,8 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { storeAvailable } from './duckdb.js';
 import { sweptKeys } from './resolve.js';
-import { withStore } from './store.js';
+import { FINAL_STATUSES, readSummary } from './run-state.js';
+import { flatten, STORE_FILE, withStore } from './store.js';
 import type { SweepSpec } from './sweep-spec.js';
 
 /**
@@ -75,6 +77,8 @@ export interface ReportCell {
 export interface SweepReportData {
   readonly dir: string;
   readonly name: string;
+  /** Where the runs were read from: the results store, or the run folders (no DuckDB needed). */
+  readonly source: ReportSource;
   readonly factors: readonly ReportFactor[];
   /** Varying config keys left out as factors because a factor determines them (steps under compareAt: samples). */
   readonly derived: readonly { key: string; from: string }[];
@@ -136,18 +140,48 @@ export function runReason(status: string, error: string | null, summary: Record<
   return error;
 }
 
-/** Read and aggregate everything the sweep report shows. */
-export async function sweepReportData(sweepDir: string): Promise<SweepReportData> {
-  const dir = resolve(sweepDir);
-  const sweepJson = join(dir, 'sweep.json');
-  const planned = existsSync(sweepJson) ? (JSON.parse(readFileSync(sweepJson, 'utf8')) as { spec?: SweepSpec; runs?: { id: string; config: Record<string, unknown> }[] }) : {};
-  const { rows, curves } = await withStore(dir, async (c) => {
+/** Where {@link sweepReportData} reads the runs from. */
+export type ReportSource = 'store' | 'folders';
+
+export interface SweepReportOptions {
+  /**
+   * `store`: the results store (needs `@duckdb/node-api`); `folders`: sweep.json and each run's
+   * folder (summary.json, metrics.jsonl), no DuckDB needed; `auto` (the default): the store when it
+   * exists and DuckDB loads, else the folders. Both give the same numbers.
+   */
+  readonly source?: ReportSource | 'auto';
+  /**
+   * Errors of runs that failed, by run id (the sweep that just ran them knows them). Only the store
+   * keeps a failed run's error; read from the folders, a run without a final summary is `failed`
+   * with this error when it has one here, else `not run`.
+   */
+  readonly errors?: Readonly<Record<string, string>>;
+}
+
+/** One run as either source gives it, before aggregation. */
+interface RawRun {
+  readonly id: string;
+  readonly status: string;
+  readonly error: string | null;
+  readonly config: Record<string, unknown>;
+  readonly summary: Record<string, any> | undefined;
+  /** lambda_min_star, kappa, energy (last probe) and train_loss, test_accuracy. */
+  readonly values: Record<string, unknown>;
+}
+type Planned = { spec?: SweepSpec; runs?: { id: string; config: Record<string, unknown> }[] };
+type Curve = { run: string; step: number; loss: number };
+
+/** The probe fields behind the report's probe metrics (last probe of each run). */
+const LAST_PROBE: readonly [field: string, metric: string][] = [['lambda_min_star', 'lambda_min_star'], ['condition_median', 'kappa'], ['energy', 'energy']];
+
+async function fromStore(dir: string, sweepDir: string): Promise<{ raw: RawRun[]; curves: Curve[] }> {
+  return withStore(dir, async (c) => {
     const runCols = await columnsOf(c, 'runs');
     if (runCols.size === 0) throw new Error(`the results store of ${sweepDir} has no runs table yet: no run of the sweep has ended; run the sweep first`);
     const probeCols = await columnsOf(c, 'probes');
     // The value at each run's last probe; a probe field no run wrote is NULL.
     const last = (col: string, as: string) => (probeCols.has(col) ? `arg_max("${col}", step) AS ${as}` : `NULL::DOUBLE AS ${as}`);
-    const sql = `WITH last AS (SELECT run_id, ${last('lambda_min_star', 'lambda_min_star')}, ${last('condition_median', 'kappa')}, ${last('energy', 'energy')} FROM probes GROUP BY run_id)
+    const sql = `WITH last AS (SELECT run_id, ${LAST_PROBE.map(([f, m]) => last(f, m)).join(', ')} FROM probes GROUP BY run_id)
       SELECT r.run_id, r.status, r.error, r.train_loss, r.test_accuracy, r.config_json, r.summary_json, l.lambda_min_star, l.kappa, l.energy
       FROM runs r LEFT JOIN last l USING (run_id) ORDER BY r.run_id`;
     const rows = (await c.runAndReadAll(sql)).getRowObjects() as Record<string, unknown>[];
@@ -155,25 +189,82 @@ export async function sweepReportData(sweepDir: string): Promise<SweepReportData
       ? ((await c.runAndReadAll('SELECT run_id, step, risk FROM probes WHERE risk IS NOT NULL AND isfinite(risk) ORDER BY run_id, step')).getRows()
         .map(([run, step, loss]) => ({ run: String(run), step: Number(step), loss: Number(loss) })))
       : [];
-    return { rows, curves };
+    const raw = rows.map((r): RawRun => ({
+      id: String(r.run_id), status: String(r.status), error: (r.error as string | null) ?? null,
+      config: JSON.parse(String(r.config_json)) as Record<string, unknown>,
+      summary: typeof r.summary_json === 'string' ? (JSON.parse(r.summary_json) as Record<string, any>) : undefined,
+      values: r,
+    }));
+    return { raw, curves };
   }, true);
+}
+
+/**
+ * The same rows from the run folders, as the store would hold them (its ingest reads these very
+ * files): final runs by their summary.json, failed runs by `errors`, the value at the last probe
+ * that has each field (DuckDB's arg_max skips NULLs), and the finite probe-set losses.
+ */
+function fromFolders(dir: string, planned: Planned, errors: Readonly<Record<string, string>>): { raw: RawRun[]; curves: Curve[] } {
+  const raw: RawRun[] = [], curves: Curve[] = [];
+  for (const p of planned.runs ?? []) {
+    const runDir = join(dir, 'runs', p.id);
+    const summary = readSummary(runDir);
+    const final = summary && (FINAL_STATUSES as readonly string[]).includes(summary.status as string);
+    const error = errors[p.id];
+    if (!final && error === undefined) continue; // not ended: listed as `not run`
+    const status = final ? String(summary.status) : 'failed';
+    const kept = summary && Object.keys(summary).length ? summary : undefined; // the store keeps no empty summary
+    const values: Record<string, unknown> = { train_loss: kept?.trainLoss ?? null, test_accuracy: typeof kept?.testAccuracy === 'number' ? kept.testAccuracy : null };
+    const metrics = join(runDir, 'metrics.jsonl');
+    const probes = existsSync(metrics) ? readFileSync(metrics, 'utf8').split('\n').filter((l) => l.trim() !== '').flatMap((l) => {
+      try { return [JSON.parse(l) as Record<string, unknown>]; } catch { return []; } // a torn last line of an interrupted run
+    }).filter((x) => x.type === 'probe').map((x) => flatten(x)) : [];
+    for (const [field, metric] of LAST_PROBE) {
+      let best: { step: number; v: number } | undefined;
+      for (const pr of probes) {
+        const v = pr[field], step = pr.step;
+        if (typeof v === 'number' && typeof step === 'number' && (!best || step > best.step)) best = { step, v };
+      }
+      values[metric] = best?.v ?? null;
+    }
+    for (const pr of probes) if (typeof pr.risk === 'number' && Number.isFinite(pr.risk) && typeof pr.step === 'number') curves.push({ run: p.id, step: pr.step, loss: pr.risk });
+    raw.push({ id: p.id, status, error: final ? null : error!, config: p.config, summary: kept as Record<string, any> | undefined, values });
+  }
+  raw.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  curves.sort((a, b) => (a.run < b.run ? -1 : a.run > b.run ? 1 : a.step - b.step));
+  return { raw, curves };
+}
+
+const NOT_ENDED = 'no final summary.json in its run folder: the run failed or was interrupted before it ended; run the sweep again (it retries failed runs and resumes interrupted ones)';
+
+/** Read and aggregate everything the sweep report shows (see {@link SweepReportOptions} for where from). */
+export async function sweepReportData(sweepDir: string, options: SweepReportOptions = {}): Promise<SweepReportData> {
+  const dir = resolve(sweepDir);
+  const sweepJson = join(dir, 'sweep.json'), storeFile = join(dir, STORE_FILE);
+  if (!existsSync(sweepJson) && !existsSync(storeFile))
+    throw new Error(`no results store in ${sweepDir} (${STORE_FILE} is missing, and so is sweep.json): it is not a sweep folder; run \`clt sweep <spec> --out <folder>\` first, and pass the sweep's folder`);
+  const planned = existsSync(sweepJson) ? (JSON.parse(readFileSync(sweepJson, 'utf8')) as Planned) : {};
+  const want = options.source ?? 'auto';
+  const source: ReportSource = want !== 'auto' ? want : existsSync(storeFile) && (await storeAvailable()) ? 'store' : 'folders';
+  if (source === 'folders' && !planned.runs) throw new Error(`${sweepDir} has no sweep.json, which lists the sweep's runs: the report cannot be read from the run folders`);
+  const { raw, curves } = source === 'store' ? await fromStore(dir, sweepDir) : fromFolders(dir, planned, options.errors ?? {});
+  if (source === 'folders' && raw.length === 0) throw new Error(`no run of the sweep in ${sweepDir} has ended yet (no run folder holds a final summary.json); run the sweep first`);
 
   const corrKeys = new Map<string, string>(), windows = new Set<number>();
-  const runs: ReportRun[] = rows.map((r) => {
-    const summary = typeof r.summary_json === 'string' ? (JSON.parse(r.summary_json) as Record<string, any>) : undefined;
+  const runs: ReportRun[] = raw.map((r) => {
+    const summary = r.summary;
     const metrics: Record<string, number | null> = {};
-    for (const m of BASE_METRICS) metrics[m.key] = toNumber(r[m.key]);
+    for (const m of BASE_METRICS) metrics[m.key] = toNumber(r.values[m.key]);
     const corr = summary?.correlations as { window?: number; series?: Record<string, { label: string; r: unknown }> } | undefined;
     if (typeof corr?.window === 'number') windows.add(corr.window);
     for (const [k, s] of Object.entries(corr?.series ?? {})) {
       if (!corrKeys.has(k)) corrKeys.set(k, s.label);
       metrics[`r_${k}`] = toNumber(s.r);
     }
-    const status = String(r.status);
-    return { id: String(r.run_id), status, config: JSON.parse(String(r.config_json)) as Record<string, unknown>, metrics, reason: runReason(status, (r.error as string | null) ?? null, summary) };
+    return { id: r.id, status: r.status, config: r.config, metrics, reason: runReason(r.status, r.error, summary) };
   });
   const stored = new Set(runs.map((r) => r.id));
-  for (const p of planned.runs ?? []) if (!stored.has(p.id)) runs.push({ id: p.id, status: 'not run', config: p.config, metrics: {}, reason: runReason('not run', null, undefined) });
+  for (const p of planned.runs ?? []) if (!stored.has(p.id)) runs.push({ id: p.id, status: 'not run', config: p.config, metrics: {}, reason: source === 'store' ? runReason('not run', null, undefined) : NOT_ENDED });
 
   const metrics: ReportMetric[] = [...BASE_METRICS, ...[...corrKeys].map(([k, label]) => ({ key: `r_${k}`, label: `r: ${label}`, log: false, group: 'correlation' as const }))];
   const { factors, derived, constants } = findFactors(runs, planned.spec ? sweptKeys(planned.spec) : []);
@@ -194,7 +285,7 @@ export async function sweepReportData(sweepDir: string): Promise<SweepReportData
       factors: c.factors, runs: c.runs.map((r) => r.id), seeds: c.runs.map((r) => r.config.seed),
       stats: Object.fromEntries(metrics.map((m) => [m.key, stat(c.runs.map((r) => r.metrics[m.key] ?? null))])),
     }));
-  return { dir, name: planned.spec?.name ?? dir.split(/[\\/]/).pop()!, factors, derived, constants, metrics, correlationWindows: [...windows].sort((a, b) => a - b), runs, cells, curves };
+  return { dir, name: planned.spec?.name ?? dir.split(/[\\/]/).pop()!, source, factors, derived, constants, metrics, correlationWindows: [...windows].sort((a, b) => a - b), runs, cells, curves };
 }
 
 /**

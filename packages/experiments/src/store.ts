@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { extname, join, resolve } from 'node:path';
-import { BOOLEAN, DOUBLE, DuckDBInstance, INTEGER, VARCHAR, type DuckDBConnection, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBInstance, DuckDBType, DuckDBValue } from '@duckdb/node-api';
+import { loadDuckDB } from './duckdb.js';
 
 /**
  * The results store of a sweep: one DuckDB file in the sweep folder, written only by the sweep's
@@ -13,6 +14,10 @@ import { BOOLEAN, DOUBLE, DuckDBInstance, INTEGER, VARCHAR, type DuckDBConnectio
  *    boolean field (nested ones joined with _: per_sample_violations). ±Infinity and NaN, which
  *    metrics.jsonl writes as strings, become DOUBLE values.
  * Ingesting a run deletes its rows first, so a run is recorded exactly once however often it is ingested.
+ *
+ * DuckDB (`@duckdb/node-api`) is an optional peer dependency, imported on first use: every function
+ * here that opens the store rejects with a `StoreUnavailableError` naming the package when it is not
+ * installed (see duckdb.ts).
  */
 export const STORE_FILE = 'results.duckdb';
 
@@ -38,12 +43,22 @@ export function columnName(key: string): string {
   return key.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/[^A-Za-z0-9]+/g, '_').toLowerCase();
 }
 
+/**
+ * Open a sweep's store, run `fn` on a connection, close it. Rejects with a `StoreUnavailableError`
+ * when `@duckdb/node-api` is not installed.
+ */
 export async function withStore<T>(sweepDir: string, fn: (c: DuckDBConnection) => Promise<T>, readOnly = false): Promise<T> {
+  const duckdb = await loadDuckDB();
   const path = join(resolve(sweepDir), STORE_FILE);
-  if (readOnly && !existsSync(path)) throw new Error(`no results store in ${sweepDir} (${STORE_FILE} is missing); run \`clt sweep <spec> --out <folder>\` first, and pass the sweep's folder`);
+  if (readOnly && !existsSync(path)) {
+    const ranWithout = existsSync(join(resolve(sweepDir), 'sweep.json'))
+      ? '; the sweep ran without the store (@duckdb/node-api was not installed then): run the same `clt sweep <spec>` again to record its finished runs (they are not run again)'
+      : '; run `clt sweep <spec> --out <folder>` first, and pass the sweep\'s folder';
+    throw new Error(`no results store in ${sweepDir} (${STORE_FILE} is missing)${ranWithout}`);
+  }
   let instance: DuckDBInstance;
   try {
-    instance = await DuckDBInstance.create(path, readOnly ? { access_mode: 'READ_ONLY' } : {});
+    instance = await duckdb.DuckDBInstance.create(path, readOnly ? { access_mode: 'READ_ONLY' } : {});
   } catch (e) {
     const msg = (e as Error).message;
     throw new Error(`cannot open the results store ${path}: ${msg}${/lock/i.test(msg) ? ' (the sweep is writing it right now; try again in a moment)' : ''}`);
@@ -64,9 +79,10 @@ export async function ingestRuns(sweepDir: string, results: readonly RunResult[]
     await c.run(`CREATE TABLE IF NOT EXISTS runs (${RUN_COLUMNS.map(([n, t]) => `"${n}" ${t}`).join(', ')}, PRIMARY KEY (run_id))`);
     await c.run('CREATE TABLE IF NOT EXISTS probes (run_id VARCHAR NOT NULL, step INTEGER NOT NULL)');
     const runTypes = await columnTypes(c, 'runs'), probeTypes = await columnTypes(c, 'probes');
+    const bind = bindTypes(await loadDuckDB());
     await c.run('BEGIN TRANSACTION');
     try {
-      for (const r of results) await ingestOne(c, r, runTypes, probeTypes);
+      for (const r of results) await ingestOne(c, r, runTypes, probeTypes, bind);
       await c.run('COMMIT');
     } catch (e) {
       await c.run('ROLLBACK');
@@ -75,7 +91,7 @@ export async function ingestRuns(sweepDir: string, results: readonly RunResult[]
   });
 }
 
-async function ingestOne(c: DuckDBConnection, r: RunResult, runTypes: Map<string, SqlType>, probeTypes: Map<string, SqlType>): Promise<void> {
+async function ingestOne(c: DuckDBConnection, r: RunResult, runTypes: Map<string, SqlType>, probeTypes: Map<string, SqlType>, bind: BindTypes): Promise<void> {
   const summaryPath = join(r.runDir, 'summary.json');
   const summary = existsSync(summaryPath) ? (JSON.parse(readFileSync(summaryPath, 'utf8')) as Record<string, any>) : {};
   const sandwich = (summary.sandwich ?? {}) as Record<string, unknown>;
@@ -92,13 +108,13 @@ async function ingestOne(c: DuckDBConnection, r: RunResult, runTypes: Map<string
   }
   await c.run('DELETE FROM runs WHERE run_id = $1', [r.id]);
   await c.run('DELETE FROM probes WHERE run_id = $1', [r.id]);
-  await insert(c, 'runs', [row], runTypes);
+  await insert(c, 'runs', [row], runTypes, bind);
   const metrics = join(r.runDir, 'metrics.jsonl');
   if (!existsSync(metrics)) return;
   const probes = readFileSync(metrics, 'utf8').split('\n').filter((l) => l.trim() !== '').flatMap((l) => {
     try { return [JSON.parse(l) as Record<string, unknown>]; } catch { return []; } // a torn last line of an interrupted run
   }).filter((x) => x.type === 'probe');
-  await insert(c, 'probes', probes.map((p) => ({ run_id: r.id, ...flatten(p) })), probeTypes);
+  await insert(c, 'probes', probes.map((p) => ({ run_id: r.id, ...flatten(p) })), probeTypes, bind);
 }
 
 /** A number as JSON files write it: non-finite values are the strings "Infinity", "-Infinity", "NaN". */
@@ -123,14 +139,15 @@ async function columnTypes(c: DuckDBConnection, table: string): Promise<Map<stri
   return new Map(r.getRows().map(([n, t]) => [String(n), String(t) as SqlType]));
 }
 
-const BIND_TYPES: Record<SqlType, DuckDBType> = { DOUBLE, BOOLEAN, VARCHAR, INTEGER };
+type BindTypes = Record<SqlType, DuckDBType>;
+const bindTypes = (d: typeof import('@duckdb/node-api')): BindTypes => ({ DOUBLE: d.DOUBLE, BOOLEAN: d.BOOLEAN, VARCHAR: d.VARCHAR, INTEGER: d.INTEGER });
 
 function sqlType(v: unknown): SqlType {
   return typeof v === 'boolean' ? 'BOOLEAN' : typeof v === 'number' ? 'DOUBLE' : 'VARCHAR';
 }
 
 /** Insert rows, adding a column the first time a key appears; a value of another type than its column is stored as NULL. */
-async function insert(c: DuckDBConnection, table: string, rows: readonly Record<string, unknown>[], types: Map<string, SqlType>): Promise<void> {
+async function insert(c: DuckDBConnection, table: string, rows: readonly Record<string, unknown>[], types: Map<string, SqlType>, bind: BindTypes): Promise<void> {
   if (rows.length === 0) return;
   for (const row of rows) {
     for (const [k, v] of Object.entries(row)) {
@@ -147,7 +164,7 @@ async function insert(c: DuckDBConnection, table: string, rows: readonly Record<
     const v = row[k], t = types.get(k);
     params.push(v === undefined || v === null || !fits(t, v) ? null : (t === 'INTEGER' ? Math.round(v as number) : v) as DuckDBValue);
     // Bound with the column's type: left to itself the binding reads an integral double (1e30) as BIGINT and overflows.
-    paramTypes.push(BIND_TYPES[t ?? 'VARCHAR']);
+    paramTypes.push(bind[t ?? 'VARCHAR']);
     return `$${params.length}`;
   }).join(', ')})`);
   await c.run(`INSERT INTO ${table} (${cols.map((k) => `"${k}"`).join(', ')}) VALUES ${tuples.join(', ')}`, params, paramTypes);

@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { writeFileAtomic } from '@clt/core';
 import { runPool, type PoolProgress, type RunOutcome } from './pool.js';
 import { expandSweep, type ResolvedRun } from './resolve.js';
+import { storeUnavailableReason } from './duckdb.js';
 import { ingestRuns } from './store.js';
 import type { OptionInfo, SweepSpec } from './sweep-spec.js';
 
@@ -24,25 +25,35 @@ export interface SweepResult {
   readonly runs: readonly ResolvedRun[];
   readonly outcomes: readonly RunOutcome[];
   readonly interrupted: boolean;
+  /**
+   * Why the ended runs were not recorded in the results store: `@duckdb/node-api` is not installed
+   * (its error, naming the package). The runs ran all the same; their folders hold every result, and
+   * running the sweep again once DuckDB is installed records them without running them again.
+   * Undefined when the store was written.
+   */
+  readonly storeError?: string;
 }
 
 /**
  * Expand a spec, run what is not final yet in a local pool, and record every ended run in the
  * store as it ends (the coordinator is the store's only writer). Re-running the same sweep after an
  * interruption continues it: final runs are skipped (and re-ingested, which is idempotent),
- * interrupted ones resume from their checkpoints.
+ * interrupted ones resume from their checkpoints. Without `@duckdb/node-api` the runs run and
+ * nothing is recorded (`storeError` says why).
  */
 export async function runSweep(o: SweepOptions): Promise<SweepResult> {
   const dir = resolve(o.dir), runsDir = join(dir, 'runs');
   const runs = expandSweep(o.spec, o.options);
   mkdirSync(runsDir, { recursive: true });
   writeFileAtomic(join(dir, 'sweep.json'), JSON.stringify({ spec: o.spec, runs }, null, 2));
+  const noStore = await storeUnavailableReason();
   const { outcomes, interrupted } = await runPool({
     runs, runsDir, worker: o.worker, jobs: o.jobs, ...(o.signal ? { signal: o.signal } : {}), ...(o.onProgress ? { onProgress: o.onProgress } : {}),
     onOutcome: async (run, out) => {
       if (out.status === 'interrupted') return; // not ended: it resumes on the next invocation
+      if (noStore) return; // no DuckDB: the run folder is the only record
       await ingestRuns(dir, [{ id: run.id, config: run.config, status: out.status, error: out.error, runDir: join(runsDir, run.id) }]);
     },
   });
-  return { dir, runs, outcomes, interrupted };
+  return { dir, runs, outcomes, interrupted, ...(noStore ? { storeError: noStore.message } : {}) };
 }

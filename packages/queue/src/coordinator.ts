@@ -2,7 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { writeFileAtomic } from '@clt/core';
 import {
-  expandSweep, ingestRuns, query, runState, STORE_FILE,
+  expandSweep, ingestRuns, query, runState, STORE_FILE, storeUnavailableReason,
   type OptionInfo, type PoolProgress, type ResolvedRun, type RunOutcome, type SweepResult, type SweepSpec,
 } from '@clt/experiments';
 import type { JobView, QueueEngine } from './engine.js';
@@ -51,7 +51,11 @@ export async function runDistributedSweep(o: DistributedSweepOptions): Promise<S
   const notice = (line: string) => o.onNotice?.(line);
   o.engine.onConnection(notice);
 
-  const stored = await storedRuns(dir);
+  // Without @duckdb/node-api the runs go through the queue all the same, and nothing is recorded:
+  // the mirrored run folders hold the results (a later run of the same command records them).
+  const noStore = await storeUnavailableReason();
+  const record = noStore ? async () => {} : ingestRuns;
+  const stored = noStore ? new Set<string>() : await storedRuns(dir);
   const outcomes: RunOutcome[] = [], pending = new Map<string, ResolvedRun>();
   let failed = 0, done = 0, running = 0, secondsSum = 0, secondsN = 0;
   const progress = (queued: number) => {
@@ -68,7 +72,7 @@ export async function runDistributedSweep(o: DistributedSweepOptions): Promise<S
     outcomes.push({ id: run.id, status: s.status, action: 'skipped', error: null, seconds: 0 });
     done++;
   }
-  await ingestRuns(dir, unrecorded.map(({ run, status }) => ({ id: run.id, config: run.config, status, error: null, runDir: join(runsDir, run.id) })));
+  await record(dir, unrecorded.map(({ run, status }) => ({ id: run.id, config: run.config, status, error: null, runDir: join(runsDir, run.id) })));
   const retried = await o.engine.retry([...pending.keys()]);
   if (retried) notice(`${retried} run${retried === 1 ? '' : 's'} that failed before ${retried === 1 ? 'goes' : 'go'} back in the queue`);
   await o.engine.enqueue([...pending.values()].map((r) => ({ id: r.id, data: runJobData(r) })), { attempts: o.attempts, backoffMs: o.backoffMs ?? 2000 });
@@ -130,7 +134,7 @@ export async function runDistributedSweep(o: DistributedSweepOptions): Promise<S
     if (ended.length > 0) {
       // One writer, one transaction per look; a run is taken off `pending` only once it is in the store,
       // and a run already final here is never recorded again (a restarted coordinator skips it above).
-      await ingestRuns(dir, ended.map((e) => ({ id: e.run.id, config: e.run.config, status: e.status, error: e.error, runDir: join(runsDir, e.run.id) })));
+      await record(dir, ended.map((e) => ({ id: e.run.id, config: e.run.config, status: e.status, error: e.error, runDir: join(runsDir, e.run.id) })));
       for (const e of ended) {
         outcomes.push(e.outcome);
         if (e.status === 'failed') failed++; else done++;
@@ -141,7 +145,7 @@ export async function runDistributedSweep(o: DistributedSweepOptions): Promise<S
     if (pending.size > 0) await sleep(o.pollMs ?? 500, o.signal);
   }
   for (const id of pending.keys()) outcomes.push({ id, status: 'interrupted', action: 'fresh', error: null, seconds: 0 });
-  return { dir, runs, outcomes, interrupted: pending.size > 0 };
+  return { dir, runs, outcomes, interrupted: pending.size > 0, ...(noStore ? { storeError: noStore.message } : {}) };
 }
 
 /** Run ids already in the store (none when it does not exist yet). */

@@ -4,9 +4,9 @@ import { correlations, readRun } from '../report/series.js';
 
 export function reportCommand(): Command {
   return new Command('report')
-    .description('Write a self-contained HTML report (inline SVG plots: loss against bounds, eigenvalues, gradient energy, correlation) and PNGs for a run directory')
+    .description('Write <run-dir>/report.html, one self-contained page that opens offline: interactive charts (tooltips, zoom, SVG/PNG export; static SVG where scripts do not run) of loss against bounds, eigenvalues, gradient energy, correlation and accuracy, and plots/*.png for papers')
     .argument('<run-dir>', 'a directory written by `clt train`, e.g. runs/mnist')
-    .option('--no-png', 'skip the PNG copies of the plots')
+    .option('--no-png', 'skip the PNG copies of the plots (plots/*.png)')
     .option('--backend <name>', 'accepted for symmetry with other commands; a report needs no backend')
     .option('--json', 'print the report path and correlation summary as JSON')
     .action(async (dir: string, opts) => {

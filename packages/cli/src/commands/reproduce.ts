@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import {
-  checkSpec, findRecipe, query, RECIPES, runSweep, STORE_FILE, type DirectRecipe, type GeneralizationData, type PoolProgress, type RecipeData, type RecipeSize, type SweepRecipe, type VerdictRow,
+  checkSpec, findRecipe, query, RECIPES, runSweep, STORE_FILE, storeUnavailableReason, type DirectRecipe, type GeneralizationData, type PoolProgress, type RecipeData, type RecipeSize, type SweepRecipe, type VerdictRow,
 } from '@clt/experiments';
 import { DEFAULT_BACKEND } from '../backends.js';
 import { int, printJson, table } from '../options.js';
@@ -85,6 +85,9 @@ async function reproduce(recipe: SweepRecipe, opts: ReproduceOptions): Promise<v
   const raw = recipe.spec(size);
   const spec = checkSpec({ ...raw }, trainOptionInfo(), (p) => `recipe ${recipe.id} (${size}) ${p.join('.')}`);
   const dir = resolve(opts.out, raw.name);
+  // The verdicts are SQL on the sweep's store: say what to install before any run starts.
+  const noStore = await storeUnavailableReason();
+  if (noStore) throw new Error(`recipe ${recipe.id} reads its sweep's results store: ${noStore.message}`);
   header(recipe, opts.json);
   process.stderr.write(`clt reproduce: sweep ${dir} (${size}, jobs ${opts.jobs}; finished runs are reused)\n`);
   const ac = new AbortController();

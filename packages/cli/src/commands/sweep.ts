@@ -28,7 +28,7 @@ const collect = (v: string, prev: string[] = []) => [...prev, v];
 
 export function sweepCommand(): Command {
   const cmd = new Command('sweep')
-    .description('Run a grid or list of `clt train` configs × seeds in a local process pool; results go to a DuckDB store in <out>/<name> (see docs/experiments.md)')
+    .description('Run a grid or list of `clt train` configs × seeds in a local process pool; runs and report go to <out>/<name>, results also to a DuckDB store there when @duckdb/node-api is installed (see docs/experiments.md)')
     .argument('<spec>', 'sweep spec, YAML or JSON: {name, base, grid, list, seeds, compareAt, samples}')
     .option('--grid <key=v1,v2>', 'add or replace a grid axis (repeatable); use | between values that contain commas: hidden=16,16|32', collect)
     .option('--seeds <n>', 'seeds 0..n-1 (replaces the spec\'s seeds)', int('--seeds'))
@@ -49,7 +49,7 @@ export function sweepCommand(): Command {
     .option('--json', 'print one object per run as JSON')
     .action(async (target: string, opts: { queue: string; out: string; json?: boolean }) => { await sweepStatusCommand(target, opts); }));
   cmd.addCommand(new Command('query')
-    .description('Run SQL on a sweep\'s results store (tables: runs, probes)')
+    .description('Run SQL on a sweep\'s results store (tables: runs, probes; needs @duckdb/node-api)')
     .argument('<dir>', 'the sweep folder (holding results.duckdb)')
     .argument('<sql>', 'SQL, e.g. "SELECT hidden, skip, avg(test_accuracy) FROM runs GROUP BY ALL"')
     .addOption(new Option('--format <f>', 'output format').choices(['table', 'json', 'csv']).default('table'))
@@ -60,11 +60,11 @@ export function sweepCommand(): Command {
       else process.stdout.write(`${table([r.columns, ...r.rows.map((row) => r.columns.map((c) => cell(row[c])))])}\n(${r.rows.length} row${r.rows.length === 1 ? '' : 's'})\n`);
     }));
   cmd.addCommand(new Command('report')
-    .description('Write <dir>/report.html: each swept factor against λ*min, κ, E, final loss, test accuracy and the bound–loss correlations (mean ± sd over seeds), the loss curves, and the runs that did not complete')
-    .argument('<dir>', 'the sweep folder (holding results.duckdb)')
+    .description('Write <dir>/report.html (interactive, one offline file): each swept factor against λ*min, κ, E, final loss, test accuracy and the bound–loss correlations (mean ± sd over seeds), the loss curves, and the runs that did not complete; read from the results store, or from the run folders without @duckdb/node-api')
+    .argument('<dir>', 'the sweep folder (holding sweep.json and runs/)')
     .action(async (dir: string) => { process.stdout.write(`${await writeReport(dir)}\n`); }));
   cmd.addCommand(new Command('export')
-    .description('Write a table of a sweep\'s results store to Parquet or CSV (by the file\'s extension)')
+    .description('Write a table of a sweep\'s results store to Parquet or CSV (by the file\'s extension; needs @duckdb/node-api)')
     .argument('<dir>', 'the sweep folder')
     .requiredOption('--to <file>', 'output file: *.parquet or *.csv')
     .addOption(new Option('--table <t>', 'which table').choices(['runs', 'probes']).default('runs'))
@@ -74,9 +74,13 @@ export function sweepCommand(): Command {
   return cmd;
 }
 
-/** The sweep report; imported here: its chart stack (vega, resvg) takes a second to load and most commands never need it. */
-async function writeReport(dir: string): Promise<string> {
-  return (await import('../sweep-report/write.js')).writeSweepReport(dir);
+/**
+ * The sweep report; imported here: its chart stack (vega, resvg) takes a second to load and most
+ * commands never need it. `errors`: the failed runs' errors this invocation saw (the report reads
+ * them from the store when there is one, and needs them when it reads the run folders).
+ */
+async function writeReport(dir: string, errors?: Record<string, string>): Promise<string> {
+  return (await import('../sweep-report/write.js')).writeSweepReport(dir, errors ? { errors } : {});
 }
 
 async function runSweepCommand(specFile: string, opts: { grid?: string[]; seeds?: number; jobs: number; out: string; json?: boolean; report?: boolean; queue?: string; attempts: number }): Promise<void> {
@@ -129,18 +133,21 @@ async function runSweepCommand(specFile: string, opts: { grid?: string[]; seeds?
   // The report of a finished sweep (failed runs included: they are in its table). An interrupted
   // sweep gets none: it is not finished, and Ctrl-C should stop promptly.
   let report: string | null = null, reportError: string | null = null;
-  if (opts.report !== false && !result.interrupted && existsSync(join(result.dir, STORE_FILE))) {
-    try { report = await writeReport(result.dir); } catch (e) { reportError = (e as Error).message; }
+  if (opts.report !== false && !result.interrupted) {
+    const errors = Object.fromEntries(result.outcomes.filter((o) => o.status === 'failed' && o.error !== null).map((o) => [o.id, o.error!]));
+    try { report = await writeReport(result.dir, errors); } catch (e) { reportError = (e as Error).message; }
   }
+  const store = result.storeError ? null : join(result.dir, STORE_FILE);
   if (opts.json) {
-    printJson({ dir: result.dir, store: join(result.dir, STORE_FILE), report, ...(reportError ? { reportError } : {}), interrupted: result.interrupted, runs: result.runs.map((r) => ({ ...(byId.get(r.id) ?? { id: r.id, status: 'not started' }), config: r.config })) });
+    printJson({ dir: result.dir, store, ...(result.storeError ? { storeError: result.storeError } : {}), report, ...(reportError ? { reportError } : {}), interrupted: result.interrupted, runs: result.runs.map((r) => ({ ...(byId.get(r.id) ?? { id: r.id, status: 'not started' }), config: r.config })) });
   } else {
     process.stderr.write(`${table([['run', 'status', 'how', 'seconds', 'error'], ...result.runs.map((r) => outcomeRow(r.id, byId.get(r.id)))])}\n`);
-    process.stderr.write(`store: ${join(result.dir, STORE_FILE)}\n  clt sweep query ${result.dir} "SELECT * FROM runs"\n`);
+    if (store) process.stderr.write(`store: ${store}\n  clt sweep query ${result.dir} "SELECT * FROM runs"\n`);
+    else process.stderr.write(`store: not written: ${result.storeError}\n  every result is in ${join(result.dir, 'runs')}, and the report reads it there; only \`clt sweep query\` and \`clt sweep export\` need the store (the same command, run again once it is installed, records the finished runs without running them again)\n`);
     if (report) process.stderr.write(`report: ${report}\n`);
     if (reportError) process.stderr.write(`clt sweep: the runs are recorded, but the report could not be written: ${reportError}\n  retry with: clt sweep report ${result.dir}\n`);
     if (result.interrupted) process.stderr.write(`interrupted: ${result.runs.length - result.outcomes.filter((o) => o.status !== 'interrupted').length} of ${result.runs.length} runs not final; run the same command again to continue (interrupted runs resume from their checkpoints)\n`);
-    if (failed.length) process.stderr.write(`${failed.length} run${failed.length === 1 ? '' : 's'} failed; see the error column (SELECT run_id, error FROM runs WHERE status = 'failed'); a re-run retries them\n`);
+    if (failed.length) process.stderr.write(`${failed.length} run${failed.length === 1 ? '' : 's'} failed; see the error column${store ? ` (SELECT run_id, error FROM runs WHERE status = 'failed')` : ''}; a re-run retries them\n`);
   }
   if (result.interrupted) process.exitCode = 130;
   else if (failed.length) process.exitCode = 1;

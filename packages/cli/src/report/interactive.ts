@@ -41,12 +41,19 @@ export function jsonBlock(v: unknown): string {
 type Enc = { field?: string; type?: string; title?: unknown };
 
 /**
- * The browser version of a figure's spec: as wide as its container, a tooltip on every point
- * (series, step, value), and, on charts over training steps, drag to pan / wheel to zoom bound to
- * the scales (double-click resets). The static SVG and the PNG keep the fixed 640-pixel layout.
+ * The browser version of a figure's spec. A single chart (the run report's, the sweep report's loss
+ * curves) becomes as wide as its container, with a tooltip on every point (series, step, value)
+ * and, over training steps, drag to pan / wheel to zoom bound to the scales (double-click resets).
+ * Small multiples (`concat`, the sweep report's per-factor figures) keep their fixed size, with
+ * each chart's own tooltips and its y scale zoomable (`zoom_<i>`, i its place in the grid). The
+ * static SVG and the PNG keep the fixed layout.
  */
 export function interactiveSpec(figure: Figure): TopLevelSpec {
   const spec = structuredClone(figure.spec) as Record<string, any>;
+  if (Array.isArray(spec.concat)) {
+    spec.concat = spec.concat.map((sub: Record<string, any>, i: number) => zoomY(sub, `zoom_${i}`));
+    return spec as TopLevelSpec;
+  }
   const enc = (spec.encoding ?? {}) as Record<string, any>;
   const x = enc.x as Enc | undefined, y = enc.y as Enc | undefined, color = enc.color as Enc | undefined;
   spec.width = 'container';
@@ -65,6 +72,20 @@ export function interactiveSpec(figure: Figure): TopLevelSpec {
     if (x.field === 'step') spec.params = [...(spec.params ?? []), { name: 'zoom', select: { type: 'interval', encodings: ['x', 'y'] }, bind: 'scales' }];
   }
   return spec as TopLevelSpec;
+}
+
+/**
+ * One chart of a grid with its y scale bound to a drag / wheel selection (its x is categorical:
+ * nothing to zoom). In a layered chart the selection lives in the first layer with a y encoding;
+ * the layers share that scale.
+ */
+function zoomY(sub: Record<string, any>, name: string): Record<string, any> {
+  const param = { name, select: { type: 'interval', encodings: ['y'] }, bind: 'scales' };
+  if (Array.isArray(sub.layer)) {
+    const i = sub.layer.findIndex((l: Record<string, any>) => l.encoding?.y);
+    if (i >= 0) sub.layer[i] = { ...sub.layer[i], params: [...(sub.layer[i].params ?? []), param] };
+  } else if (sub.encoding?.y) sub.params = [...(sub.params ?? []), param];
+  return sub;
 }
 
 /** vega-embed's options: canvas, tooltips, and only the export actions (no links that leave the page). */

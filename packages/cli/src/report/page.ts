@@ -8,12 +8,17 @@ export const num = (v: unknown, d = 4) => (typeof v === 'number' ? (Number.isFin
 const r3 = (v: number | undefined) => (v === undefined ? '—' : v.toFixed(3));
 const pct = (v: unknown) => (typeof v === 'number' ? `${(v * 100).toFixed(2)}%` : '—');
 
-/** The report pages' style sheet (the run report and the sweep report). */
+/**
+ * The report pages' style sheet (the run report and the sweep report). A live chart keeps a right
+ * margin as wide as vega-embed's action menu (⋯), which sits in the container's top-right corner,
+ * so the menu never covers the plot.
+ */
 export const PAGE_CSS = `
 body{font-family:"DejaVu Sans",system-ui,sans-serif;max-width:980px;margin:2rem auto;padding:0 1rem;color:#111827;line-height:1.45}
 h1{font-size:1.5rem;margin-bottom:.2rem} h2{font-size:1.15rem;margin-top:2.2rem;border-bottom:1px solid #e5e7eb;padding-bottom:.2rem}
 table{border-collapse:collapse;font-size:.92rem} td{padding:.25rem .8rem .25rem 0;vertical-align:top} td:first-child{color:#4b5563;white-space:nowrap}
 .fig svg{max-width:100%;height:auto} .cap{color:#374151;font-size:.92rem;max-width:760px} .muted{color:#6b7280;font-size:.85rem}
+.vis.vega-embed{display:block;padding-right:40px}
 `;
 
 /**
@@ -24,7 +29,7 @@ const RUN_CSS = `
 body{max-width:1480px} .intro{max-width:980px}
 .figs{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,600px),1fr));gap:.5rem 2.5rem;align-items:start}
 .figs section{min-width:0} .figs .vis{display:block;width:100%} .figs .vis > svg{width:100%;max-width:100%;height:auto}
-.figs .vis.vega-embed{display:block;width:100%;padding-right:0} .figs .cap{max-width:none}
+.figs .vis.vega-embed{display:block;width:100%} .figs .cap{max-width:none}
 .png{font-size:.8rem;margin-left:.6rem;font-weight:normal}
 `;
 

@@ -23,7 +23,7 @@ export function factorFigure(d: SweepReportData, factor: ReportFactor): Figure {
     const s = cell.stats[m.key];
     if (!s || s.mean === null) return [];
     const sd = s.sd ?? 0;
-    return [{ x: valueLabel(cell.factors[factor.key]), group: configLabel(cell.factors, others), metric: m.key, mean: s.mean, lo: s.mean - sd, hi: s.mean + sd, n: s.n }];
+    return [{ x: valueLabel(cell.factors[factor.key]), group: configLabel(cell.factors, others), metric: m.key, mean: s.mean, sd: s.sd, lo: s.mean - sd, hi: s.mean + sd, n: s.n }];
   }));
   const groups = [...new Set(rows.map((r) => r.group))];
   const metrics = d.metrics.filter((m) => rows.some((r) => r.metric === m.key));
@@ -42,7 +42,13 @@ export function factorFigure(d: SweepReportData, factor: ReportFactor): Figure {
       encoding: { x: { field: 'x', type: 'ordinal', scale: { domain: factor.values.map(valueLabel) }, title: factor.key, axis: { labelAngle: 0, labelLimit: 110 } }, color, xOffset: { field: 'group', sort: groups } },
       layer: [
         { mark: { type: 'rule', strokeWidth: 1.6 }, encoding: { y: { field: 'lo', ...y }, y2: { field: 'hi' } } },
-        { mark: { type: 'point', filled: true, size: 45 }, encoding: { y: { field: 'mean', ...y }, tooltip: [{ field: 'mean' }, { field: 'n' }] } },
+        { mark: { type: 'point', filled: true, size: 45 }, encoding: { y: { field: 'mean', ...y }, tooltip: [
+          ...(others.length ? [{ field: 'group', type: 'nominal', title: others.map((f) => f.key).join(' · ') }] : []),
+          { field: 'x', type: 'nominal', title: factor.key },
+          { field: 'mean', type: 'quantitative', title: `${m.label}: mean over seeds`, format: '.4~g' },
+          { field: 'sd', type: 'quantitative', title: 'sample sd', format: '.3~g' },
+          { field: 'n', type: 'quantitative', title: 'runs (n)' },
+        ] } },
       ],
     };
   };
