@@ -9,5 +9,5 @@ export default defineConfig({
     { find: /^@clt\/core\/testing$/, replacement: core('testing/index.ts') },
     { find: /^@clt\/core$/, replacement: core('index.ts') },
   ] },
-  test: { include: ['src/**/*.test.ts'], testTimeout: 120_000, hookTimeout: 120_000 },
+  test: { globalSetup: ['../../scripts/vitest-temp-root.mjs'], include: ['src/**/*.test.ts'], testTimeout: 120_000, hookTimeout: 120_000 },
 });

@@ -10,5 +10,5 @@ export default defineConfig({
     { find: /^@clt\/core$/, replacement: src('core', 'index.ts') },
     { find: /^@clt\/backend-tfjs$/, replacement: src('backend-tfjs', 'index.ts') },
   ] },
-  test: { include: ['src/**/*.test.ts'], testTimeout: 120_000, hookTimeout: 120_000 },
+  test: { globalSetup: ['../../scripts/vitest-temp-root.mjs'], include: ['src/**/*.test.ts'], testTimeout: 120_000, hookTimeout: 120_000 },
 });

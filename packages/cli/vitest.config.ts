@@ -13,5 +13,5 @@ export default defineConfig({
     { find: /^@clt\/backend-tfjs\/register$/, replacement: src('backend-tfjs', 'register.ts') },
     { find: /^@clt\/backend-tfjs$/, replacement: src('backend-tfjs', 'index.ts') },
   ] },
-  test: { include: ['src/**/*.test.ts'], testTimeout: 120_000, hookTimeout: 120_000 },
+  test: { globalSetup: ['../../scripts/vitest-temp-root.mjs'], include: ['src/**/*.test.ts'], testTimeout: 120_000, hookTimeout: 120_000 },
 });

@@ -1,6 +1,7 @@
 import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
+    globalSetup: ['../../scripts/vitest-temp-root.mjs'],
     include: ['src/**/*.test.ts'],
     testTimeout: 60_000,
     // Type-level tests (*.test-d.ts): compiled by tsc against tsconfig.json (which includes src),

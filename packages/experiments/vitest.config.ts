@@ -5,5 +5,5 @@ import { fileURLToPath } from 'node:url';
 const src = (pkg: string, p: string) => fileURLToPath(new URL(`../${pkg}/src/${p}`, import.meta.url));
 export default defineConfig({
   resolve: { alias: [{ find: /^@clt\/core$/, replacement: src('core', 'index.ts') }] },
-  test: { include: ['src/**/*.test.ts'], testTimeout: 60_000, hookTimeout: 60_000 },
+  test: { globalSetup: ['../../scripts/vitest-temp-root.mjs'], include: ['src/**/*.test.ts'], testTimeout: 60_000, hookTimeout: 60_000 },
 });

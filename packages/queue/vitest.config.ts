@@ -8,5 +8,5 @@ export default defineConfig({
     { find: /^@clt\/core$/, replacement: src('core', 'index.ts') },
     { find: /^@clt\/experiments$/, replacement: src('experiments', 'index.ts') },
   ] },
-  test: { include: ['src/**/*.test.ts'], testTimeout: 60_000, hookTimeout: 60_000 },
+  test: { globalSetup: ['../../scripts/vitest-temp-root.mjs'], include: ['src/**/*.test.ts'], testTimeout: 60_000, hookTimeout: 60_000 },
 });
