@@ -6,11 +6,17 @@
 //     reader cannot name it (TypeDoc's notExported; typedoc.json's intentionallyNotExported lists the
 //     accepted ones);
 //   - stale: docs/api differs from what the current sources generate;
-//   - undocumented: top-level exports without a TSDoc comment are counted and listed, not failed on.
+//   - undocumented: top-level exports without a TSDoc comment are counted and listed; they fail the
+//     check only in a package given a limit with --max-undocumented (e.g. `@clt/convex=0`: every
+//     export of @clt/convex must carry a comment). Packages without a limit are only counted.
 // Prints "ci: api docs: N symbols, N undocumented, N broken links, N not exported, <fresh|STALE>"
-// and exits non-zero on any broken link, not-exported type or stale file.
+// (with limits: "N undocumented (K packages within their limits)" or "(OVER THE LIMIT: pkg n > max)")
+// and exits non-zero on any broken link, not-exported type, stale file or package over its limit.
 //
-// Usage: node scripts/check-api-docs.mjs [--list-undocumented]
+// Usage: node scripts/check-api-docs.mjs [--list-undocumented] [--max-undocumented <package>=<N>]...
+//   --list-undocumented          list every undocumented export, and the count per package
+//   --max-undocumented pkg=N     fail when package pkg (`@clt/convex` or `convex`) has more than N
+//                                undocumented exports; repeat for several packages
 // Generates into .cache/api-docs-check (git-ignored) and compares; it never writes docs/api.
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -20,7 +26,25 @@ import { Application, LogLevel, PackageJsonReader, ReflectionKind, TSConfigReade
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const COMMITTED = join(ROOT, 'docs', 'api');
 const OUT = join(ROOT, '.cache', 'api-docs-check');
-const listUndocumented = process.argv.includes('--list-undocumented');
+const args = process.argv.slice(2);
+const listUndocumented = args.includes('--list-undocumented');
+/** Package name (`@clt/…`) → most undocumented top-level exports allowed. */
+const limits = new Map();
+for (let i = 0; i < args.length; i++) {
+  const a = args[i];
+  if (a === '--list-undocumented') continue;
+  const value = a === '--max-undocumented' ? args[++i] : a.startsWith('--max-undocumented=') ? a.slice('--max-undocumented='.length) : undefined;
+  if (value === undefined && a !== '--max-undocumented') {
+    console.log(`ci: api docs: unknown option ${a}; usage: node scripts/check-api-docs.mjs [--list-undocumented] [--max-undocumented <package>=<N>]...`);
+    process.exit(2);
+  }
+  const m = /^(@clt\/)?([a-z0-9-]+)=(\d+)$/.exec(value ?? '');
+  if (!m) {
+    console.log(`ci: api docs: --max-undocumented needs <package>=<N> (e.g. @clt/convex=0), got ${value === undefined ? 'nothing' : JSON.stringify(value)}`);
+    process.exit(2);
+  }
+  limits.set(`@clt/${m[2]}`, Number(m[3]));
+}
 const started = Date.now();
 process.chdir(ROOT);
 
@@ -59,6 +83,17 @@ const hasDoc = (r) => Boolean(r.comment?.summary?.some((p) => p.text.trim())
   || r.type?.declaration?.signatures?.some((s) => s.comment?.summary?.some((p) => p.text.trim())));
 const undocumented = symbols.filter((r) => !hasDoc(r)).map((r) => r.getFullName()).sort();
 
+// Per package (the full name's first segment: `@clt/core.index.Foo` → `@clt/core`), against the limits.
+const packageOf = (fullName) => fullName.split('.')[0];
+const packages = new Set(symbols.map((r) => packageOf(r.getFullName())));
+const unknownLimits = [...limits.keys()].filter((p) => !packages.has(p));
+if (unknownLimits.length) {
+  console.log(`ci: api docs: --max-undocumented names ${unknownLimits.join(', ')}, not a documented package (${[...packages].sort().join(', ')})`);
+  process.exit(2);
+}
+const undocumentedIn = (pkg) => undocumented.filter((n) => packageOf(n) === pkg);
+const overLimit = [...limits].filter(([pkg, max]) => undocumentedIn(pkg).length > max).map(([pkg, max]) => ({ pkg, max, names: undocumentedIn(pkg) }));
+
 // Links in the generated Markdown that point to a file it did not write.
 function files(dir) {
   if (!existsSync(dir)) return [];
@@ -92,8 +127,17 @@ for (const l of notExported) console.log(`  not exported: ${l}`);
 for (const l of stale.slice(0, 20)) console.log(`  stale: ${l}`);
 if (stale.length > 20) console.log(`  stale: … and ${stale.length - 20} more`);
 if (stale.length) console.log('  regenerate with `npx -y pnpm@10.34.8 api-docs` and commit docs/api');
-if (listUndocumented) for (const n of undocumented) console.log(`  undocumented: ${n}`);
+if (listUndocumented) {
+  for (const n of undocumented) console.log(`  undocumented: ${n}`);
+  console.log(`  undocumented per package: ${[...packages].sort().map((p) => `${p} ${undocumentedIn(p).length}${limits.has(p) ? ` (limit ${limits.get(p)})` : ''}`).join(', ')}`);
+}
+for (const { pkg, max, names } of overLimit) {
+  console.log(`  undocumented over limit: ${pkg} has ${names.length}, limit ${max}: ${names.map((n) => n.slice(pkg.length + 1)).join(', ')}`);
+}
+const limitNote = !limits.size ? ''
+  : overLimit.length ? ` (OVER THE LIMIT: ${overLimit.map((o) => `${o.pkg} ${o.names.length} > ${o.max}`).join(', ')})`
+  : ` (${limits.size} ${limits.size === 1 ? 'package' : 'packages'} within their limits)`;
 const seconds = ((Date.now() - started) / 1000).toFixed(0);
-console.log(`ci: api docs: ${symbols.length} symbols, ${undocumented.length} undocumented, ${brokenLinks.length} broken links, `
+console.log(`ci: api docs: ${symbols.length} symbols, ${undocumented.length} undocumented${limitNote}, ${brokenLinks.length} broken links, `
   + `${notExported.length} not exported, ${stale.length ? `STALE (${stale.length} files)` : 'fresh'}, ${generated.length} files, ${seconds} s`);
-process.exit(brokenLinks.length || notExported.length || stale.length || app.logger.hasErrors() ? 1 : 0);
+process.exit(brokenLinks.length || notExported.length || stale.length || overLimit.length || app.logger.hasErrors() ? 1 : 0);

@@ -7,6 +7,7 @@ import { lowerGraph } from './lower/model.js';
 
 /** The execution providers this package can target, in the order users usually prefer them. */
 export const EXECUTION_PROVIDERS = ['cpu', 'webgpu', 'cuda', 'tensorrt'] as const;
+/** An ONNX Runtime execution provider this package can target: `cpu`, `webgpu`, `cuda` or `tensorrt`. */
 export type ExecutionProvider = (typeof EXECUTION_PROVIDERS)[number];
 
 /** What to do to get a provider that is not available, in words a user can act on. */

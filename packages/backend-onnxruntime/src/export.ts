@@ -2,11 +2,13 @@ import { writeFile } from 'node:fs/promises';
 import type { Graph } from '@clt/core';
 import { lowerGraph, OPSET } from './lower/model.js';
 
+/** Options of {@link toOnnx} and {@link exportOnnx}: element type of f64 tensors, doc string, graph name. */
 export interface ExportOnnxOptions {
   /** Store f64 tensors as float32 (for runtimes without double kernels). Default false. */
   readonly f64AsF32?: boolean;
   /** Free text stored as the model's doc string. */
   readonly docString?: string;
+  /** The ONNX graph's name. Default `clt`. */
   readonly graphName?: string;
 }
 

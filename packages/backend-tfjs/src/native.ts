@@ -7,8 +7,10 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
+/** Which native TensorFlow binding: `cpu` (@tensorflow/tfjs-node) or `gpu` (@tensorflow/tfjs-node-gpu, CUDA). */
 export type NativeVariant = 'cpu' | 'gpu';
 
+/** A native binding as a thin package describes it to {@link loadNativeTensorflow}. */
 export interface NativeSpec {
   readonly variant: NativeVariant;
   /** `@tensorflow/tfjs-node` or `@tensorflow/tfjs-node-gpu`. */

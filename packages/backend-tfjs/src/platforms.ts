@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { TfjsPlatform } from './lower/lower-table.js';
 import { setupWebGpu, type WebGpuOptions } from './webgpu-node.js';
 
+/** How {@link initPlatform} sets a tfjs platform up: native loader, wasm threads, WebGPU adapter attempts, a final check. */
 export interface PlatformOptions {
   /**
    * For `tensorflow`: loads the native binding (the packages @clt/backend-tfjs-node and
@@ -14,6 +15,7 @@ export interface PlatformOptions {
   readonly loadNative?: () => Promise<string | null>;
   /** tfjs-wasm threads; honoured only where tfjs finds multithreaded wasm support (not in Node). */
   readonly wasmThreads?: number;
+  /** For `webgpu`: how to find an adapter (see {@link setupWebGpu}). */
   readonly webgpu?: WebGpuOptions;
   /**
    * Checked once the tfjs backend works, with its instance (e.g. tfjs-node-gpu: is TensorFlow
@@ -28,6 +30,10 @@ export interface PlatformReady {
   /** Things every executable on this platform should carry as warnings. */
   readonly warnings: readonly string[];
 }
+/**
+ * What {@link initPlatform} found: ready (`available: true`, a one-line detail and warnings every
+ * executable should carry) or unavailable with a reason a user can act on.
+ */
 export type PlatformStatus = PlatformReady | Extract<Availability, { available: false }>;
 
 const req = createRequire(import.meta.url);

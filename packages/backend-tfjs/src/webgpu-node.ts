@@ -14,6 +14,7 @@ interface GpuAdapterLike {
 }
 interface GpuLike { requestAdapter(o?: object): Promise<GpuAdapterLike | null> }
 
+/** How {@link setupWebGpu} looks for a WebGPU adapter in Node. */
 export interface WebGpuOptions {
   /**
    * dawn.node `create()` flags to try, in order, each with its adapter options. Default: Dawn's
@@ -23,6 +24,7 @@ export interface WebGpuOptions {
   readonly attempts?: readonly { readonly flags: readonly string[]; readonly adapter: object }[];
 }
 
+/** The WebGPU adapter {@link setupWebGpu} registered the tfjs `webgpu` backend on. */
 export interface WebGpuSetup {
   /** One line on the adapter, for `availability().detail`. */
   readonly detail: string;

@@ -202,6 +202,10 @@ export interface ArrangementCoverage {
   readonly fraction: number;
 }
 
+/**
+ * How complete a pattern set is for data X (n×d, row-major): P against Cover's count for the
+ * numerical rank of X (singular values above 1e-10·σ₁). Cost: one SVD of X.
+ */
 export function arrangementCoverage(ps: PatternSet, X: Float64Array, n: number, d: number): ArrangementCoverage {
   const rank = numericalRank(svd(X, n, d).s, 1e-10);
   const cover = coverCount(n, rank);

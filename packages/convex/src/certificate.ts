@@ -36,6 +36,13 @@ export interface DualCertificate {
   readonly tight: number;
 }
 
+/**
+ * The {@link DualCertificate} of predictions Z (n×c, row-major) for the convex program (C4) over
+ * a pattern set, with weight decay β and a loss (default squared): λ = −∇ℓ(Z) scaled into the dual
+ * feasible set, so its `dualValue` lower-bounds the optimum.
+ * @throws ConvexInputError when β is not a finite number > 0.
+ * @throws Error when Z does not have n·c entries.
+ */
 export function certifyPredictions(data: Dataset, patterns: PatternSet, Z: Float64Array, beta: number, loss: ConvexLoss = squaredLoss): DualCertificate {
   checkBeta(beta);
   const { X, Y, n, d, c } = data;

@@ -8,7 +8,9 @@ import { certifyPredictions, type DualCertificate } from './certificate.js';
 import { projectToCones } from './feasible.js';
 import { SolveClock, type SolveProgress, type StopReason } from './progress.js';
 
+/** Options of {@link solveConvexReLU}: loss, iteration budgets, tolerances, time limit and progress. */
 export interface ConvexReluOptions {
+  /** The loss ℓ: {@link squaredLoss} (default) or {@link softmaxLoss} (targets must be probability rows). */
   readonly loss?: ConvexLoss;
   /** Outer augmented-Lagrangian iterations (multiplier updates). Default 60. */
   readonly maxOuter?: number;
@@ -35,6 +37,10 @@ export interface ConvexReluOptions {
   readonly penaltyScale?: number;
   /** Warm start θ (B×d, see PatternOperator), e.g. from `toConvexVariables`. */
   readonly warmStart?: Float64Array;
+  /**
+   * Bytes the pattern operator's work arrays may take (default {@link DEFAULT_MEMORY_BUDGET}, 512 MiB);
+   * over it the solve throws a {@link ConvexInputError} before any work.
+   */
   readonly memoryBudgetBytes?: number;
   /** Compute the dual certificate (2·P·c cone projections per outer step) and stop on the gap. Default true. */
   readonly certify?: boolean;

@@ -9,8 +9,11 @@ export interface GroupLassoProblem {
   smooth(theta: Float64Array, grad: Float64Array): number;
 }
 
+/** How a {@link fistaGroupLasso} solve ended; the solution itself is the θ it updated in place. */
 export interface FistaResult {
+  /** FISTA steps taken. */
   readonly iterations: number;
+  /** The gradient mapping fell to `tol`; false when the iteration budget ran out or `shouldStop` stopped it. */
   readonly converged: boolean;
   /** ‖G_L(y)‖ = L‖y − prox(y − ∇f(y)/L)‖ at the last step: zero exactly at a minimizer. */
   readonly gradientMapping: number;

@@ -6,18 +6,26 @@ import { fistaGroupLasso } from './fista.js';
 import { checkTargets, squaredLoss, type ConvexLoss } from './losses.js';
 import { PatternOperator } from './pattern-operator.js';
 
+/**
+ * A solution of the gated-ReLU (C-GReLU) group lasso from {@link solveGatedGroupLasso}, with its
+ * exact duality gap.
+ */
 export interface GatedSolution {
   /** u_{ik} as P·c blocks of length d (block i·c + k). */
   readonly theta: Float64Array;
+  /** Patterns, features (with any bias column) and outputs. */
   readonly P: number;
   readonly d: number;
   readonly c: number;
+  /** Z = Σ_i D_i X u_i, n×c row-major. */
   readonly predictions: Float64Array;
   /** ℓ(Z) + λ Σ‖u_i‖. */
   readonly primal: number;
   /** Dual value at the residual scaled into {‖(D_iX)ᵀλ_k‖ ≤ λ}. */
   readonly dual: number;
+  /** primal − dual ≥ 0: the optimum over the pattern set lies in [dual, primal]. */
   readonly gap: number;
+  /** FISTA iterations, the final gradient mapping and whether it met the tolerance (see {@link FistaResult}). */
   readonly iterations: number;
   readonly gradientMapping: number;
   readonly converged: boolean;

@@ -51,6 +51,7 @@ function pathVector(p: RidgePath, mu: number): Float64Array {
   return w;
 }
 
+/** The closed-form optimum of a two-layer linear network with scalar output, from {@link solveTwoLayerLinear}. */
 export interface TwoLayerLinearSolution {
   /** The end-to-end vector w* = W₁w₂ of (B3). */
   readonly w: Float64Array;
@@ -58,8 +59,10 @@ export interface TwoLayerLinearSolution {
   readonly lambda: Float64Array;
   /** ‖Xᵀλ*‖₂ (= β when w* ≠ 0). */
   readonly dualNorm: number;
+  /** Primal ½‖Xw* − y‖² + β‖w*‖₂ and dual (B4) values at the optimum (equal: strong duality). */
   readonly primal: number;
   readonly dual: number;
+  /** The ridge parameter μ with μ‖w(μ)‖ = β; Infinity when w* = 0. */
   readonly mu: number;
 }
 
@@ -111,10 +114,13 @@ export function solveTwoLayerLinear(data: Dataset, beta: number): TwoLayerLinear
   return { w, lambda, dualNorm: Math.sqrt(dn), primal: fit + beta * Math.sqrt(wn), dual: 0.5 * p.yy - 0.5 * xw2, mu };
 }
 
+/** The global optimum of an L-layer linear network with scalar output, from {@link solveDeepLinear}. */
 export interface DeepLinearSolution {
+  /** The end-to-end vector w = W_L⋯W₁ (length d; zero when w = 0 is optimal). */
   readonly w: Float64Array;
   /** Optimal value of (B7) = (B9). */
   readonly objective: number;
+  /** The ridge parameter of w on the path, μ = β‖w‖^{2/L−2}; Infinity when w = 0. */
   readonly mu: number;
 }
 

@@ -25,6 +25,7 @@ export interface ConvexLoss {
   residual(Z: Float64Array, Y: Float64Array, n: number, c: number, out: Float64Array): void;
 }
 
+/** The squared loss ½‖Z − Y‖² (any real targets); smoothness 1, dual Σ ⟨λ, y⟩ − ½‖λ‖². */
 export const squaredLoss: ConvexLoss = {
   name: 'squared',
   smoothness: 1,
@@ -64,6 +65,10 @@ function softmaxRow(Z: Float64Array, r: number, c: number, p: Float64Array): num
   return m + Math.log(s);
 }
 
+/**
+ * Softmax cross-entropy (nats) as a Fenchel–Young loss, lse(z) − ⟨z, y⟩ + Σ y log y per row: needs
+ * c ≥ 2 and targets that are probability rows (one-hot from `oneHotTargets`, or soft); smoothness 1/2.
+ */
 export const softmaxLoss: ConvexLoss = {
   name: 'softmax',
   smoothness: 0.5,

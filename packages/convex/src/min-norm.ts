@@ -4,11 +4,18 @@ import { groupNormSum, solveConvexReLU } from './convex-relu.js';
 import type { Dataset } from './data.js';
 import { ConvexInputError } from './errors.js';
 
+/**
+ * The minimum-norm interpolating two-layer ReLU network of {@link minNormInterpolation}, in the
+ * convex variables of (C4), with a dual lower bound on the norm.
+ */
 export interface MinNormSolution {
+  /** θ as 2·P·c blocks of length d, laid out as in {@link ConvexReluSolution.theta}. */
   readonly theta: Float64Array;
+  /** Patterns, features and outputs. */
   readonly P: number;
   readonly d: number;
   readonly c: number;
+  /** ŷ = Σ_i D_i X (v_i − w_i), n×c row-major; its largest deviation from y is `residual`. */
   readonly predictions: Float64Array;
   /** Σ_i (‖v_i‖ + ‖w_i‖): the minimal norm (the "neural gauge" of y). */
   readonly norm: number;
@@ -16,7 +23,9 @@ export interface MinNormSolution {
   readonly residual: number;
   /** Dual lower bound max λᵀy s.t. ‖Π_{K_i}(±(D_iX)ᵀλ)‖ ≤ 1, at the Bregman dual point. */
   readonly dual: number;
+  /** norm − dual: how far the norm may be above the true minimum. */
   readonly gap: number;
+  /** Bregman iterations (warm-started (C4) solves). */
   readonly outerIterations: number;
 }
 

@@ -1,8 +1,12 @@
 import type { TwoLayerNet } from './network.js';
 
+/** One network drawn by {@link splineSvg}. */
 export interface SplineCurve {
+  /** Legend text (escaped for SVG). */
   readonly label: string;
+  /** A 1-D network on inputs [x, 1] with scalar output (d = 2, c = 1). */
   readonly net: TwoLayerNet;
+  /** An SVG colour for the curve and its kink marks, e.g. `#1f77b4`. */
   readonly color: string;
 }
 

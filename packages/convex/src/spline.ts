@@ -10,10 +10,13 @@ export interface Kink {
   readonly onData: boolean;
 }
 
+/** What {@link checkSpline1D} measures on a 1-D network: its kinks and how close it is to the linear spline through the data. */
 export interface SplineReport {
+  /** The network's kinks, sorted by location. */
   readonly kinks: Kink[];
   /** Σ slope jumps of kinks strictly inside (x_min, x_max) and off every data point. */
   readonly offDataJumpMass: number;
+  /** Σ slope jumps of every kink. */
   readonly totalJumpMass: number;
   /** max |f − linear interpolant| on a grid of [x_min, x_max] (interpolation regime: ≈ 0). */
   readonly maxDeviation: number;

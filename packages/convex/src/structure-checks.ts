@@ -17,6 +17,10 @@ export interface LayerReport {
   readonly right: Float64Array;
 }
 
+/**
+ * The singular structure of one layer W (out×in, row-major, the Mlp layout): singular values,
+ * σ₂/σ₁, numerical rank at σ_k > tol·σ₁, Frobenius norm and the top singular vectors. Cost: one SVD.
+ */
 export function layerReport(W: Float64Array, out: number, inp: number, tol = 1e-6): LayerReport {
   const { U, s, V } = svd(W, out, inp);
   const r = s.length;

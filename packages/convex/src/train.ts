@@ -15,17 +15,25 @@ export interface DeepNet {
   readonly activation: 'relu' | 'linear';
 }
 
+/** Options of {@link trainDeep}: architecture, weight decay β, optimizer and initialisation. */
 export interface TrainOptions {
   /** Layer sizes [d, h₁, …, c]; sizes[0] and the last must match the data. */
   readonly sizes: readonly number[];
+  /** Hidden-layer activation; the output layer is linear. Default `relu`; ignored with `init` (its activation is kept). */
   readonly activation?: 'relu' | 'linear';
+  /** Weight decay β > 0 of the objective ℓ + (β/2)Σ‖W_l‖_F². */
   readonly beta: number;
+  /** Default {@link squaredLoss}. */
   readonly loss?: ConvexLoss;
+  /** Optimizer steps. Default 2000. */
   readonly steps?: number;
   /** 'gd': full batch (default); 'sgd': mini-batches of `batchSize`. Both: momentum 0.9, cosine-decayed step. */
   readonly optimizer?: 'gd' | 'sgd';
+  /** Initial step of the cosine schedule. Default 0.2/(‖X‖₂²·max(1, widest hidden layer/8)). */
   readonly lr?: number;
+  /** Mini-batch rows for `sgd` (capped at n). Default n (full batch). */
   readonly batchSize?: number;
+  /** Seed of the init and the mini-batch draws. Default 0. */
   readonly seed?: number;
   /** Initial weights (else He-normal from the seed). */
   readonly init?: DeepNet;
@@ -33,10 +41,13 @@ export interface TrainOptions {
   readonly initScale?: number;
 }
 
+/** The network {@link trainDeep} ends with, and its objective. */
 export interface TrainResult {
+  /** The trained weights. */
   readonly net: DeepNet;
   /** Final full-batch objective ℓ + (β/2)Σ‖W_l‖². */
   readonly objective: number;
+  /** Steps taken. */
   readonly steps: number;
 }
 

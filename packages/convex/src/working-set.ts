@@ -6,11 +6,16 @@ import type { Dataset } from './data.js';
 import { checkBeta } from './errors.js';
 import { squaredLoss } from './losses.js';
 
+/**
+ * Options of {@link solveConvexReLUWorkingSet}: those of {@link solveConvexReLU} (applied to each
+ * working-set solve; `timeLimit` bounds all rounds together) plus the working-set schedule.
+ */
 export interface WorkingSetOptions extends ConvexReluOptions {
   /** Patterns in the first working set (those with the largest dual constraint at θ = 0). Default min(P, 2n). */
   readonly initial?: number;
   /** Most violated patterns added per round. Default 2n. */
   readonly addPerRound?: number;
+  /** Most working-set rounds (solve, certify, add). Default 100. */
   readonly maxRounds?: number;
   /** A pattern violates when its constraint exceeds β(1 + tol). Default 1e-7. */
   readonly tol?: number;

@@ -17,17 +17,25 @@ export interface RunOutcome {
   readonly seconds: number;
 }
 
+/** Counts of a pool's runs, reported after every start and end through {@link PoolOptions.onProgress}. */
 export interface PoolProgress {
+  /** Runs of the sweep, skipped ones included. */
   readonly total: number;
+  /** Runs that ended with a final status (completed, diverged, stalled), skipped ones included. */
   readonly done: number;
+  /** Worker processes running now. */
   readonly running: number;
+  /** Runs that failed (error or dead process) in this invocation. */
   readonly failed: number;
+  /** Runs waiting for a free slot. */
   readonly queued: number;
   /** Seconds left, from the mean wall time of runs finished in this invocation; null before the first. */
   readonly etaSeconds: number | null;
 }
 
+/** What {@link runPool} runs, where, how many at once, and whom it tells. */
 export interface PoolOptions {
+  /** The expanded runs of the sweep (see `expandSweep`), each with its id and resolved config. */
   readonly runs: readonly ResolvedRun[];
   /** Folder of run folders: run `id` lives in `<runsDir>/<id>`. */
   readonly runsDir: string;
@@ -37,6 +45,7 @@ export interface PoolOptions {
   readonly jobs: number;
   /** Called once per run as it ends (also for skipped runs), in order of ending; awaited, one at a time. */
   readonly onOutcome?: (run: ResolvedRun, outcome: RunOutcome) => void | Promise<void>;
+  /** Called with the counts after every start and end of a run. */
   readonly onProgress?: (p: PoolProgress) => void;
   /** Abort: no new runs start, running ones get SIGINT (they checkpoint and exit), the pool resolves. */
   readonly signal?: AbortSignal;

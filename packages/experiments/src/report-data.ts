@@ -28,6 +28,11 @@ export interface ReportMetric {
   readonly group: 'probe' | 'final' | 'correlation';
 }
 
+/**
+ * The metrics every sweep report shows, before the per-run correlations (`r_<series>`) are added:
+ * λ*min, κ and the gradient energy E at each run's last probe, the final training loss (nats) and
+ * the test accuracy (a fraction in [0, 1]).
+ */
 export const BASE_METRICS: readonly ReportMetric[] = [
   { key: 'lambda_min_star', label: 'λ*min = minᵢ λmin(Aᵢ), last probe', log: true, group: 'probe' },
   { key: 'kappa', label: 'κ = median λmax(Aᵢ)/λmin(Aᵢ), last probe', log: true, group: 'probe' },
@@ -39,6 +44,7 @@ export const BASE_METRICS: readonly ReportMetric[] = [
 /** Final statuses whose runs carry final metrics and enter the aggregates. */
 export const AGGREGATED_STATUSES = ['completed', 'stalled'] as const;
 
+/** A factor of the sweep: a config key (other than the seed) whose value differs between runs. */
 export interface ReportFactor {
   /** The config key (camelCase, as in sweep.json) and its runs-table column. */
   readonly key: string;
@@ -46,10 +52,13 @@ export interface ReportFactor {
   readonly values: readonly unknown[];
 }
 
+/** One run of the sweep in the report: its status, config and per-run metric values. */
 export interface ReportRun {
+  /** The run id (12 hex digits, see `runId`). */
   readonly id: string;
   /** completed / stalled / diverged / failed, or `not run` for a run of sweep.json not in the store yet. */
   readonly status: string;
+  /** The run's resolved config. */
   readonly config: Readonly<Record<string, unknown>>;
   /** Metric key → value (null: not measured). Non-finite values are kept (κ = ∞ when λmin = 0). */
   readonly metrics: Readonly<Record<string, number | null>>;
@@ -57,25 +66,40 @@ export interface ReportRun {
   readonly reason: string | null;
 }
 
+/** Summary statistics of one metric over the seeds of a configuration cell, as {@link stat} computes them. */
 export interface Stat {
   /** Mean and sample standard deviation (n − 1) over the finite values; sd is null for n < 2. */
   readonly mean: number | null;
   readonly sd: number | null;
+  /** Finite values the mean and sd are taken over (nulls and non-finite values excluded). */
   readonly n: number;
   /** Values left out because they are ±∞ or NaN. */
   readonly nonFinite: number;
 }
 
+/**
+ * One configuration cell of the sweep (one value of every factor): its completed and stalled runs,
+ * aggregated over seeds.
+ */
 export interface ReportCell {
   /** One value of every factor. */
   readonly factors: Readonly<Record<string, unknown>>;
+  /** Ids of the cell's aggregated runs, ordered by seed. */
   readonly runs: readonly string[];
+  /** The seeds of those runs, in the same order. */
   readonly seeds: readonly unknown[];
+  /** Metric key → its statistics over the cell's runs. */
   readonly stats: Readonly<Record<string, Stat>>;
 }
 
+/**
+ * Everything a sweep report shows, as {@link sweepReportData} returns it: per-run values, the
+ * factors and constants of the sweep, per-cell aggregates and the probe-set loss curves.
+ */
 export interface SweepReportData {
+  /** The sweep folder, as an absolute path. */
   readonly dir: string;
+  /** The spec's `name`, else the sweep folder's base name. */
   readonly name: string;
   /** Where the runs were read from: the results store, or the run folders (no DuckDB needed). */
   readonly source: ReportSource;
@@ -84,10 +108,13 @@ export interface SweepReportData {
   readonly derived: readonly { key: string; from: string }[];
   /** Config keys with one value in every run. */
   readonly constants: Readonly<Record<string, unknown>>;
+  /** {@link BASE_METRICS} followed by one correlation metric (`r_<series>`) per series the summaries report. */
   readonly metrics: readonly ReportMetric[];
   /** Sliding-window size(s) of the correlations, as the summaries state them. */
   readonly correlationWindows: readonly number[];
+  /** Every run of sweep.json, ordered by id; runs not ended yet come last with status `not run`. */
   readonly runs: readonly ReportRun[];
+  /** The configuration cells, ordered by their factor values. */
   readonly cells: readonly ReportCell[];
   /** The probe-set loss at every probe of every run (the `risk` probe field). */
   readonly curves: readonly { run: string; step: number; loss: number }[];
@@ -143,6 +170,7 @@ export function runReason(status: string, error: string | null, summary: Record<
 /** Where {@link sweepReportData} reads the runs from. */
 export type ReportSource = 'store' | 'folders';
 
+/** Where {@link sweepReportData} reads a sweep's runs from, and failed runs' errors it cannot read there. */
 export interface SweepReportOptions {
   /**
    * `store`: the results store (needs `@duckdb/node-api`); `folders`: sweep.json and each run's

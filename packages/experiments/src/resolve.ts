@@ -22,6 +22,11 @@ export function runId(config: Readonly<Record<string, unknown>>): string {
   return createHash('sha256').update(`${RUN_ID_VERSION}\n${canonicalJson(config)}`).digest('hex').slice(0, RUN_ID_LENGTH);
 }
 
+/**
+ * The canonical JSON text of a config that {@link runId} hashes: keys sorted, undefined values and
+ * the output-only options (name, out, resume, overwrite, report, json) left out, no whitespace.
+ * Values are serialized by `JSON.stringify`, so numbers take JavaScript's shortest form.
+ */
 export function canonicalJson(config: Readonly<Record<string, unknown>>): string {
   const keys = Object.keys(config).filter((k) => config[k] !== undefined && !(NON_CONFIG_KEYS as readonly string[]).includes(k)).sort();
   return JSON.stringify(Object.fromEntries(keys.map((k) => [k, config[k]])));

@@ -4,6 +4,7 @@ import { RUN_LOCK_FILE } from '@clt/core';
 
 /** Statuses a run ends with that are final: the run is never started again. */
 export const FINAL_STATUSES = ['completed', 'diverged', 'stalled'] as const;
+/** A final run status (`completed`, `diverged` or `stalled`): one of {@link FINAL_STATUSES}. */
 export type FinalStatus = (typeof FINAL_STATUSES)[number];
 
 /**
@@ -15,6 +16,11 @@ export type FinalStatus = (typeof FINAL_STATUSES)[number];
  */
 export type RunState = { kind: 'done'; status: FinalStatus; summary: Record<string, unknown> } | { kind: 'resumable' | 'restart' | 'fresh' };
 
+/**
+ * Classify a run folder (see {@link RunState}): `done` when its summary.json carries a final
+ * status, `resumable` with a checkpoint, `restart` with other content, `fresh` when it is absent
+ * or holds only the run lock and torn `*.tmp-<pid>` temporaries. Reads the folder; never writes.
+ */
 export function runState(runDir: string): RunState {
   if (!existsSync(runDir)) return { kind: 'fresh' };
   const summary = readSummary(runDir);

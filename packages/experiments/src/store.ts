@@ -170,7 +170,9 @@ async function insert(c: DuckDBConnection, table: string, rows: readonly Record<
   await c.run(`INSERT INTO ${table} (${cols.map((k) => `"${k}"`).join(', ')}) VALUES ${tuples.join(', ')}`, params, paramTypes);
 }
 
+/** The rows of a SQL query on a sweep's results store, as {@link query} returns them. */
 export interface QueryResult {
+  /** Column names, in the order of the SELECT list. */
   readonly columns: string[];
   /** JSON-safe values: integers as numbers (as strings beyond 2^53), DECIMAL as strings, ±Infinity as "Infinity". */
   readonly rows: Record<string, unknown>[];

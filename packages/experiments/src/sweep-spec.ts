@@ -17,6 +17,11 @@ export interface OptionInfo {
   readonly defaultValue?: unknown;
 }
 
+/**
+ * How runs of a sweep are made comparable: `samples` gives every run the same number of training
+ * samples (its steps are ceil(samples / batch), so runs with different batch sizes see equal data);
+ * `steps` requires `steps` to be set, so every run stops at the same optimizer step.
+ */
 export type CompareAt = 'samples' | 'steps';
 
 /** A sweep before expansion: every run is base ∪ one list entry ∪ one grid point, × each seed. */

@@ -7,7 +7,9 @@ import { storeUnavailableReason } from './duckdb.js';
 import { ingestRuns } from './store.js';
 import type { OptionInfo, SweepSpec } from './sweep-spec.js';
 
+/** What {@link runSweep} runs: a sweep spec, the run command's options, the sweep folder and the pool's size. */
 export interface SweepOptions {
+  /** The sweep before expansion (base, grid, list, seeds). */
   readonly spec: SweepSpec;
   /** The options of the run command (see OptionInfo): defaults and parsers for resolving configs. */
   readonly options: readonly OptionInfo[];
@@ -15,15 +17,23 @@ export interface SweepOptions {
   readonly dir: string;
   /** Absolute path of the worker module. */
   readonly worker: string;
+  /** Runs at once (an integer ≥ 1; `runSweep` rejects anything else). */
   readonly jobs: number;
+  /** Called with the pool's counts after every start and end of a run. */
   readonly onProgress?: (p: PoolProgress) => void;
+  /** Abort: no new runs start and the running ones are sent SIGINT (they checkpoint and exit). */
   readonly signal?: AbortSignal;
 }
 
+/** What {@link runSweep} did: every run of the sweep and how each ended in this invocation. */
 export interface SweepResult {
+  /** The sweep folder, as an absolute path. */
   readonly dir: string;
+  /** Every run of the expanded sweep, in expansion order. */
   readonly runs: readonly ResolvedRun[];
+  /** One outcome per run that ended (skipped ones included), in order of ending. */
   readonly outcomes: readonly RunOutcome[];
+  /** True when the sweep was aborted; interrupted runs resume on the next invocation. */
   readonly interrupted: boolean;
   /**
    * Why the ended runs were not recorded in the results store: `@duckdb/node-api` is not installed

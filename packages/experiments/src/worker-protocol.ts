@@ -16,6 +16,10 @@ export interface WorkerRequest {
   readonly overwrite: boolean;
 }
 
+/**
+ * A worker's answer to its one {@link WorkerRequest}: `done` with the run's summary (as JSON data),
+ * or `error` with the message of what the run threw.
+ */
 export type WorkerReply = { readonly type: 'done'; readonly summary: Record<string, unknown> } | { readonly type: 'error'; readonly message: string };
 
 /**

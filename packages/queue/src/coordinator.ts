@@ -8,23 +8,31 @@ import {
 import type { JobView, QueueEngine } from './engine.js';
 import { checkJobData, checkJobResult, runJobData, type RunJobData, type RunJobResult } from './payload.js';
 
+/** What {@link runDistributedSweep} runs through the queue, where it records results, and whom it tells. */
 export interface DistributedSweepOptions {
+  /** The sweep before expansion. */
   readonly spec: SweepSpec;
+  /** The run command's options (defaults and parsers), as for `runSweep`; the workers resolve with the same. */
   readonly options: readonly OptionInfo[];
   /** The caller's own refusals of a config (the same hook the workers use), applied before anything is queued. */
   readonly checkConfig?: (config: Readonly<Record<string, unknown>>) => void;
   /** The sweep folder: sweep.json, results.duckdb and runs/<run id>/ (summary.json and metrics.jsonl as the workers sent them). */
   readonly dir: string;
+  /** The queue (e.g. from `openQueue`). */
   readonly engine: QueueEngine<RunJobData, RunJobResult>;
   /** Attempts per run before it is failed. */
   readonly attempts: number;
+  /** Milliseconds before a failed run's first retry, doubling each time. Default 2000. */
   readonly backoffMs?: number;
+  /** Milliseconds between polls of the queue for the pending runs. Default 500. */
   readonly pollMs?: number;
   /** Called once the runs are checked and the queue answered, before anything is queued. */
   readonly onStart?: () => void;
+  /** Called with the counts of the sweep's runs as they change, as the local pool reports them. */
   readonly onProgress?: (p: PoolProgress) => void;
   /** Lines for the user: connection lost and back, invalid results. */
   readonly onNotice?: (line: string) => void;
+  /** Stop following: the coordinator returns with the pending runs `interrupted`; the queued and running jobs carry on. */
   readonly signal?: AbortSignal;
 }
 

@@ -14,23 +14,31 @@
  */
 export type JobState = 'queued' | 'running' | 'done' | 'failed' | 'missing';
 
+/** One job as {@link QueueEngine.inspect} sees it: its state, failures, progress and, once ended, result or error. */
 export interface JobView<R> {
+  /** The job id (for sweeps: the run id). */
   readonly id: string;
+  /** Where the job is; `missing` when the engine does not know the id. */
   readonly state: JobState;
   /** Attempts that ended in an error so far. */
   readonly failures: number;
   /** The last `report`ed progress, if any. */
   readonly progress: Record<string, unknown> | null;
+  /** The handler's result, once `done`. */
   readonly result?: R;
   /** The last error (the final one when `failed`). */
   readonly error?: string;
 }
 
+/** A job handed to a worker's handler by {@link QueueEngine.take}. */
 export interface TakenJob<D> {
+  /** The job id given at `enqueue` (for sweeps: the run id). */
   readonly id: string;
+  /** The payload as enqueued; untrusted: check it before use (see `checkJobData`). */
   readonly data: D;
   /** How many times the job was handed to a worker (> 1: an earlier worker failed or stopped answering). */
   readonly deliveries: number;
+  /** Store progress for `inspect` (JSON data, replacing the previous report). */
   report(progress: Record<string, unknown>): Promise<void>;
 }
 
@@ -44,6 +52,7 @@ export class ReleaseJob extends Error {
   constructor(message = 'the worker is stopping') { super(message); this.name = 'ReleaseJob'; }
 }
 
+/** Retry policy of the jobs added by {@link QueueEngine.enqueue}. */
 export interface EnqueueOptions {
   /** Attempts per job before it is failed (≥ 1). */
   readonly attempts: number;
@@ -51,7 +60,9 @@ export interface EnqueueOptions {
   readonly backoffMs: number;
 }
 
+/** How a worker takes jobs in {@link QueueEngine.take}. */
 export interface TakeOptions {
+  /** Handlers running at once (an integer ≥ 1). */
   readonly concurrency: number;
   /** Resolve `take` after this aborts: no new jobs; running handlers are awaited. */
   readonly signal: AbortSignal;
@@ -59,17 +70,25 @@ export interface TakeOptions {
   readonly stallMs: number;
 }
 
+/**
+ * A job queue with payload type D and result type R, as distributed sweeps use it (see the contract
+ * above {@link JobState}); {@link BullmqEngine} implements it on Redis, `openQueue` opens one from a URL.
+ */
 export interface QueueEngine<D, R> {
   /** Where the queue is, password removed: the only form that may be printed or stored. */
   readonly where: string;
   /** Fail fast with a clear error when the queue cannot be reached. */
   check(): Promise<void>;
+  /** Add jobs by id; ids the engine already holds are left as they are. Returns how many were added. */
   enqueue(jobs: readonly { id: string; data: D }[], o: EnqueueOptions): Promise<number>;
+  /** Run `handler` on jobs as they arrive until `o.signal` aborts; resolves once the running handlers have ended. */
   take(handler: (job: TakenJob<D>) => Promise<R>, o: TakeOptions): Promise<void>;
+  /** The view of each id (unknown ids as `missing`), keyed by id. */
   inspect(ids: readonly string[]): Promise<Map<string, JobView<R>>>;
   /** Put failed jobs back in the queue with fresh attempts; returns how many were failed. */
   retry(ids: readonly string[]): Promise<number>;
   /** Called with a line when the connection is lost or back (for the user; never holds credentials). */
   onConnection(listener: (line: string) => void): void;
+  /** Close the engine's connections; the jobs stay in the queue. */
   close(): Promise<void>;
 }

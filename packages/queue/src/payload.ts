@@ -32,6 +32,7 @@ const MAX_CONFIG_BYTES = 64 * 1024;
 /** Largest metrics.jsonl carried back in a result; a run with more probe records keeps them on its worker. */
 export const MAX_METRICS_BYTES = 32 * 1024 * 1024;
 
+/** The queue payload of a resolved run: `{ v: 1, id, config }`, data only. */
 export function runJobData(run: ResolvedRun): RunJobData {
   return { v: 1, id: run.id, config: run.config };
 }

@@ -6,7 +6,9 @@ import { readSummary, runPool, type OptionInfo, type RunOutcome } from '@clt/exp
 import { PermanentJobError, ReleaseJob, type QueueEngine } from './engine.js';
 import { checkJobData, MAX_METRICS_BYTES, type RunJobData, type RunJobResult } from './payload.js';
 
+/** What a queue worker ({@link serveQueue}) takes runs from, how it checks and runs them, and where. */
 export interface ServeOptions {
+  /** The queue to take runs from. */
   readonly engine: QueueEngine<RunJobData, RunJobResult>;
   /** The run command's options: the resolver that checks every job's config. */
   readonly options: readonly OptionInfo[];
@@ -18,12 +20,17 @@ export interface ServeOptions {
   readonly runsDir: string;
   /** runsDir is shared between workers (`--shared-dir`): a run handed over after a worker died resumes there. */
   readonly shared: boolean;
+  /** Runs at once (an integer ≥ 1). */
   readonly jobs: number;
+  /** Milliseconds a worker may be silent before its runs are handed to another worker. */
   readonly stallMs: number;
+  /** Stop taking runs: running ones get SIGINT, checkpoint and go back to the queue. */
   readonly signal: AbortSignal;
+  /** Lines for the user: runs started, ended, refused. */
   readonly onEvent?: (line: string) => void;
   /** Milliseconds between progress reports of a running run. */
   readonly progressMs?: number;
+  /** Node options of the run processes (default: none). */
   readonly execArgv?: readonly string[];
 }
 

@@ -3,7 +3,9 @@ import { runState, type ResolvedRun } from '@clt/experiments';
 import type { QueueEngine } from './engine.js';
 import type { RunJobData, RunJobResult } from './payload.js';
 
+/** One run of a distributed sweep as {@link sweepStatus} reports it. */
 export interface RunStatus {
+  /** The run id. */
   readonly id: string;
   /** From the queue; `recorded` when the queue does not know the run but the sweep folder holds it as final; `not queued` otherwise. */
   readonly state: 'queued' | 'running' | 'done' | 'failed' | 'recorded' | 'not queued';
@@ -13,6 +15,7 @@ export interface RunStatus {
   readonly worker: string | null;
   /** The last step a running run reported. */
   readonly step: number | null;
+  /** The last error of a failed attempt, if any. */
   readonly error: string | null;
 }
 

@@ -17,6 +17,7 @@ export interface QueueAddress {
   readonly redacted: string;
 }
 
+/** The queue's name inside Redis when the URL has no `?queue=`. */
 export const DEFAULT_QUEUE_NAME = 'clt-runs';
 const DEFAULT_PORT = 6379;
 

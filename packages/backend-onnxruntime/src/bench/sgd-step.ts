@@ -14,10 +14,16 @@ export interface SgdBenchOptions extends OnnxRuntimeBackendOptions {
   readonly runsPerSample?: number;
 }
 
+/**
+ * What {@link benchSgdStep} measured: median milliseconds of a fused MLP SGD step against its GEMM
+ * floor on one ONNX Runtime backend, with the per-sample times behind the medians.
+ */
 export interface SgdBenchResult {
+  /** The backend's name (e.g. `onnxruntime-cpu`). */
   readonly backend: string;
   /** Provider that actually ran the step graph. */
   readonly device: string;
+  /** MLP widths and batch rows the step ran with. */
   readonly sizes: readonly number[];
   readonly batch: number;
   /** Intra-op threads the sessions ran with (resolved: option, CLT_ORT_THREADS or the default). */
@@ -28,6 +34,7 @@ export interface SgdBenchResult {
   readonly stepMs: number;
   /** Median milliseconds per run of the GEMM-floor graph (the step's matmuls alone). */
   readonly floorMs: number;
+  /** 1000 / stepMs. */
   readonly stepsPerSecond: number;
   /** stepMs / floorMs: the graph's overhead over its matrix products; goal ≤ 1.30. */
   readonly ratio: number;
@@ -42,6 +49,7 @@ export interface SgdBenchResult {
   readonly stepInGraphMs: number;
   /** stepInGraphMs / floorMs: the step graph's own overhead over its matrix products. */
   readonly inGraphRatio: number;
+  /** Per-sample milliseconds of the step, the floor and the in-graph diagnostic, in the order taken. */
   readonly stepSamplesMs: readonly number[];
   readonly floorSamplesMs: readonly number[];
   readonly stepInGraphSamplesMs: readonly number[];

@@ -4,6 +4,7 @@ import { conv2d, conv2dTranspose } from './conv.js';
 
 /** The tfjs backends this package can run on, by their tfjs registry names. */
 export const TFJS_PLATFORMS = ['cpu', 'wasm', 'webgpu', 'tensorflow'] as const;
+/** A tfjs backend name this package runs on: `cpu`, `wasm`, `webgpu` or `tensorflow` (native, via tfjs-node). */
 export type TfjsPlatform = (typeof TFJS_PLATFORMS)[number];
 
 /** The element types tfjs computes in: no float64 anywhere in tfjs. */

@@ -23,6 +23,11 @@ function lastProbes(data: RecipeData, col: string): { run: StoreRow; probe: Stor
 /** Samples seen by a run: steps × batch (under `compareAt: samples` within one batch of the target). */
 const samplesSeen = (r: StoreRow): number => num(r.steps_run) * num(r.batch);
 
+/**
+ * Recipe `batch-size`: SGD's neighbourhood term ε² + 4L(n − m)M/m shrinks as the batch m grows, and
+ * at equal samples seen smaller batches train further (a `compareAt: samples` sweep over batch sizes;
+ * verdicts by Spearman ρ against {@link BATCH_SIZE_THRESHOLDS}).
+ */
 export const batchSize: SweepRecipe = {
   kind: 'sweep',
   id: 'batch-size',

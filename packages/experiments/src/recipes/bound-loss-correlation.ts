@@ -39,6 +39,11 @@ function seriesRow(key: string, label: string, runs: readonly { run: StoreRow; c
   return row('inconclusive', `not every seed's global r and sliding median ≥ ${reproduce}, median global r not < ${contradict}${missing}`);
 }
 
+/**
+ * Recipe `bound-loss-correlation`: along training, the log of each bound tracks the log of the
+ * probe-set loss (Pearson r close to 1), read from the correlations in each run's summary.json and
+ * judged by {@link CORRELATION_THRESHOLDS}.
+ */
 export const boundLossCorrelation: SweepRecipe = {
   kind: 'sweep',
   id: 'bound-loss-correlation',

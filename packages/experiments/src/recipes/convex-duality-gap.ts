@@ -15,13 +15,22 @@ import type { DirectRecipe, RecipeSize, Verdict, VerdictRow } from './types.js';
  */
 export const CONVEX_THRESHOLDS = { GAP_TOL: 1e-6, BELOW_TOL: 1e-6, REACH_TOL: 1e-2 } as const;
 
+/**
+ * One problem of the `convex-duality-gap` recipe: the convex program of Pilanci & Ergen solved to a
+ * certified gap, and nonconvex GD runs on the same weight-decayed objective.
+ */
 export interface ConvexProblemResult {
+  /** `n<points>s<seed>`, e.g. `n10s1`. */
   readonly name: string;
+  /** Data points. */
   readonly n: number;
   /** Features including the bias column. */
   readonly d: number;
+  /** Hyperplane arrangement patterns (every one enumerated). */
   readonly patterns: number;
+  /** Whether the solver certified its gap (see `solveConvexReLU`). */
   readonly certified: boolean;
+  /** Primal (p*) and dual objective values of the convex program, and (primal − dual)/|primal|. */
   readonly primal: number;
   readonly dual: number;
   readonly relativeGap: number;
@@ -32,6 +41,7 @@ export interface ConvexProblemResult {
   readonly runs: readonly { seed: number; objective: number }[];
 }
 
+/** What the `convex-duality-gap` recipe computes: the weight decay β and one result per problem. */
 export interface ConvexDualityResult { readonly beta: number; readonly problems: readonly ConvexProblemResult[] }
 
 const SIZES = {
@@ -79,6 +89,11 @@ function lines(result: ConvexDualityResult): VerdictRow[] {
   return [gap, below, reach];
 }
 
+/**
+ * Recipe `convex-duality-gap`: a weight-decayed two-layer ReLU net's training problem has a convex
+ * program with zero duality gap whose optimum p* no nonconvex net beats and GD reaches (small 2-D
+ * problems, every arrangement enumerated); judged by {@link CONVEX_THRESHOLDS}.
+ */
 export const convexDualityGap: DirectRecipe<ConvexDualityResult> = {
   kind: 'direct',
   id: 'convex-duality-gap',

@@ -15,20 +15,27 @@ import type { DirectRecipe, RecipeSize, Verdict, VerdictRow } from './types.js';
  */
 export const DEEP_LINEAR_THRESHOLDS = { AT_OPT: 1e-6, RANK_ONE: 1e-4, ALIGNED: 1e-4, CONTRADICT: 1e-2, BELOW: 1e-9 } as const;
 
+/** One GD run of the `deep-linear-rank-one` recipe, measured by `checkLinearNetwork`. */
 export interface DeepLinearRun {
+  /** `n<points>d<features>`, e.g. `n20d4`. */
   readonly problem: string;
+  /** Layers L (weight matrices). */
   readonly depth: number;
   readonly seed: number;
+  /** The run's weight-decayed objective and the global optimum of the same problem (ridge-path solve). */
   readonly objective: number;
   readonly optimum: number;
   /** max over layers of σ₂/σ₁. */
   readonly maxRankRatio: number;
   /** min over consecutive layers of |cos| between W_l's left and W_{l+1}'s right singular vector. */
   readonly minAlignment: number;
+  /** max over layers of |‖W_l‖_F − ‖w‖^{1/L}| / ‖w‖^{1/L} (0 = balanced). */
   readonly imbalance: number;
 }
 
+/** What the `deep-linear-rank-one` recipe computes: every GD run and the optimum's rank-one factorization. */
 export interface DeepLinearResult {
+  /** One per problem, depth and seed. */
   readonly runs: readonly DeepLinearRun[];
   /** Objective of the balanced rank-one factorization (B8) of the optimum, per problem and depth. */
   readonly factorized: readonly { problem: string; depth: number; objective: number; optimum: number }[];
@@ -75,6 +82,11 @@ function verdict(result: DeepLinearResult): VerdictRow[] {
   ];
 }
 
+/**
+ * Recipe `deep-linear-rank-one`: in a weight-decayed deep linear net with scalar output every optimal
+ * layer is rank-one and aligned with its neighbour; GD runs at the optimum are checked by
+ * {@link DEEP_LINEAR_THRESHOLDS}.
+ */
 export const deepLinearRankOne: DirectRecipe<DeepLinearResult> = {
   kind: 'direct',
   id: 'deep-linear-rank-one',

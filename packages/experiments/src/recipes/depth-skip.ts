@@ -50,6 +50,10 @@ function flatterThanPlain(data: RecipeData, variant: (typeof DEPTH_VARIANTS)[num
   return row('inconclusive', `seeds split: ${less.length} of ${seeds.length} grow less with ${variant.label}`);
 }
 
+/**
+ * Recipe `depth-skip`: at initialisation the median κ(Aₓ) of a plain MLP grows with depth and grows
+ * less with skip connections (LayerNorm measured alike); judged by {@link DEPTH_SKIP_THRESHOLDS}.
+ */
 export const depthSkip: SweepRecipe = {
   kind: 'sweep',
   id: 'depth-skip',

@@ -2,7 +2,17 @@ import { fmt, leftOut, num, seedText, usable } from './stats.js';
 import type { GeneralizationData, RecipeSpec, StoreRow, SweepRecipe, Verdict, VerdictRow } from './types.js';
 
 /**
- * Per bound (a row of `clt bounds --run`, same bound and quantity across runs):
+ * The chance level of a risk quantity, above which a bound's risk interval is vacuous: 1 − 1/classes
+ * for `0-1 error`, log(classes) nats (the uniform prediction's loss) for cross-entropy.
+ */
+export function vacuityLimit(quantity: string, classes: number): number {
+  return quantity === '0-1 error' ? 1 - 1 / classes : Math.log(classes);
+}
+
+/**
+ * The verdict rows of the `generalization-gap` recipe, from the runs-table rows and, per run id, the
+ * generalization bounds `clt bounds --run` computed (null or absent: the run has none). One row per
+ * bound (same bound and quantity across runs):
  * - contradicted: some run's measured gap (test − train) lies outside the bound's gap interval;
  * - reproduced: every run's gap inside, and the bound not vacuous for every run: the risk interval's
  *   upper end below chance (0-1 error: 1 − 1/classes; cross-entropy: log classes, the loss of the
@@ -10,11 +20,8 @@ import type { GeneralizationData, RecipeSpec, StoreRow, SweepRecipe, Verdict, Ve
  * - inconclusive: inside but vacuous for some run, or no run has the bound.
  * The intervals are at level 1 − δ each, so with many runs an occasional miss is expected (δ per
  * row and run); the quick and full sizes have few enough runs that one miss is worth reading.
+ * With no bounds for any run, one `inconclusive` row says so.
  */
-export function vacuityLimit(quantity: string, classes: number): number {
-  return quantity === '0-1 error' ? 1 - 1 / classes : Math.log(classes);
-}
-
 export function generalizationVerdict(runs: readonly StoreRow[], gen: Readonly<Record<string, GeneralizationData | null>>): VerdictRow[] {
   const withGen = runs.flatMap((run) => { const g = gen[String(run.run_id)]; return g ? [{ run, g }] : []; });
   const keys = [...new Set(withGen.flatMap(({ g }) => g.rows.map((r) => `${r.bound} | ${r.quantity}`)))];
@@ -34,6 +41,11 @@ export function generalizationVerdict(runs: readonly StoreRow[], gen: Readonly<R
   });
 }
 
+/**
+ * Recipe `generalization-gap`: each run's measured gap (test − train risk) lies inside each bound's
+ * interval, and the interval is below chance; needs `generalization` data (see
+ * {@link generalizationVerdict}).
+ */
 export const generalizationGap: SweepRecipe = {
   kind: 'sweep',
   id: 'generalization-gap',

@@ -31,6 +31,10 @@ export const RECIPES: readonly Recipe[] = [
   convexDualityGap, deepLinearRankOne, spline1d,
 ];
 
+/**
+ * The recipe with this id (e.g. `width-kappa`), from {@link RECIPES}.
+ * @throws Error naming the known ids when none has this id.
+ */
 export function findRecipe(id: string): Recipe {
   const r = RECIPES.find((x) => x.id === id);
   if (!r) throw new Error(`unknown recipe "${id}"; known: ${RECIPES.map((x) => x.id).join(', ')} (clt reproduce --list describes them)`);

@@ -49,6 +49,11 @@ function endsAtFloor(runs: readonly StoreRow[]): VerdictRow {
   return row('reproduced', `every run within ${rule} and none below floor − ${BELOW_TOL}`);
 }
 
+/**
+ * Recipe `label-noise-floor`: conflicting labels raise the model-agnostic floor on the empirical
+ * risk, and SGD ends at that floor, never below it; a sweep over the conflict fraction of
+ * `synthetic:conflicting` data, judged by {@link LABEL_NOISE_THRESHOLDS}.
+ */
 export const labelNoiseFloor: SweepRecipe = {
   kind: 'sweep',
   id: 'label-noise-floor',

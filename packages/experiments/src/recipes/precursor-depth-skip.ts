@@ -30,6 +30,11 @@ function skipsHelpDeep(runs: readonly StoreRow[]): VerdictRow {
   return row('inconclusive', `${better.length} of ${pairs.length} seeds with skip above plain by more than ${SKIP_MARGIN}, ${worse.length} below`);
 }
 
+/**
+ * Recipe `precursor-depth-skip`: on MNIST, plain nets of narrow (width-10) blocks lose test accuracy
+ * as blocks are added while residual ones keep it (the precursor papers' depth sweep); judged by
+ * {@link PRECURSOR_THRESHOLDS}.
+ */
 export const precursorDepthSkip: SweepRecipe = {
   kind: 'sweep',
   id: 'precursor-depth-skip',

@@ -25,6 +25,11 @@ export function effectiveParameters(run: StoreRow): number {
   try { return num((JSON.parse(run.summary_json) as { effectiveParameters?: unknown }).effectiveParameters); } catch { return Number.NaN; }
 }
 
+/**
+ * Recipe `sparsity`: masking hidden weights cuts the effective parameter count, lowers λ*min and
+ * (the spec's reconstruction) raises the median κ(Aₓ) at initialisation; judged by Spearman ρ
+ * against {@link SPARSITY_THRESHOLDS}.
+ */
 export const sparsity: SweepRecipe = {
   kind: 'sweep',
   id: 'sparsity',

@@ -33,8 +33,11 @@ export interface RecipeSpec {
 /** A store row (`runs` or `probes`): numbers may arrive as numbers or, when non-finite, as "Infinity"/"NaN". */
 export type StoreRow = Record<string, unknown>;
 
+/** What a {@link SweepRecipe}'s verdict reads: the sweep's results-store rows, plus any extra data it `needs`. */
 export interface RecipeData {
+  /** Rows of the store's `runs` table, one per ended run (status, final metrics, flattened config). */
   readonly runs: readonly StoreRow[];
+  /** Rows of the store's `probes` table, one per probe of every run (`run_id`, `step` and the probe fields). */
   readonly probes: readonly StoreRow[];
   /** Per run id, the generalization bounds `clt bounds --run` computes (only for recipes whose `needs` names them). */
   readonly generalization?: Readonly<Record<string, GeneralizationData | null>>;
@@ -56,6 +59,10 @@ export interface GeneralizationData {
   }[];
 }
 
+/**
+ * How big a recipe's experiment is: `quick` fits in about 5 minutes on a 2-core machine, `full` is
+ * the size one would publish.
+ */
 export type RecipeSize = 'quick' | 'full';
 
 interface RecipeBase {
@@ -73,6 +80,7 @@ export interface SweepRecipe extends RecipeBase {
   spec(size: RecipeSize): RecipeSpec;
   /** Extra per-run data the caller computes after the sweep (the CLI has the code for it). */
   readonly needs?: readonly 'generalization'[];
+  /** The verdict table: a pure function of the store's rows (and `needs` data), one row per check. */
   verdict(data: RecipeData): VerdictRow[];
 }
 
@@ -85,8 +93,11 @@ export interface DirectRecipe<R = any> extends RecipeBase {
   readonly kind: 'direct';
   /** The problem sizes of a size, as text for the table header and docs. */
   describe(size: RecipeSize): string;
+  /** Solve the recipe's problems at a size; `log` receives progress lines. */
   compute(size: RecipeSize, log?: (line: string) => void): R;
+  /** The verdict table: a pure function of `compute`'s result, one row per check. */
   verdict(result: R): VerdictRow[];
 }
 
+/** A reproduction recipe of `clt reproduce`: a {@link SweepRecipe} (a training sweep) or a {@link DirectRecipe} (computed directly). */
 export type Recipe = SweepRecipe | DirectRecipe;

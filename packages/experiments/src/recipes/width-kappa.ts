@@ -26,6 +26,11 @@ export function firstProbes(data: RecipeData): { run: StoreRow; probe: StoreRow 
   return data.runs.filter(usable).flatMap((run) => { const probe = first.get(String(run.run_id)); return probe ? [{ run, probe }] : []; });
 }
 
+/**
+ * Recipe `width-kappa`: at initialisation, wider nets have better-conditioned per-sample structure
+ * matrices (median κ(Aₓ) falls towards 1) and a larger λ*min; read at each run's first probe,
+ * judged by Spearman ρ against {@link WIDTH_KAPPA_THRESHOLDS}.
+ */
 export const widthKappa: SweepRecipe = {
   kind: 'sweep',
   id: 'width-kappa',
