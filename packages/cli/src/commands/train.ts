@@ -2,7 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Command, Option } from 'commander';
 import {
-  acquireRunLock, correlationSummary, describeParameterCount, describeStepTimes, DivergenceError, parameterCounts, STALL_DEFAULTS, type ProbeRecord, jsonNumbers, loadCheckpoint, parseSchedule, readJsonl, runLockHolder, RunLockedError, train, writeFileAtomic,
+  acquireRunLock, checkpointWritesSettled, correlationSummary, describeParameterCount, describeStepTimes, DivergenceError, parameterCounts, STALL_DEFAULTS, type ProbeRecord, jsonNumbers, loadCheckpoint, parseSchedule, readJsonl, runLockHolder, RunLockedError, train, writeFileAtomic,
   type MetricRecord,
 } from '@clt/core';
 import { backendModuleOption, backendFor, DEFAULT_BACKEND } from '../backends.js';
@@ -94,11 +94,15 @@ export async function runTrain(opts: Record<string, any>): Promise<Record<string
   const lock = acquireRunLock(runDir);
   const stopInterrupts = onInterrupt((signal, code) => interrupted(signal, code));
   let step = 0, progress: TrainProgress | undefined;
-  function interrupted(signal: string, code: number): never {
+  function interrupted(signal: string, code: number): void {
     progress?.stop();
-    process.stderr.write(`\nclt train: ${signal === 'SIGINT' ? 'interrupted (Ctrl-C)' : `stopped by ${signal}`} at step ${step} of ${total}.\n${interruptAdvice(runDir, name, opts)}`);
-    lock.release();
-    process.exit(code);
+    // Checkpoints are written in the background: let the one in flight become durable (a second
+    // Ctrl-C kills at once), so the checkpoint named below is on disk to stay.
+    void checkpointWritesSettled().then(() => {
+      process.stderr.write(`\nclt train: ${signal === 'SIGINT' ? 'interrupted (Ctrl-C)' : `stopped by ${signal}`} at step ${step} of ${total}.\n${interruptAdvice(runDir, name, opts)}`);
+      lock.release();
+      process.exit(code);
+    });
   }
   try {
     checkRunFolder(runDir, opts, name, true);

@@ -26,6 +26,10 @@ export interface DeviceTensor {
   readonly dtype: DType;
   /** Name of the backend that owns it. */
   readonly backend: string;
+  /**
+   * The values on the host, in a new array the caller owns: it may write to it or transfer its
+   * buffer to another thread (the trainer hands checkpoint snapshots to its writer thread).
+   */
   download(): Promise<TypedArray>;
   /** Free device memory. Using the tensor afterwards throws. */
   dispose(): void;

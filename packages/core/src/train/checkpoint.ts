@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { writeFileAtomic } from './files.js';
 
-const MAGIC = 'CLTCKPT1';
+export const MAGIC = 'CLTCKPT1';
 
 /**
  * Everything needed to continue a run exactly: parameters and momentum (bit-exact, in the dtype
@@ -54,6 +54,41 @@ function digest(header: string, data: Uint8Array): string {
 }
 
 /**
+ * The parts of a checkpoint file before the checksum: the checksummed header text and the tensor
+ * bytes in file order (contiguous: every tensor has the same width, so each starts where the last
+ * one ends). The text is normalized by a JSON round trip, since that is how `decodeCheckpoint`
+ * re-creates it to verify the checksum (a parse moves integer-like keys first).
+ */
+export function checkpointParts(c: Checkpoint): { text: string; data: Uint8Array[] } {
+  const width = c.dtype === 'f64' ? 8 : 4;
+  const tensors: Header['tensors'] = [], data: Uint8Array[] = [];
+  let off = 0;
+  for (const [name, t] of Object.entries(c.tensors)) {
+    if ((t instanceof Float64Array ? 8 : 4) !== width) throw new Error(`checkpoint: tensor ${name} is not ${c.dtype}`);
+    tensors.push({ name, offset: off, length: t.length });
+    data.push(new Uint8Array(t.buffer, t.byteOffset, t.byteLength));
+    off += t.length * width;
+  }
+  const text = headerText(JSON.parse(headerText({ step: c.step, dtype: c.dtype, config: c.config, state: c.state, tensors })) as Header);
+  return { text, data };
+}
+
+/**
+ * Everything of the file before the tensor bytes: magic, header length, the header with its
+ * checksum, zero padding to 8 bytes. Mirrored by the background writer (checkpoint-writer.ts),
+ * whose files a test compares byte for byte with `encodeCheckpoint`.
+ */
+function checkpointPrefix(text: string, checksum: string): Uint8Array {
+  const header = Buffer.from(JSON.stringify({ ...JSON.parse(text), checksum }), 'utf8');
+  const start = Math.ceil((12 + header.length) / 8) * 8;
+  const out = new Uint8Array(start);
+  out.set(Buffer.from(MAGIC, 'ascii'), 0);
+  new DataView(out.buffer).setUint32(8, header.length, true);
+  out.set(header, 12);
+  return out;
+}
+
+/**
  * Binary layout: 8-byte magic, u32 header length (LE), the JSON header, padding to 8 bytes, then
  * each tensor's raw little-endian values at its recorded offset. Raw values, not JSON decimals, so
  * a reload is bit-exact. The header carries a sha256 over itself (less the checksum) and the tensor
@@ -61,28 +96,14 @@ function digest(header: string, data: Uint8Array): string {
  * silently from wrong weights.
  */
 export function encodeCheckpoint(c: Checkpoint): Uint8Array {
-  const width = c.dtype === 'f64' ? 8 : 4;
-  const tensors: Header['tensors'] = [];
-  let off = 0;
-  for (const [name, t] of Object.entries(c.tensors)) {
-    if ((t instanceof Float64Array ? 8 : 4) !== width) throw new Error(`checkpoint: tensor ${name} is not ${c.dtype}`);
-    tensors.push({ name, offset: off, length: t.length });
-    off += t.length * width;
-  }
-  const data = new Uint8Array(off);
-  for (const t of tensors) {
-    const src = c.tensors[t.name]!;
-    data.set(new Uint8Array(src.buffer, src.byteOffset, src.byteLength), t.offset);
-  }
-  const plain = { step: c.step, dtype: c.dtype, config: c.config, state: c.state, tensors };
-  const text = headerText(plain);
-  const header = Buffer.from(JSON.stringify({ ...JSON.parse(text), checksum: digest(text, data) } satisfies Header), 'utf8');
-  const start = Math.ceil((12 + header.length) / 8) * 8;
-  const out = new Uint8Array(start + off);
-  out.set(Buffer.from(MAGIC, 'ascii'), 0);
-  new DataView(out.buffer).setUint32(8, header.length, true);
-  out.set(header, 12);
-  out.set(data, start);
+  const { text, data } = checkpointParts(c);
+  const hash = createHash('sha256').update(text, 'utf8');
+  for (const d of data) hash.update(d);
+  const prefix = checkpointPrefix(text, hash.digest('hex'));
+  const out = new Uint8Array(prefix.length + data.reduce((a, d) => a + d.length, 0));
+  out.set(prefix, 0);
+  let off = prefix.length;
+  for (const d of data) { out.set(d, off); off += d.length; }
   return out;
 }
 
@@ -116,8 +137,12 @@ export function decodeCheckpoint(bytes: Uint8Array, source = 'checkpoint'): Chec
 
 /** The first non-finite value among the tensors, as "NaN in W0[3]", or undefined when all are finite. */
 export function firstNonFinite(tensors: Record<string, ArrayLike<number>>): string | undefined {
-  for (const [name, t] of Object.entries(tensors))
+  for (const [name, t] of Object.entries(tensors)) {
+    // The usual all-finite float array is cleared by native scans (includes finds NaN too), fast
+    // even the first few times this runs, when a plain loop would still be interpreted.
+    if ((t instanceof Float32Array || t instanceof Float64Array) && !(t.includes(NaN) || t.includes(Infinity) || t.includes(-Infinity))) continue;
     for (let i = 0; i < t.length; i++) if (!Number.isFinite(t[i]!)) return `${t[i]} in ${name}[${i}]`;
+  }
   return undefined;
 }
 

@@ -49,9 +49,9 @@ function syncDir(dir: string): void {
 
 /**
  * An append-only JSON-lines time series. Each record is one line appended to the file;
- * `flush()` fsyncs (the trainer flushes at evaluations, probes, checkpoints and the end), so after
- * a crash at most the records since the last flush are lost and a torn last line is ignored by
- * `readJsonl`.
+ * `flush()` fsyncs (the trainer's checkpoint writer fsyncs the file before each checkpoint, and
+ * `close()` flushes at the end), so after a crash at most the records since the last sync are lost
+ * and a torn last line is ignored by `readJsonl`.
  */
 export class JsonlLog {
   private fd: number;

@@ -7,6 +7,7 @@ export { pearson, slidingPearson, correlationWindow, boundLossCorrelations, corr
 export { evaluateSandwich, convergenceIndicator, type SandwichInput, type SandwichReport } from './sandwich.js';
 export { ProbeMonitor, type MonitorOptions, type ProbeRecord } from './monitors.js';
 export { encodeCheckpoint, decodeCheckpoint, saveCheckpoint, loadCheckpoint, configDifferences, firstNonFinite, CheckpointError, NoCheckpointError, type Checkpoint } from './checkpoint.js';
+export { CheckpointWriter, checkpointWritesSettled } from './checkpoint-writer.js';
 export { writeFileAtomic, JsonlLog, readJsonl, rewriteJsonl, jsonNumbers, reviveNumbers, tempPath, tempFileWriter } from './files.js';
 export { StepClock, describeStepTimes, STEP_CAUSES, SLOW_STEPS_LISTED, type StepCause, type SlowStep, type StepTimeSummary } from './step-times.js';
 export { train, type TrainerOptions, type TrainResult, type LabelledData, type MetricRecord, type StepRecord, type EvalRecord } from './trainer.js';

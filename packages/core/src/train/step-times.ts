@@ -9,7 +9,8 @@ import { PerformanceObserver } from 'node:perf_hooks';
  * - `probe-followup`: the step after a probe, which also measures the probe loss again for M, and
  *   runs with caches the probe's graphs have displaced;
  * - `eval`: a train/test evaluation ran after the step;
- * - `checkpoint`: the step downloaded the weights for a checkpoint, or wrote one to disk;
+ * - `checkpoint`: the step downloaded the weights for a checkpoint, or handed one to the writer
+ *   thread (which checksums and writes it while the next steps run);
  * - `gc`: JavaScript garbage collection paused the process for at least half the step's excess
  *   over the median;
  * - `preempted`: the training thread waited for a CPU (runnable, but the operating system ran other
@@ -62,8 +63,6 @@ export interface StepTimeSummary {
 }
 
 export const SLOW_STEPS_LISTED = 50;
-
-const MARKED: readonly StepCause[] = ['warmup', 'probe', 'probe-followup', 'eval', 'checkpoint'];
 
 /**
  * Per-step wall-time accounting for the training loop: `begin(step)` / `end()` around each step,

@@ -6,7 +6,8 @@ import { initParams, parameterCount, parameterCounts, type Model } from '../mode
 import { perSampleLoss, type LossLike } from '../probes/gradient-energy.js';
 import { Rng } from '../util/random.js';
 import { BatchOrder, gatherRows } from './batches.js';
-import { configDifferences, firstNonFinite, loadCheckpoint, NoCheckpointError, saveCheckpoint, type Checkpoint } from './checkpoint.js';
+import { configDifferences, firstNonFinite, loadCheckpoint, NoCheckpointError, type Checkpoint } from './checkpoint.js';
+import { CheckpointWriter } from './checkpoint-writer.js';
 import { riskFloor } from '../bounds/risk-floor.js';
 import { softmaxLoss } from '../losses/softmax.js';
 import { validateLabelSets } from '../losses/validate.js';
@@ -74,8 +75,16 @@ export interface TrainerOptions {
   /** Extra JSON recorded in the summary and the config fingerprint (data set name, split, ...). */
   readonly meta?: Record<string, unknown>;
   readonly onRecord?: (r: MetricRecord) => void;
-  /** Testing aid: stop abruptly after this many steps, as a killed process would (no final checkpoint). */
+  /**
+   * Called with the step of each checkpoint once it is durable: written, fsync'ed and renamed into
+   * place (checkpoints are written in the background while training goes on). A process killed
+   * after this call resumes from that step or a later one.
+   */
+  readonly onCheckpoint?: (step: number) => void;
+  /** Testing aid: stop abruptly after this many steps, as a killed process would (no final checkpoint; checkpoints already begun are finished). */
   readonly haltAfter?: number;
+  /** Testing aid: the checkpoint writer sleeps this long before each write. */
+  readonly checkpointWriteDelayMs?: number;
 }
 
 export interface StepRecord {
@@ -269,6 +278,8 @@ async function run(o: TrainerOptions, { config, dataFloor, order, total, lossIr,
   // lr = 0 on the next batch has). When training diverges, the checkpoint on disk is therefore the last good
   // one, and --resume does not start from weights that have already blown up.
   let pending: Checkpoint | undefined;
+  const writer = ckptPath ? new CheckpointWriter(o.checkpointWriteDelayMs ? { delayMs: o.checkpointWriteDelayMs } : {}) : undefined;
+  writer?.start();
   const snapshot = async (s: number): Promise<Checkpoint> => {
     const tensors: Record<string, Float32Array | Float64Array> = {};
     for (const p of model.params) {
@@ -277,13 +288,18 @@ async function run(o: TrainerOptions, { config, dataFloor, order, total, lossIr,
     }
     return { step: s, dtype: dt, config, tensors, state: { divergence: divergence.state, monitor: monitor?.state ?? null, seconds: elapsed() } };
   };
-  const commit = (v: StepValues): boolean => {
-    if (!pending || !ckptPath) return false;
+  // The write itself (checksum, write, fsync, rename) runs on a background thread, overlapped with
+  // the next steps; the snapshot's downloaded arrays are handed to it. It is waited for before the
+  // next checkpoint, before the run's `end` record, before train() returns or throws (so before the
+  // lock is released), and by a process exiting on a signal (checkpointWritesSettled).
+  // metrics.jsonl is fsync'ed first, so a resumed run finds every record up to its checkpoint.
+  const commit = async (v: StepValues): Promise<boolean> => {
+    if (!pending || !ckptPath || !writer) return false;
     const c = pending, bad = firstNonFinite(c.tensors);
     pending = undefined;
     if (bad) divergence.nonFiniteWeights({ ...v, step: c.step }, bad);
-    log?.flush();
-    saveCheckpoint(ckptPath, c);
+    await writer.drain();
+    writer.save(ckptPath, c, { sync: log ? [log.path] : [], onDurable: () => o.onCheckpoint?.(c.step) });
     return true;
   };
 
@@ -296,10 +312,12 @@ async function run(o: TrainerOptions, { config, dataFloor, order, total, lossIr,
   try {
     while (s < total) {
       if (o.haltAfter !== undefined && s >= o.haltAfter) {
+        await writer?.drain();
         log?.close();
         log = undefined;
         return { status: 'halted', steps: s, totalSteps: total, seconds: elapsed(), final: await evalRecord(s), dataFloor, parameterCount: parameterCount(model), effectiveParameterCount: parameterCounts(model).effective, params: await downloadAll(params), records, probeSeconds: monitor?.secondsSpent ?? 0, skippedProbes: monitor?.skipped ?? 0, stepTimes: clock.summary() };
       }
+      if (writer?.error) throw writer.error;
       clock.begin(s + 1);
       const rows = order.rows(s);
       gatherRows(o.train.x, w, rows, xb);
@@ -326,7 +344,7 @@ async function run(o: TrainerOptions, { config, dataFloor, order, total, lossIr,
       divergence.check(last);
       let t = performance.now();
       // this step's loss was that of the pending state: it is healthy
-      if (commit(last)) clock.mark('checkpoint', performance.now() - t);
+      if (await commit(last)) clock.mark('checkpoint', performance.now() - t);
       if (s % logEvery === 0 || s === total)
         emit({ type: 'step', step: s, epoch: order.epochOf(s - 1), lr, loss, acc: correct / o.batch, gradSq, energy, residualSq, rayleigh: residualSq > 0 ? (o.batch * o.batch * gradSq) / residualSq : null, time: elapsed() });
       if (monitor) {
@@ -361,9 +379,11 @@ async function run(o: TrainerOptions, { config, dataFloor, order, total, lossIr,
       const v = { ...last, loss: Number((await out.loss!.download())[0]), gradSqNorm: Number((await out.gradSqNorm!.download())[0]) };
       for (const t of Object.values(out)) t.dispose();
       divergence.check(v);
-      commit(v);
+      await commit(v);
     }
+    await writer?.drain();
   } catch (e) {
+    await writer?.close();
     if (e instanceof DivergenceError) {
       emit({ type: 'end', step: e.values.step, status: 'diverged', reason: e.message });
       log?.close();
@@ -373,6 +393,7 @@ async function run(o: TrainerOptions, { config, dataFloor, order, total, lossIr,
     log?.close();
     throw e;
   } finally {
+    await writer?.close();
     clock.stop();
     // The step/eval executables stay cached by the backend; probes own their compiled graphs.
     await monitor?.dispose();
