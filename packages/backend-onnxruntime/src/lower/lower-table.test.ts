@@ -44,6 +44,14 @@ const cases: Case[] = [
     build: (dt) => trace({ x: f([2, 4, 7, 6])(dt), w: f([6, 2, 3, 3])(dt), g: f([2, 6, 4, 3])(dt) }, ({ x, w, g }) => ({
       y: x.conv2d(w, { strides: [2, 2], pads: [1, 1, 1, 0], groups: 2 }), dx: conv2dTranspose(g, w, [7, 6], { strides: [2, 2], pads: [1, 1, 1, 0], groups: 2 }) })),
     inputs: (_, r) => ({ x: r.normals(336), w: r.normals(108), g: r.normals(144) }) },
+  // Stride 1, one group, 32+ channels out: conv2dTranspose runs as a Conv with the filter's taps
+  // reversed, padded by d·(k − 1) − pad (asymmetric pads and dilation here); a pad beyond the
+  // kernel's reach, or few channels, keeps ConvTranspose.
+  { name: 'conv2dTranspose at stride 1 (as a Conv of the reversed filter)', ops: ['conv2dTranspose'],
+    build: (dt) => trace({ g: f([2, 3, 6, 5])(dt), w: f([3, 32, 3, 2])(dt), h: f([1, 3, 5, 5])(dt), v: f([3, 32, 1, 1])(dt), u: f([2, 3, 6, 5])(dt), q: f([3, 4, 3, 2])(dt) }, ({ g, w, h, v, u, q }) => ({
+      dx: conv2dTranspose(g, w, [7, 6], { pads: [1, 0, 2, 1], dilations: [2, 2] }), far: conv2dTranspose(h, v, [3, 3], { pads: [1, 1, 1, 1] }),
+      few: conv2dTranspose(u, q, [7, 6], { pads: [1, 0, 2, 1], dilations: [2, 2] }) })),
+    inputs: (_, r) => ({ g: r.normals(180), w: r.normals(576), h: r.normals(75), v: r.normals(96), u: r.normals(180), q: r.normals(72) }) },
   { name: 'interleaved broadcasting (lowered with Expand first)', ops: [],
     build: (dt) => trace({ a: f([4, 2, 3, 2])(dt), b: f([4, 1, 3, 1])(dt) }, ({ a, b }) => ({
       add: a.add(b), sub: b.sub(a), mul: a.mul(b), div: a.div(b.abs().add(0.5)), eq: a.equal(b), gt: a.greater(b).cast(dt), ge: b.greaterEqual(a).cast(dt) })),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { spec, trace } from './builder.js';
-import { conv2dTranspose } from './conv.js';
+import { conv2dFilterGrad, conv2dTranspose, convAttrs } from './conv.js';
 import { ShapeError } from './shape.js';
 import { interpret } from '../reference/interpret.js';
 import { Rng } from '../util/random.js';
@@ -55,6 +55,30 @@ describe('conv2d and conv2dTranspose (float64 reference)', () => {
     expect(relErr(r.y!, want.y, 1)).toBeLessThan(1e-13);
     // ⟨conv(x, w), g⟩ = ⟨x, convᵀ(g, w)⟩ for every x, g: convᵀ is exactly the adjoint.
     expect(Math.abs(dot(r.y!, gv) - dot(x, r.dx!))).toBeLessThan(1e-12 * (1 + Math.abs(dot(x, r.dx!))));
+  });
+
+  // The filter gradient is a composite (one product per kernel tap, or one over the stacked taps
+  // when there are few output positions; a swapped-role conv for groups > 1): each against the
+  // direct sum dW[o, c, i, j] = Σ_{n, a, b} g[n, o, a, b] · xpad[n, c', a·s + i·d, b·s + j·d].
+  const wide: (typeof CONV_GEOMETRIES)[number] = { name: '/many-positions', x: [2, 2, 66, 66], w: [3, 2, 3, 3], o: { pads: [1, 0, 1, 2] } }; // 2·66·66 > 8192 positions: per tap
+  const wideStrided: (typeof CONV_GEOMETRIES)[number] = { name: '/many-positions-strided', x: [2, 3, 181, 181], w: [2, 3, 3, 2], o: { strides: [2, 3], pads: [0, 1, 1, 0], dilations: [1, 2] } };
+  it.each([...CONV_GEOMETRIES, wide, wideStrided].map((c) => [c.name || '/plain', c] as const))('conv2dFilterGrad%s equals the direct sum', (_, { x: xs, w: ws, o }) => {
+    const x = rng.normals(prod(xs)), ys = convOutShape(xs, ws, o), gv = rng.normals(prod(ys));
+    const g = trace({ x: spec(xs, 'f64'), g: spec(ys, 'f64') }, ({ x, g }) => ({ dw: conv2dFilterGrad(x!, g!, convAttrs(o), ws) }));
+    const r = interpret(g, { x, g: gv });
+    const [N, C, H, W] = xs as [number, number, number, number], [O, Cg, kh, kw] = ws as [number, number, number, number], [, , Ho, Wo] = ys as [number, number, number, number];
+    const [s0, s1] = o.strides ?? [1, 1], [pt, pl] = o.pads ?? [0, 0, 0, 0], [d0, d1] = o.dilations ?? [1, 1], G = o.groups ?? 1;
+    const want: number[] = [];
+    for (let oc = 0; oc < O; oc++) for (let c = 0; c < Cg; c++) for (let i = 0; i < kh; i++) for (let j = 0; j < kw; j++) {
+      const ch = Math.floor(oc / (O / G)) * Cg + c;
+      let sum = 0;
+      for (let n = 0; n < N; n++) for (let a = 0; a < Ho; a++) for (let b = 0; b < Wo; b++) {
+        const h = a * s0! + i * d0! - pt!, v = b * s1! + j * d1! - pl!;
+        if (h >= 0 && h < H && v >= 0 && v < W) sum += gv[((n * O + oc) * Ho + a) * Wo + b]! * x[((n * C + ch) * H + h) * W + v]!;
+      }
+      want.push(sum);
+    }
+    expect(relErr(r.dw!, want, 1)).toBeLessThan(1e-13);
   });
 
   it('refuses mismatched channels, groups that do not divide, kernels that do not fit, and a transpose of the wrong size', () => {
