@@ -85,7 +85,7 @@ describe('softmax cross-entropy on confident rows in float32 (ONNX Runtime)', ()
 
   for (const { name, model, out, scale, n } of [
     { name: 'MLP 12-16-16-4 (dense taps)', model: new Mlp({ sizes: [12, 16, 16, 4] }) as Model, out: 'W2', scale: 12, n: 24 },
-    { name: 'LeNet on 1×12×12 (per-sample VJPs)', model: new LeNet({ input: [1, 12, 12], classes: 4, channels: [2, 3], hidden: [8, 8] }) as Model, out: 'fc2_w', scale: 15, n: 6 },
+    { name: 'LeNet on 1×12×12 (conv and dense layer taps)', model: new LeNet({ input: [1, 12, 12], classes: 4, channels: [2, 3], hidden: [8, 8] }) as Model, out: 'fc2_w', scale: 15, n: 6 },
   ]) {
     it(`${name}: float32 per-sample ‖gᵢ‖² and ‖rᵢ‖² match float64 on confident rows, and ‖gᵢ‖²/λmax ≤ ‖rᵢ‖² ≤ ‖gᵢ‖²/λmin holds`, async () => {
       const names = model.params.map((p) => p.name);

@@ -93,7 +93,7 @@ describe('clt train/probe --model', () => {
     ['lenet', ['--model', 'lenet', '--steps', '12', '--probe-size', '4', '--probe-every', '6', '--budget', '1']],
     ['resnet18', ['--model', 'resnet18', '--width', '2', '--blocks', '1,1', '--steps', '6', '--no-probes']],
     ['vit', ['--model', 'vit', '--width', '8', '--heads', '2', '--vit-depth', '1', '--patch', '7', '--steps', '6', '--no-probes']],
-  ])('%s trains, records its model, resumes into the same model and is probed by NTK–vector products', async (name, extra) => {
+  ])('%s trains, records its model, resumes into the same model and is probed (LeNet layer-wise, the others by NTK–vector products)', async (name, extra) => {
     const r = await clt('train', ...common, ...extra, '--name', name);
     expect(r.code, r.stderr).toBe(0);
     const s = JSON.parse(r.stdout) as { model: { kind: string }; trainLoss: number; steps: number; sandwich: { probes: number } };
@@ -107,20 +107,25 @@ describe('clt train/probe --model', () => {
     const p = await clt('probe', '--run', join(out, name), '--samples', '3', '--json');
     expect(p.code, p.stderr).toBe(0);
     const pr = JSON.parse(p.stdout) as { algorithm: string; model: { kind: string }; lambdaMaxStar: number };
-    expect(pr.algorithm).toBe('ntk-vp');
+    expect(pr.algorithm).toBe(name === 'lenet' ? 'layerwise-gram' : 'ntk-vp');
     expect(pr.model).toEqual(JSON.parse(readFileSync(join(out, name, 'summary.json'), 'utf8')).model);
     expect(pr.lambdaMaxStar).toBeGreaterThan(0);
   }, 300_000);
 
-  it('refuses options the chosen model ignores, image models on flat data, and layer-wise Gram on a conv net', async () => {
+  it('refuses options the chosen model ignores, image models on flat data, and layer-wise Gram on a model with norms; LeNet takes it', async () => {
     const a = await clt('train', '--model', 'lenet', '--hidden', '64', '--out', out, '--name', 'x1');
     expect(a.stderr).toMatch(/--hidden applies to --model mlp, not lenet; drop it or choose that model/);
     const b = await clt('train', '--model', 'mlp', '--patch', '4', '--out', out, '--name', 'x2');
     expect(b.stderr).toMatch(/--patch applies to --model vit, not mlp/);
     const c = await clt('train', '--model', 'vit', '--data', 'synthetic:gaussian?n=64&dim=4', '--out', out, '--name', 'x3');
     expect(c.stderr).toMatch(/--model vit needs an image data set .* has 4 flat features/);
-    const d = await clt('probe', '--model', 'lenet', '--algorithm', 'layerwise-gram', '--samples', '2', '--backend', 'reference');
-    expect(d.stderr).toMatch(/layerwise-gram needs every parameter in a dense layer, but 4 of lenet's are not/);
+    const d = await clt('probe', '--model', 'resnet18', '--width', '2', '--blocks', '1,1', '--algorithm', 'layerwise-gram', '--samples', '2', '--backend', 'reference');
+    expect(d.stderr).toMatch(/layerwise-gram needs every parameter in a dense or conv layer, but \d+ of resnet's are not \(\[stem_n_g, stem_n_b/);
+    const l = await clt('probe', '--model', 'lenet', '--algorithm', 'layerwise-gram', '--samples', '3', '--ntk', '--json');
+    expect(l.code, l.stderr).toBe(0);
+    const lp = JSON.parse(l.stdout) as { algorithm: string; ntkAlgorithm: string; ntk: { size: number; largest: number } };
+    expect([lp.algorithm, lp.ntkAlgorithm, lp.ntk.size]).toEqual(['layerwise-gram', 'layerwise-gram', 30]);
+    expect(lp.ntk.largest).toBeGreaterThan(0);
     const e = await clt('train', '--model', 'resnet18', '--blocks', '0', '--out', out, '--name', 'x4');
     expect(e.stderr).toMatch(/--blocks must be a block count k/);
   });
@@ -144,7 +149,7 @@ describe('the NTK of each image model on ONNX Runtime float32 (n = 16, 160 × 16
     ['resnet (no skips)', () => new ResNet({ input: [1, 8, 8], classes: 10, width: 2, blocks: [1, 1], residual: false })],
     ['vit', () => new Vit({ input: [1, 8, 8], classes: 10, patch: 4, width: 8, depth: 1, heads: 2, mlpRatio: 2, activation: 'gelu' })],
   ];
-  it.each(models)('%s: Jacobian contraction and NTK–vector products match the float64 reference to 1e-4 of the NTK\'s scale; the blocks too', async (_name, make) => {
+  it.each(models)('%s: Jacobian contraction, NTK–vector products (and layer-wise for LeNet) match the float64 reference to 1e-4 of the NTK\'s scale; the blocks too', async (name, make) => {
     const model = make(), rng = new Rng(7), params = initParams(model, rng), n = 16;
     for (const p of model.params) if (/_b$/.test(p.name)) params[p.name] = rng.normals(params[p.name]!.length, 0.2);
     const x = rng.normals(n * model.inputDim);
@@ -164,6 +169,18 @@ describe('the NTK of each image model on ONNX Runtime float32 (n = 16, 160 × 16
       const diag = new Float64Array(n * 100);
       for (let i = 0; i < n; i++) for (let k = 0; k < 10; k++) for (let m = 0; m < 10; m++) diag[(i * 10 + k) * 10 + m] = ref.data[(i * 10 + k) * N + i * 10 + m]!;
       expect(relDiff(blocks.data, diag)).toBeLessThan(1e-4);
+      if (name === 'lenet') {
+        // Conv and dense taps cover LeNet: the layer-wise NTK (row-block assembly) and its blocks, in float32.
+        const lw = new StructureMatrixProbe(model, ort, { algorithm: 'layerwise-gram', dtype: 'f32' });
+        try {
+          const c = await lw.ntk(params, x);
+          expect(relDiff(c.data, ref.data)).toBeLessThan(1e-4);
+          expect(relDiff(c.data, ref.data)).toBeGreaterThan(0);
+          expect(relDiff((await lw.blocks(params, x)).data, diag)).toBeLessThan(1e-4);
+        } finally {
+          await lw.dispose();
+        }
+      }
     } finally {
       await jc.dispose(); await vp.dispose();
     }

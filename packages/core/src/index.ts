@@ -21,8 +21,8 @@ export { interpret } from './reference/interpret.js';
 // Utilities
 export { Rng } from './util/random.js';
 // Models
-export type { Model, ParamSpec, DenseTap } from './models/model.js';
-export { parameterCount, parameterCounts, describeParameterCount, initParams, paramInputs } from './models/model.js';
+export type { Model, ParamSpec, DenseTap, ConvTap, LayerTap } from './models/model.js';
+export { isConvTap, parameterCount, parameterCounts, describeParameterCount, initParams, paramInputs } from './models/model.js';
 export { Mlp, activate, layerNorm, type MlpOptions, type Activation } from './models/mlp.js';
 export { LeNet, type LeNetOptions } from './models/lenet.js';
 export { ResNet, type ResNetOptions } from './models/resnet.js';

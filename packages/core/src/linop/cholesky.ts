@@ -1,3 +1,4 @@
+import { dotRows } from './dot.js';
 import type { DenseMatrix } from './linear-operator.js';
 
 /**
@@ -5,7 +6,9 @@ import type { DenseMatrix } from './linear-operator.js';
  * strict upper triangle zero. Returns undefined when a pivot is not positive (A not numerically
  * SPD, relative to its diagonal), so callers can shift and retry or say what is wrong.
  *
- * Cost: n³/3 flops, one n × n array.
+ * Cost: n³/3 flops, one n × n array. The inner products run four partial sums (independent
+ * chains: about twice the speed of one running sum in JavaScript; the rounding differs from a
+ * single sum by O(n·ε) relative, as any summation order does).
  */
 export function cholesky(m: DenseMatrix): Float64Array | undefined {
   const n = m.size, a = m.data;
@@ -15,8 +18,7 @@ export function cholesky(m: DenseMatrix): Float64Array | undefined {
     const ri = i * n;
     for (let j = 0; j <= i; j++) {
       const rj = j * n;
-      let s = a[ri + j]!;
-      for (let t = 0; t < j; t++) s -= L[ri + t]! * L[rj + t]!;
+      const s = a[ri + j]! - dotRows(L, ri, L, rj, j);
       if (i === j) {
         if (!(s > 1e-14 * Math.abs(a[ri + i]!))) return undefined;
         L[ri + i] = Math.sqrt(s);

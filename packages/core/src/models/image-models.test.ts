@@ -69,9 +69,16 @@ describe('model options', () => {
     expect(() => new LeNet({ input: [784] as unknown as [number, number, number], classes: 10 })).toThrow(/\[channels, height, width\]/);
   });
 
-  it('only rank-2 dense layers are taps: the layer-wise Gram algorithm covers LeNet\'s dense layers, no conv or token-wise layer', () => {
-    expect(uncoveredParams(new Vit({ input: [1, 8, 8], classes: 3, width: 8, depth: 1, heads: 2 }))).not.toContain('head_w');
-    expect(uncoveredParams(new Vit({ input: [1, 8, 8], classes: 3, width: 8, depth: 1, heads: 2 }))).toContain('l0_fc1_w');
+  it('rank-2 dense layers and convolutions are taps: the layer-wise Gram algorithm covers all of LeNet, not norms or token-wise layers', () => {
+    const vit = uncoveredParams(new Vit({ input: [1, 8, 8], classes: 3, width: 8, depth: 1, heads: 2 }));
+    expect(vit).not.toContain('head_w');
+    expect(vit).not.toContain('patch_w'); // the patch embedding is a strided conv tap
+    expect(vit).toContain('l0_fc1_w');
+    expect(uncoveredParams(new LeNet({ input: [1, 12, 12], classes: 3 }))).toEqual([]);
+    expect(uncoveredParams(new LeNet({ input: [1, 12, 12], classes: 3 }), { denseOnly: true })).toEqual(['conv0_w', 'conv0_b', 'conv1_w', 'conv1_b']);
+    const resnet = uncoveredParams(new ResNet({ input: [1, 8, 8], classes: 3, width: 2, blocks: [1, 1] }));
+    expect(resnet).toContain('stem_n_g');
+    expect(resnet.filter((p) => p.endsWith('_w'))).toEqual([]);
   });
 });
 
@@ -101,7 +108,7 @@ describe.each(Object.entries(tiny))('%s on the reference backend (float64)', (na
     expect(maxRelDiff(J.data, finiteDifferenceJacobians(model, params, x, 2))).toBeLessThan(1e-7);
   });
 
-  it(`the NTK (160 × 160) and the blocks by Jacobian contraction and by NTK–vector products agree to float64 round-off; layer-wise Gram is refused`, async () => {
+  it(`the NTK (160 × 160) and the blocks by Jacobian contraction and by NTK–vector products agree to float64 round-off; layer-wise Gram agrees (LeNet) or is refused`, async () => {
     const { model, params, x, n } = caseOf(make(), 16, 5);
     const auto = new StructureMatrixProbe(model, backend);
     expect(auto.algorithm).toBe('jacobian-contraction');
@@ -121,7 +128,13 @@ describe.each(Object.entries(tiny))('%s on the reference backend (float64)', (na
     const N = n * 10;
     for (let i = 0; i < n; i++) for (let k = 0; k < 10; k++) for (let m = 0; m < 10; m++)
       expect(Math.abs(blocks.data[(i * 10 + k) * 10 + m]! - jc.data[(i * 10 + k) * N + i * 10 + m]!)).toBeLessThan(1e-10 * Math.abs(jc.data[(i * 10 + k) * N + i * 10 + k]!));
-    expect(() => new StructureMatrixProbe(model, backend, { algorithm: 'layerwise-gram' })).toThrow(new RegExp(`layerwise-gram needs every parameter in a dense layer, but \\d+ of ${model.kind}'s are not .*use 'jacobian-contraction' or 'ntk-vp'`));
+    if (name === 'lenet') {
+      const lw = new StructureMatrixProbe(model, backend, { algorithm: 'layerwise-gram' });
+      expect(maxRelDiff((await lw.ntk(params, x)).data, jc.data)).toBeLessThan(1e-10);
+      expect(maxRelDiff((await lw.blocks(params, x)).data, jcBlocks.data)).toBeLessThan(1e-10);
+    } else {
+      expect(() => new StructureMatrixProbe(model, backend, { algorithm: 'layerwise-gram' })).toThrow(new RegExp(`layerwise-gram needs every parameter in a dense or conv layer, but \\d+ of ${model.kind}'s are not .*use 'jacobian-contraction' or 'ntk-vp'`));
+    }
   });
 });
 
@@ -131,6 +144,8 @@ describe('algorithm choice by cost', () => {
     expect(chooseGeneralAlgorithm(m, 'f32', 1 << 30)).toBe('ntk-vp');
     expect(chooseGeneralAlgorithm(m, 'f32', 4 * 2 ** 30)).toBe('jacobian-contraction');
     expect(new StructureMatrixProbe(m, backend, { memoryBudget: 1 << 30, dtype: 'f32' }).algorithm).toBe('ntk-vp');
-    expect(new StructureMatrixProbe(new LeNet({ input: [1, 28, 28], classes: 10 }), backend).algorithm).toBe('jacobian-contraction');
+    // LeNet-5: every parameter in a dense or conv tap, and the layer-wise algorithm pays (conv-taps.test.ts).
+    expect(new StructureMatrixProbe(new LeNet({ input: [1, 28, 28], classes: 10 }), backend).algorithm).toBe('layerwise-gram');
+    expect(new StructureMatrixProbe(new Vit({ input: [1, 28, 28], classes: 10, patch: 7 }), backend).algorithm).toBe('jacobian-contraction');
   });
 });

@@ -1,6 +1,6 @@
 import type { Tensor } from '../ir/tensor.js';
 import type { Rng } from '../util/random.js';
-import type { DenseTap, ParamSpec } from './model.js';
+import type { LayerTap, ParamSpec } from './model.js';
 
 /** Layer pieces shared by the models (Mlp, LeNet, ResNet, Vit). */
 
@@ -69,7 +69,7 @@ export function requireParam(model: string, params: Record<string, Tensor>, name
  * a transformer) it is applied per token and pushes none, because the layer-wise Gram formula
  * Σ_l (A Aᵀ)⊙(B Bᵀ) needs one input row per sample.
  */
-export function dense(a: Tensor, params: Record<string, Tensor>, weight: string, bias: string | undefined, taps: DenseTap[] | undefined, model: string): Tensor {
+export function dense(a: Tensor, params: Record<string, Tensor>, weight: string, bias: string | undefined, taps: LayerTap[] | undefined, model: string): Tensor {
   const w = requireParam(model, params, weight), b = bias !== undefined ? requireParam(model, params, bias) : undefined;
   if (a.rank === 2) {
     let z = a.matmul(w.T);
@@ -83,10 +83,19 @@ export function dense(a: Tensor, params: Record<string, Tensor>, weight: string,
   return z.reshape([...lead, w.shape[0]!]);
 }
 
-/** Convolution of x [n, C, H, W] by w [O, C, k, k] plus a per-channel bias b [O] (when given). */
-export function conv(x: Tensor, w: Tensor, b: Tensor | undefined, stride: number, pad: number): Tensor {
-  const z = x.conv2d(w, { strides: [stride, stride], pads: [pad, pad, pad, pad] });
-  return b ? z.add(b.reshape([1, -1, 1, 1])) : z;
+/**
+ * Convolution of x [n, C, H, W] by w [O, C, k, k] plus a per-channel bias b [O] (when given). With
+ * `tap` (the parameter names and the model's tap list) it pushes a ConvTap: the layer-wise Gram
+ * algorithm's view of the layer.
+ */
+export function conv(x: Tensor, w: Tensor, b: Tensor | undefined, stride: number, pad: number, tap?: { readonly taps: LayerTap[] | undefined; readonly weight: string; readonly bias?: string }): Tensor {
+  let z = x.conv2d(w, { strides: [stride, stride], pads: [pad, pad, pad, pad] });
+  if (b) z = z.add(b.reshape([1, -1, 1, 1]));
+  tap?.taps?.push({
+    kind: 'conv', input: x, preactivation: z, weight: tap.weight, ...(b && tap.bias !== undefined ? { bias: tap.bias } : {}),
+    kernel: [w.shape[2]!, w.shape[3]!], strides: [stride, stride], pads: [pad, pad, pad, pad], dilations: [1, 1], groups: 1,
+  });
+  return z;
 }
 
 export function maxPool(x: Tensor, k: number): Tensor {

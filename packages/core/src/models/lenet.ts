@@ -1,6 +1,6 @@
 import type { Tensor } from '../ir/tensor.js';
 import { activate, avgPool, checkActivation, checkImage, checkPositiveInt, conv, convOut, dense, gainOf, maxPool, normalParam, requireParam, toImages, zeroParam, type Activation } from './layers.js';
-import type { DenseTap, Model, ParamSpec } from './model.js';
+import type { LayerTap, Model, ParamSpec } from './model.js';
 
 export interface LeNetOptions {
   /** Image shape [channels, height, width], e.g. [1, 28, 28] (MNIST) or [3, 32, 32] (CIFAR). */
@@ -26,8 +26,8 @@ export interface LeNetOptions {
  * `conv0_w` [6, C, 5, 5], `conv1_w` `[16, 6, 5, 5]`: He-normal, std √(g / (in_channels·25));
  * `conv0_b`, `conv1_b`: zero; `fc0_w` [120, 400], `fc1_w` `[84, 120]`: He-normal √(g / fan_in);
  * `fc2_w` [classes, 84]: √(1 / 84) (linear output); dense biases zero. g = 2 for relu/gelu, 1 for
- * tanh/identity. The three dense layers are dense taps (the layer-wise Gram algorithm covers
- * them); the convolutions are not, so probes use Jacobian contraction or NTK–vector products.
+ * tanh/identity. The three dense layers are dense taps and the two convolutions conv taps, so the
+ * layer-wise Gram algorithm covers every parameter (the probes' default for LeNet).
  */
 export class LeNet implements Model {
   readonly kind = 'lenet';
@@ -71,12 +71,12 @@ export class LeNet implements Model {
     );
   }
 
-  apply(params: Record<string, Tensor>, x: Tensor, taps?: DenseTap[]): Tensor {
+  apply(params: Record<string, Tensor>, x: Tensor, taps?: LayerTap[]): Tensor {
     const p = (name: string) => requireParam('lenet', params, name);
     const pool = (t: Tensor) => (this.pool === 'max' ? maxPool(t, 2) : avgPool(t, 2));
     let h = toImages('lenet', x, this.image);
-    h = pool(activate(conv(h, p('conv0_w'), p('conv0_b'), 1, this.pad0), this.activation));
-    h = pool(activate(conv(h, p('conv1_w'), p('conv1_b'), 1, 0), this.activation));
+    h = pool(activate(conv(h, p('conv0_w'), p('conv0_b'), 1, this.pad0, { taps, weight: 'conv0_w', bias: 'conv0_b' }), this.activation));
+    h = pool(activate(conv(h, p('conv1_w'), p('conv1_b'), 1, 0, { taps, weight: 'conv1_w', bias: 'conv1_b' }), this.activation));
     h = h.reshape([h.shape[0]!, this.flat]);
     h = activate(dense(h, params, 'fc0_w', 'fc0_b', taps, 'lenet'), this.activation);
     h = activate(dense(h, params, 'fc1_w', 'fc1_b', taps, 'lenet'), this.activation);

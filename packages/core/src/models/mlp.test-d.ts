@@ -3,7 +3,7 @@
 import { assertType, describe, expectTypeOf, test } from 'vitest';
 import {
   Mlp, Rng, activate, initParams, parameterCount,
-  type Activation, type DenseTap, type MlpOptions, type Model, type ParamSpec, type Tensor,
+  type Activation, type DenseTap, type ConvTap, type LayerTap, type MlpOptions, type Model, type ParamSpec, type Tensor,
 } from '../index.js';
 
 declare const h: Tensor;
@@ -45,7 +45,9 @@ describe('Mlp as a Model', () => {
   });
 
   test('apply traces tensors; taps are dense-layer records', () => {
-    expectTypeOf<Model['apply']>().toEqualTypeOf<(params: Record<string, Tensor>, x: Tensor, taps?: DenseTap[]) => Tensor>();
+    expectTypeOf<Model['apply']>().toEqualTypeOf<(params: Record<string, Tensor>, x: Tensor, taps?: LayerTap[]) => Tensor>();
+    expectTypeOf<LayerTap>().toEqualTypeOf<DenseTap | ConvTap>();
+    expectTypeOf<ConvTap['groups']>().toEqualTypeOf<number>();
     expectTypeOf(mlp.apply({ W0: h, b0: h }, h)).toEqualTypeOf<Tensor>();
     // @ts-expect-error parameters are traced tensors, not host arrays
     mlp.apply({ W0: new Float64Array(4) }, h);

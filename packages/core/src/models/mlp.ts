@@ -1,7 +1,7 @@
 import type { Tensor } from '../ir/tensor.js';
 import type { Rng } from '../util/random.js';
 import { activate, ACTIVATIONS, layerNorm, type Activation } from './layers.js';
-import type { DenseTap, Model, ParamSpec } from './model.js';
+import type { LayerTap, Model, ParamSpec } from './model.js';
 
 export { ACTIVATIONS, activate, layerNorm, type Activation } from './layers.js';
 
@@ -76,7 +76,7 @@ export class Mlp implements Model {
     return this.options.sizes.length - 1;
   }
 
-  apply(params: Record<string, Tensor>, x: Tensor, taps?: DenseTap[]): Tensor {
+  apply(params: Record<string, Tensor>, x: Tensor, taps?: LayerTap[]): Tensor {
     const s = this.options.sizes;
     if (x.rank !== 2 || x.shape[1] !== this.inputDim) throw new Error(`mlp: input must be [n, ${this.inputDim}], got [${x.shape.join(', ')}]`);
     let h = x;

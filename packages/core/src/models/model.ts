@@ -23,6 +23,38 @@ export interface DenseTap {
   readonly bias?: string;
   /** Constant 0/1 mask multiplying the weight, if the layer is sparse. */
   readonly mask?: Float64Array;
+  /** Absent or 'dense' (a `ConvTap` says 'conv'). */
+  readonly kind?: 'dense';
+}
+
+/**
+ * What a convolution z = conv2d(x, W) + b exposes to probes while tracing: its input x
+ * [n, C, H, W], its pre-activation z [n, O, Ho, Wo], the parameter names (weight [O, C/groups,
+ * kh, kw], bias [O]) and the geometry. The layer-wise Gram algorithm forms the layer's per-sample
+ * Jacobians from x's patches and ∂f/∂z: ∂f_{ik}/∂W = Σ_p ∂f_{ik}/∂z[i, :, p] ⊗ patch_i[p, :].
+ */
+export interface ConvTap {
+  readonly kind: 'conv';
+  readonly input: Tensor;
+  readonly preactivation: Tensor;
+  readonly weight: string;
+  readonly bias?: string;
+  /** [kh, kw]. */
+  readonly kernel: readonly [number, number];
+  /** [along H, along W]. */
+  readonly strides: readonly [number, number];
+  /** [top, left, bottom, right]. */
+  readonly pads: readonly [number, number, number, number];
+  /** [along H, along W]. */
+  readonly dilations: readonly [number, number];
+  readonly groups: number;
+}
+
+/** A layer a model exposes to probes while tracing (`Model.apply`'s `taps`). */
+export type LayerTap = DenseTap | ConvTap;
+
+export function isConvTap(t: LayerTap): t is ConvTap {
+  return t.kind === 'conv';
 }
 
 /**
@@ -35,8 +67,11 @@ export interface Model {
   readonly inputDim: number;
   readonly outputDim: number;
   readonly params: readonly ParamSpec[];
-  /** Trace the forward pass. Dense layers push their taps onto `taps` when given. */
-  apply(params: Record<string, Tensor>, x: Tensor, taps?: DenseTap[]): Tensor;
+  /**
+   * Trace the forward pass. Dense layers (rank-2 inputs) and convolutions push their taps onto
+   * `taps` when given; a consumer that handles only dense layers filters with `isConvTap`.
+   */
+  apply(params: Record<string, Tensor>, x: Tensor, taps?: LayerTap[]): Tensor;
   /** A JSON-able description (for checkpoints and reports). */
   describe(): Record<string, unknown>;
   /** Parameter entries a fixed mask holds at zero (sparse layers); none when absent. */

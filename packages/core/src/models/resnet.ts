@@ -1,6 +1,6 @@
 import type { Tensor } from '../ir/tensor.js';
 import { activate, checkActivation, checkImage, checkPositiveInt, conv, dense, gainOf, globalAvgPool, normalParam, onesParam, requireParam, sampleNorm, toImages, zeroParam, type Activation } from './layers.js';
-import type { DenseTap, Model, ParamSpec } from './model.js';
+import type { LayerTap, Model, ParamSpec } from './model.js';
 
 export interface ResNetOptions {
   /** Image shape [channels, height, width], e.g. [3, 32, 32]. */
@@ -32,8 +32,8 @@ export interface ResNetOptions {
  * Parameters and initialisation (seeded, in order): every conv weight `*_w` [out, in, k, k]
  * He-normal std √(g / (in·k²)) with g = 2 for relu/gelu, 1 for tanh/identity (no conv biases, as
  * in ResNet); every norm `*_g` = 1 and `*_b` = 0 ([C]); head `fc_w` [classes, channels] std
- * √(1 / channels), `fc_b` = 0. The head is a dense tap; everything else is covered by Jacobian
- * contraction or NTK–vector products in the probes. With width 64 and [2, 2, 2, 2] on CIFAR-10
+ * √(1 / channels), `fc_b` = 0. The head is a dense tap and every convolution a conv tap, but the
+ * norms' γ, β are in no tap, so the probes use Jacobian contraction or NTK–vector products. With width 64 and [2, 2, 2, 2] on CIFAR-10
  * this has 11,173,962 parameters, the count of the BatchNorm ResNet-18 (γ, β per channel either way).
  */
 export class ResNet implements Model {
@@ -83,15 +83,15 @@ export class ResNet implements Model {
     this.params.push(normalParam('fc_w', [classes, cin], Math.sqrt(1 / cin)), zeroParam('fc_b', [classes]));
   }
 
-  apply(params: Record<string, Tensor>, x: Tensor, taps?: DenseTap[]): Tensor {
+  apply(params: Record<string, Tensor>, x: Tensor, taps?: LayerTap[]): Tensor {
     const p = (name: string) => requireParam('resnet', params, name);
     const norm = (h: Tensor, name: string) => sampleNorm(h).mul(p(`${name}_g`).reshape([1, -1, 1, 1])).add(p(`${name}_b`).reshape([1, -1, 1, 1]));
     const act = (h: Tensor) => activate(h, this.activation);
-    let h = act(norm(conv(toImages('resnet', x, this.image), p('stem_w'), undefined, 1, 1), 'stem_n'));
+    let h = act(norm(conv(toImages('resnet', x, this.image), p('stem_w'), undefined, 1, 1, { taps, weight: 'stem_w' }), 'stem_n'));
     for (const b of this.plan) {
-      let f = act(norm(conv(h, p(`${b.name}_c1_w`), undefined, b.stride, 1), `${b.name}_n1`));
-      f = norm(conv(f, p(`${b.name}_c2_w`), undefined, 1, 1), `${b.name}_n2`);
-      if (this.residual) f = f.add(b.project ? norm(conv(h, p(`${b.name}_sc_w`), undefined, b.stride, 0), `${b.name}_sn`) : h);
+      let f = act(norm(conv(h, p(`${b.name}_c1_w`), undefined, b.stride, 1, { taps, weight: `${b.name}_c1_w` }), `${b.name}_n1`));
+      f = norm(conv(f, p(`${b.name}_c2_w`), undefined, 1, 1, { taps, weight: `${b.name}_c2_w` }), `${b.name}_n2`);
+      if (this.residual) f = f.add(b.project ? norm(conv(h, p(`${b.name}_sc_w`), undefined, b.stride, 0, { taps, weight: `${b.name}_sc_w` }), `${b.name}_sn`) : h);
       h = act(f);
     }
     return dense(globalAvgPool(h), params, 'fc_w', 'fc_b', taps, 'resnet');

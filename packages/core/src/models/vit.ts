@@ -1,6 +1,6 @@
 import type { Tensor } from '../ir/tensor.js';
 import { activate, checkActivation, conv, checkImage, checkPositiveInt, dense, layerNorm, normalParam, onesParam, requireParam, toImages, zeroParam, type Activation } from './layers.js';
-import type { DenseTap, Model, ParamSpec } from './model.js';
+import type { LayerTap, Model, ParamSpec } from './model.js';
 
 export interface VitOptions {
   /** Image shape [channels, height, width]; height and width must be multiples of `patch`. */
@@ -32,8 +32,9 @@ export interface VitOptions {
  * std √(1 / D), `_qkv_b` 0, `_o_w` [D, D] std √(1 / D), `_o_b` 0, `_ln2_g` 1, `_ln2_b` 0,
  * `_fc1_w` [r·D, D] He-normal √(2 / D) (into gelu/relu; √(1 / D) for tanh/identity), `_fc1_b` 0,
  * `_fc2_w` [D, r·D] √(1 / (r·D)), `_fc2_b` 0; `ln_g` 1, `ln_b` 0; head `head_w` [classes, D]
- * √(1 / D), `head_b` 0. Only the head is a dense tap (the others act per token), so probes use
- * Jacobian contraction or NTK–vector products.
+ * √(1 / D), `head_b` 0. The head is a dense tap and the patch embedding a conv tap; the token-wise
+ * layers, norms and position embedding are in no tap, so probes use Jacobian contraction or
+ * NTK–vector products.
  */
 export class Vit implements Model {
   readonly kind = 'vit';
@@ -82,13 +83,13 @@ export class Vit implements Model {
     this.params.push(onesParam('ln_g', [D]), zeroParam('ln_b', [D]), normalParam('head_w', [classes, D], Math.sqrt(1 / D)), zeroParam('head_b', [classes]));
   }
 
-  apply(params: Record<string, Tensor>, x: Tensor, taps?: DenseTap[]): Tensor {
+  apply(params: Record<string, Tensor>, x: Tensor, taps?: LayerTap[]): Tensor {
     const p = (name: string) => requireParam('vit', params, name);
     const q = this.patch, n = x.shape[0]!, T = this.tokens, D = this.width, nh = this.heads, dh = D / nh;
     const ln = (t: Tensor, name: string) => layerNorm(t).mul(p(`${name}_g`)).add(p(`${name}_b`));
     const lin = (t: Tensor, name: string) => dense(t, params, `${name}_w`, `${name}_b`, undefined, 'vit');
     // Patch embedding: a q×q convolution at stride q, [n, D, H/q, W/q] → tokens [n, T, D] (row-major patch order).
-    let t = conv(toImages('vit', x, this.image), p('patch_w'), p('patch_b'), q, 0).reshape([n, D, T]).transpose([0, 2, 1]).add(p('pos'));
+    let t = conv(toImages('vit', x, this.image), p('patch_w'), p('patch_b'), q, 0, { taps, weight: 'patch_w', bias: 'patch_b' }).reshape([n, D, T]).transpose([0, 2, 1]).add(p('pos'));
     for (let l = 0; l < this.depth; l++) {
       const b = `l${l}`;
       // [n, T, 3D] → [n, T, 3, heads, dh] → [3, n, heads, T, dh]

@@ -11,7 +11,9 @@ import { Rng } from '../util/random.js';
 import { freeRayleighQuotient, gradientEnergyGraph, GradientEnergyProbe, type PerSampleLoss } from './gradient-energy.js';
 import { StructureMatrixProbe } from './structure-matrix.js';
 import { summarizeBlocks } from './structure-summary.js';
-import { maxRelDiff, mlpCase, ScaledMlp } from './test-fixtures.js';
+import { ConvNet, maxRelDiff, mlpCase, ScaledMlp } from './test-fixtures.js';
+import { LeNet } from '../models/lenet.js';
+import { initParams } from '../models/model.js';
 
 const backend = new ReferenceBackend();
 
@@ -91,6 +93,21 @@ describe('GradientEnergyProbe', () => {
     expect(matmuls(full) - matmuls(lean)).toBe(dense);
     expect(lean.outputs.map((o) => o.name)).not.toContain('batchGradSq');
     expect(full.outputs.map((o) => o.name)).toContain('batchGradSq');
+  });
+
+  it.each([
+    { name: 'conv net (groups 2, stride 2, dilation 2, a conv without bias)', mk: () => new ConvNet([2, 7, 7], [{ out: 4, kernel: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1], groups: 2 }, { out: 3, kernel: [2, 2], pads: [0, 1, 1, 0], dilations: [2, 2], bias: false }], 4) },
+    { name: 'LeNet 1×12×12', mk: () => new LeNet({ input: [1, 12, 12], classes: 4, channels: [2, 3], hidden: [6, 5], activation: 'tanh' }) },
+  ])('conv layers: per-sample gradients from input patches (layer-taps) equal materialized ones: $name', async ({ mk }) => {
+    const model = mk(), rng = new Rng(8), n = 5, params = initParams(model, rng);
+    for (const p of model.params) if (/_b$/.test(p.name)) params[p.name] = rng.normals(params[p.name]!.length, 0.2);
+    const x = rng.normals(n * model.inputDim), { y, labels } = oneHotRows(n, 4, 6);
+    const probe = new GradientEnergyProbe(model, backend, { batchGradient: true });
+    expect(probe.method).toBe('layer-taps');
+    const r = await probe.measure(params, x, labels);
+    const oracle = materializedSqNorms(model, params, x, y, n, softmaxCrossEntropy);
+    expect(maxRelDiff(r.perSampleSqNorms, oracle.perSample)).toBeLessThan(1e-12);
+    expect(Math.abs(r.batchGradSqNorm - oracle.batchSq) / oracle.batchSq).toBeLessThan(1e-12);
   });
 
   it('falls back to per-sample VJPs for parameters outside dense layers, with the same answer as the oracle', async () => {

@@ -7,9 +7,9 @@ import type { FYLoss } from '../losses/fenchel-young.js';
 import { xlogxT } from '../losses/numerics.js';
 import { softmaxCrossEntropyStable } from '../losses/softmax.js';
 import { validateLabels } from '../losses/validate.js';
-import { paramInputs, type DenseTap, type Model } from '../models/model.js';
+import { isConvTap, paramInputs, type LayerTap, type Model } from '../models/model.js';
 import { softmaxCrossEntropy } from '../train/sgd-step.js';
-import { uncoveredParams } from './layerwise-gram.js';
+import { convJacobian, uncoveredParams } from './layerwise-gram.js';
 import { ProbeRuntime, rowsOf, type ArrayValue, type FloatDType, type ParamValues } from './runtime.js';
 
 /** Per-sample loss of outputs η [n, d] against targets y [n, d] → [n]. */
@@ -51,6 +51,9 @@ export function targetRows(y: Float64Array | Float32Array | Int32Array, n: numbe
   return Float64Array.from(y);
 }
 
+/** How the per-sample gradient norms are computed; see `GradientEnergyProbe.method`. */
+export type GradientEnergyMethod = 'dense-taps' | 'layer-taps' | 'per-sample-vjp';
+
 /**
  * Options of {@link GradientEnergyProbe}. `batchGradient: true` also forms the summed parameter
  * gradient for ‖∇R̂‖² and the free Rayleigh quotient: one more matrix product per dense layer
@@ -81,8 +84,12 @@ export interface GradientEnergyResult<G extends boolean = boolean> {
   /** n²‖∇R̂‖²/‖r‖² ∈ [λ_min(Θ), λ_max(Θ)] of the batch NTK; undefined when r = 0 or without `batchGradient`. */
   readonly rayleighQuotient: G extends true ? number | undefined : undefined;
   readonly losses: Float64Array;
-  /** 'dense-taps': ‖a_i‖²‖δ_i‖² per dense layer (no per-sample gradient formed); 'per-sample-vjp' otherwise. */
-  readonly method: 'dense-taps' | 'per-sample-vjp';
+  /**
+   * 'dense-taps': ‖a_i‖²‖δ_i‖² per dense layer (no per-sample gradient formed); 'layer-taps': the
+   * same for the dense layers plus each conv layer's per-sample gradient from its input patches;
+   * 'per-sample-vjp' otherwise.
+   */
+  readonly method: GradientEnergyMethod;
 }
 
 /**
@@ -100,7 +107,9 @@ export function freeRayleighQuotient(batchGradSqNorm: number, residualSqNorm: nu
  * Graph of per-sample squared gradient norms without per-sample gradients. For a dense layer
  * z_i = W a_i + b, ∂ℓ_i/∂W = δ_i a_iᵀ with δ_i = ∂ℓ_i/∂z_i, so ‖∂ℓ_i/∂W‖² = ‖a_i‖²‖δ_i‖² and
  * ‖∂ℓ_i/∂b‖² = ‖δ_i‖² (Goodfellow 2015; Opacus' "ghost norms"). A mask M gives Σ_o δ_io² (M a_i²)_o.
- * δ comes from one backward pass of Σ_i ℓ_i: batch independence keeps rows separate.
+ * δ comes from one backward pass of Σ_i ℓ_i: batch independence keeps rows separate. A conv layer
+ * shares its weights over positions, so there the per-sample gradient Σ_p δ_i[:, p] ⊗ patch_i[p] is
+ * formed (`convJacobian`: one batched product of δ and the input patches) and its norm taken.
  *
  * Inputs: parameters, `x` [n, in], `y` [n, d]. Outputs: `perSampleSq`, `residualSq`, `loss` [n],
  * `residual` [n, d], and the scalar `batchGradSq` only with `batchGradient`.
@@ -113,7 +122,7 @@ export function gradientEnergyGraph(model: Model, n: number, dtype: FloatDType, 
   const x = b.input('x', [n, model.inputDim], dtype);
   const y = b.input('y', [n, model.outputDim], dtype);
   const ps = model.params.map((p) => params[p.name]!);
-  const taps: DenseTap[] = [];
+  const taps: LayerTap[] = [];
   const f = model.apply(params, x, taps);
   const { loss: l, residual: r } = lossAndResidual(loss, f, y);
   const covered = uncoveredParams(model).length === 0;
@@ -128,6 +137,12 @@ export function gradientEnergyGraph(model: Model, n: number, dtype: FloatDType, 
   let perSample: Tensor | undefined;
   if (covered) {
     taps.forEach((tap, k) => {
+      if (isConvTap(tap)) {
+        // A convolution's per-sample gradient does not factor: form it from the input patches (‖Jᵢ‖² of one cotangent row).
+        const term = convJacobian(tap, deltas[k]!.reshape([n, 1, -1])).square().sum([1, 2]);
+        perSample = perSample ? perSample.add(term) : term;
+        return;
+      }
       const d2 = deltas[k]!.square();
       const a2 = tap.input.square();
       let term = tap.mask ? d2.mul(a2.matmul(b.constant(tap.mask, [d2.shape[1]!, a2.shape[1]!], dtype).T)).sum(-1) : d2.sum(-1).mul(a2.sum(-1));
@@ -150,17 +165,18 @@ export function gradientEnergyGraph(model: Model, n: number, dtype: FloatDType, 
  * Gradient energy E = (1/n) Σ_i ‖∇_θ ℓ_i‖² and the residuals on any backend (one compiled graph
  * per batch size); with `batchGradient: true` also the batch-gradient norm and the free Rayleigh quotient.
  *
- * Cost: ≈ 2 forward-pass units of the batch for dense-layer models (3 with `batchGradient`); models
+ * Cost: ≈ 2 forward-pass units of the batch for dense-layer models (3 with `batchGradient`), plus
+ * 2·n·O·Ho·Wo·(C/G)·kh·kw flops per conv layer (its per-sample gradients from the input patches); models
  * with other parameters use n per-sample VJPs (≈ 3n single-sample passes).
  * @see docs/theory.md §3.2, §3.3, §7 items 10–13.
  */
 export class GradientEnergyProbe<G extends boolean = false> {
   readonly runtime: ProbeRuntime;
-  readonly method: 'dense-taps' | 'per-sample-vjp';
+  readonly method: GradientEnergyMethod;
 
   constructor(readonly model: Model, backend: Backend, private readonly options: GradientEnergyOptions<G> = {}) {
     this.runtime = new ProbeRuntime(backend, options.dtype);
-    this.method = uncoveredParams(model).length === 0 ? 'dense-taps' : 'per-sample-vjp';
+    this.method = uncoveredParams(model).length ? 'per-sample-vjp' : uncoveredParams(model, { denseOnly: true }).length ? 'layer-taps' : 'dense-taps';
   }
 
   async measure(params: ParamValues, x: ArrayValue, y: Float64Array | Float32Array | Int32Array): Promise<GradientEnergyResult<G>> {

@@ -1,7 +1,7 @@
 export { ProbeRuntime, ProbeInputError, ProbeOverflowError, flattenParams, splitFlat, type ParamValues, type ArrayValue, type FloatDType } from './runtime.js';
 export { perSampleJacobians, jacobianContractionGraph, type JacobianMode } from './jacobian-contraction.js';
 export { ntkVpGraph } from './ntk-vp.js';
-export { layerwiseGramGraph, layerwiseCrossGraph, assembleLayerwiseNtk, layerSensitivities, uncoveredParams, type LayerwiseMode, type LayerSlices } from './layerwise-gram.js';
+export { layerwiseGramGraph, layerwiseCrossGraph, assembleLayerwiseNtk, layerSensitivities, uncoveredParams, convPatches, convJacobian, convTapWidth, layerwisePlan, type LayerwiseMode, type LayerSlices, type LayerwiseTapPlan } from './layerwise-gram.js';
 export * from './structure-matrix.js';
 export * from './ntk-preconditioner.js';
 export * from './gershgorin.js';

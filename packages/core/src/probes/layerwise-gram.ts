@@ -3,25 +3,40 @@ import { GraphBuilder, spec, trace } from '../ir/builder.js';
 import type { Graph } from '../ir/graph.js';
 import type { Tensor } from '../ir/tensor.js';
 import { concat } from '../ir/tensor.js';
-import type { DenseTap, Model } from '../models/model.js';
+import { isConvTap, type ConvTap, type DenseTap, type LayerTap, type Model } from '../models/model.js';
 import type { DeviceTensor } from '../backend/contract.js';
 import type { TypedArray } from '../ir/dtype.js';
 import { paramTensors, ProbeOverflowError, type FloatDType, type ParamValues, type ProbeRuntime } from './runtime.js';
 
-/** Parameters of `model` that no dense-layer tap owns (empty = layer-wise methods apply). */
-export function uncoveredParams(model: Model): string[] {
-  const taps: DenseTap[] = [];
-  trace(Object.fromEntries(model.params.map((p) => [p.name, spec(p.shape, 'f64')])), (ps, b) => {
-    return { f: model.apply(ps, b.input('__x', [1, model.inputDim], 'f64'), taps) };
-  });
+/** The taps `model.apply` pushes for a one-sample float64 trace, and its output. */
+function traceTaps(model: Model): { taps: LayerTap[]; f: Tensor } {
+  const taps: LayerTap[] = [];
+  let f: Tensor | undefined;
+  trace(Object.fromEntries(model.params.map((p) => [p.name, spec(p.shape, 'f64')])), (ps, b) => ({ f: (f = model.apply(ps, b.input('__x', [1, model.inputDim], 'f64'), taps)) }));
+  return { taps, f: f! };
+}
+
+/**
+ * Parameters of `model` that no layer tap owns: empty = the layer-wise methods apply. Dense and
+ * conv taps count; with `denseOnly`, dense taps only (what the ghost-norm energy of a training
+ * step handles).
+ */
+export function uncoveredParams(model: Model, options: { denseOnly?: boolean } = {}): string[] {
   const owned = new Set<string>();
-  for (const t of taps) { owned.add(t.weight); if (t.bias) owned.add(t.bias); }
+  for (const t of traceTaps(model).taps) {
+    if (options.denseOnly && isConvTap(t)) continue;
+    owned.add(t.weight);
+    if (t.bias) owned.add(t.bias);
+  }
   return model.params.map((p) => p.name).filter((n) => !owned.has(n));
 }
 
-export interface LayerSlices {
-  readonly tap: DenseTap;
-  /** ∂f_{ik}/∂z_l[i, :] as [n, d, out]: per sample, because output row i depends only on row i. */
+export interface LayerSlices<T extends LayerTap = LayerTap> {
+  readonly tap: T;
+  /**
+   * ∂f_{ik}/∂z_l[i, …] as [n, d, size]: per sample, because output row i depends only on row i.
+   * size = out for a dense tap, O·Ho·Wo (the pre-activation of one sample, flattened) for a conv tap.
+   */
   readonly B: Tensor;
 }
 
@@ -32,7 +47,7 @@ export interface LayerSlices {
  *
  * Cost: d backward passes of the batch to the pre-activations (no weight gradients).
  */
-export function layerSensitivities(f: Tensor, taps: readonly DenseTap[]): LayerSlices[] {
+export function layerSensitivities<T extends LayerTap>(f: Tensor, taps: readonly T[]): LayerSlices<T>[] {
   const [n, d] = f.shape as [number, number];
   const zs = taps.map((t) => t.preactivation);
   const perK: Tensor[][] = [];
@@ -42,10 +57,57 @@ export function layerSensitivities(f: Tensor, taps: readonly DenseTap[]): LayerS
     perK.push(gradients([f], zs, [f.builder.constant(e, [n, d], f.dtype)]));
   }
   return taps.map((tap, l) => {
-    const out = tap.preactivation.shape[1]!;
+    const out = tap.preactivation.shape.slice(1).reduce((a, b) => a * b, 1);
     const cols = perK.map((g) => g[l]!.reshape([n, 1, out]));
     return { tap, B: d === 1 ? cols[0]! : concat(cols, 1) };
   });
+}
+
+/**
+ * im2col of a conv tap's input: [n, G, K, Ho·Wo] with K = (C/G)·kh·kw, row (c, i, j) of group g
+ * in the weight's [O, C/G, kh, kw] order. One conv2d of the input by a constant 0/1 filter
+ * [C·kh·kw, 1, kh, kw] with groups = C (each output channel copies one kernel offset of one input
+ * channel), with the layer's strides, pads and dilations: n·C·kh·kw·Ho·Wo values.
+ */
+export function convPatches(tap: ConvTap): Tensor {
+  const x = tap.input, [n, C] = x.shape as [number, number], [kh, kw] = tap.kernel, kk = kh * kw, G = tap.groups;
+  const [, , Ho, Wo] = tap.preactivation.shape as [number, number, number, number];
+  const e = new Float64Array(C * kk * kk);
+  for (let c = 0; c < C; c++) for (let j = 0; j < kk; j++) e[(c * kk + j) * kk + j] = 1;
+  const E = x.builder.constant(e, [C * kk, 1, kh, kw], x.dtype);
+  const p = x.conv2d(E, { strides: tap.strides, pads: tap.pads, dilations: tap.dilations, groups: C });
+  return p.reshape([n, G, (C / G) * kk, Ho * Wo]);
+}
+
+/** Columns of a conv tap's per-sample Jacobian: its weights O·(C/G)·kh·kw, plus O with a bias. */
+export function convTapWidth(tap: ConvTap): number {
+  const O = tap.preactivation.shape[1]!, C = tap.input.shape[1]!;
+  return O * (C / tap.groups) * tap.kernel[0] * tap.kernel[1] + (tap.bias !== undefined ? O : 0);
+}
+
+/**
+ * A conv layer's per-sample Jacobians from its output cotangents B [n, R, O·Ho·Wo] (R cotangent
+ * rows per sample, e.g. the d outputs): J[i, r, (o, c, a, b)] = Σ_p B[i, r, o, p] patch_i[p, (c, a, b)]
+ * (the filter gradient of sample i alone), then the bias columns Σ_p B[i, r, o, p]. Returns
+ * [n, R, convTapWidth(tap)]. Cost: 2·n·R·O·Ho·Wo·(C/G)·kh·kw flops (batched matrix products).
+ */
+export function convJacobian(tap: ConvTap, B: Tensor): Tensor {
+  const [n, R] = B.shape as [number, number], [, O, Ho, Wo] = tap.preactivation.shape as [number, number, number, number];
+  const X = convPatches(tap), G = tap.groups, Og = O / G, K = X.shape[2]!, P = Ho * Wo;
+  const Jw = G === 1
+    ? B.reshape([n, R * O, P]).matmul(X.reshape([n, K, P]).T).reshape([n, R, O * K])
+    : B.reshape([n, R, G, Og * P]).transpose([0, 2, 1, 3]).reshape([n, G, R * Og, P]).matmul(X.T).reshape([n, G, R, Og * K]).transpose([0, 2, 1, 3]).reshape([n, R, O * K]);
+  return tap.bias === undefined ? Jw : concat([Jw, B.reshape([n, R, O, P]).sum(-1)], 2);
+}
+
+/** One conv layer's share of each layer-wise output, from its per-sample Jacobians J [n, d, W]. */
+function convTerm(J: Tensor, n: number, d: number, mode: LayerwiseMode): Tensor {
+  const W = J.shape[2]!;
+  if (mode === 'blocks') return J.matmul(J.T);
+  if (mode === 'traced') { const F = J.reshape([n, d * W]); return F.matmul(F.T); }
+  if (mode === 'outputs') { const Jk = J.transpose([1, 0, 2]); return Jk.matmul(Jk.T); }
+  const F = J.reshape([n * d, W]);
+  return F.matmul(F.T);
 }
 
 /**
@@ -56,38 +118,46 @@ export type LayerwiseMode = 'full' | 'blocks' | 'traced' | 'outputs';
 
 /**
  * The empirical NTK without forming J, for models whose parameters all belong to dense layers
- * z = a Wᵀ + b. Since ∂f_{ik}/∂W_l = B_l[i,k,:] ⊗ a_l[i,:],
+ * z = a Wᵀ + b or convolutions. For a dense layer, since ∂f_{ik}/∂W_l = B_l[i,k,:] ⊗ a_l[i,:],
  *
  *   Θ_{(i,k),(j,m)} = Σ_l (a_i·a_j + [bias]) · (B_l[i,k,:]·B_l[j,m,:]),
  *
  * i.e. Σ_l (A_l A_lᵀ + 1) ⊙ (B_l B_lᵀ) with A_l the layer inputs (rows per sample, expanded over
  * outputs). A sparse layer (W ⊙ M) replaces a_i·a_j by the mask-weighted Σ_p M_op a_ip a_jp per
- * output unit o; that is exact too, at O(n²·in·out) cost per masked layer.
+ * output unit o; that is exact too, at O(n²·in·out) cost per masked layer. A convolution shares its
+ * weights over positions, so its Jacobian does not factor like that: its per-sample Jacobian J_l
+ * (n·d rows of O·(C/G)·kh·kw + O columns) is formed from the input patches and B_l (`convJacobian`)
+ * and the layer adds J_l J_lᵀ.
  *
  * With `rotateOutputs`, the graph takes an input `rotation` Q (d × d) and works with the outputs
  * f Q instead of f: its NTK is (I ⊗ Qᵀ) Θ (I ⊗ Q), so 'outputs' gives the output-diagonal blocks in
  * the basis Q (what the LOBPCG preconditioner needs after training couples the outputs).
  *
- * Cost: 1 forward + d backward passes of the batch to the pre-activations, plus per layer
- * n²·in (A Aᵀ) and (n·d)²·out flops (B Bᵀ) for 'full', n·d²·out for 'blocks'.
+ * Cost: 1 forward + d backward passes of the batch to the pre-activations, plus per dense layer
+ * n²·in (A Aᵀ) and (n·d)²·out flops (B Bᵀ) for 'full', n·d²·out for 'blocks'; per conv layer
+ * n·d·O·Ho·Wo·K (J_l, K = (C/G)·kh·kw) and (n·d)²·(O·K + O) ('full') or n·d²·(O·K + O) ('blocks').
  */
 export function layerwiseGramGraph(model: Model, n: number, dtype: FloatDType, mode: LayerwiseMode, options: { rotateOutputs?: boolean } = {}): Graph {
-  const missing = uncoveredParams(model);
-  if (missing.length)
-    throw new Error(`layerwise-gram: parameters [${missing.join(', ')}] do not belong to a dense layer tap; use algorithm 'jacobian-contraction' or 'ntk-vp' for this model`);
+  requireCovered(model);
   const b = new GraphBuilder();
   const params = paramTensors(model, (name, shape) => b.input(name, shape, dtype));
   const x = b.input('x', [n, model.inputDim], dtype);
-  const taps: DenseTap[] = [];
+  const taps: LayerTap[] = [];
   const d = model.outputDim;
   let f = model.apply(params, x, taps);
   if (options.rotateOutputs) f = f.matmul(b.input('rotation', [d, d], dtype));
   let acc: Tensor | undefined;
   for (const { tap, B } of layerSensitivities(f, taps)) {
-    const term = layerTerm(tap, B, n, d, mode);
+    const term = isConvTap(tap) ? convTerm(convJacobian(tap, B), n, d, mode) : layerTerm(tap, B, n, d, mode);
     acc = acc ? acc.add(term) : term;
   }
   return b.build({ [mode === 'full' ? 'K' : mode]: acc! });
+}
+
+function requireCovered(model: Model): void {
+  const missing = uncoveredParams(model);
+  if (missing.length)
+    throw new Error(`layerwise-gram: parameters [${missing.join(', ')}] do not belong to a dense or conv layer tap; use algorithm 'jacobian-contraction' or 'ntk-vp' for this model`);
 }
 
 function layerTerm(tap: DenseTap, B: Tensor, n: number, d: number, mode: LayerwiseMode): Tensor {
@@ -152,19 +222,23 @@ function crossTerm(tap: DenseTap, a: Tensor, B: Tensor, a2: Tensor, B2: Tensor, 
  * c·d × c·d tensors, instead of several (n·d)² ones per layer for the whole NTK at once.
  */
 export function layerwiseCrossGraph(model: Model, c: number, dtype: FloatDType): Graph {
-  const missing = uncoveredParams(model);
-  if (missing.length)
-    throw new Error(`layerwise-gram: parameters [${missing.join(', ')}] do not belong to a dense layer tap; use algorithm 'jacobian-contraction' or 'ntk-vp' for this model`);
+  requireCovered(model);
   const b = new GraphBuilder();
   const params = paramTensors(model, (name, shape) => b.input(name, shape, dtype));
   const x = b.input('x', [2 * c, model.inputDim], dtype);
-  const taps: DenseTap[] = [];
+  const taps: LayerTap[] = [];
   const d = model.outputDim;
   const f = model.apply(params, x, taps);
   let acc: Tensor | undefined;
+  const rows = (t: Tensor, r0: number, w: readonly number[]) => t.slice([r0, ...w.map(() => 0)], [r0 + c, ...w]);
   for (const { tap, B } of layerSensitivities(f, taps)) {
+    if (isConvTap(tap)) {
+      const J = convJacobian(tap, B), W = J.shape[2]!;
+      const term = rows(J, 0, [d, W]).reshape([c * d, W]).matmul(rows(J, c, [d, W]).reshape([c * d, W]).T);
+      acc = acc ? acc.add(term) : term;
+      continue;
+    }
     const a = tap.input, inDim = a.shape[1]!, out = B.shape[2]!;
-    const rows = (t: Tensor, r0: number, w: readonly number[]) => t.slice([r0, ...w.map(() => 0)], [r0 + c, ...w]);
     const term = crossTerm(tap, rows(a, 0, [inDim]), rows(B, 0, [d, out]), rows(a, c, [inDim]), rows(B, c, [d, out]), c, c, d);
     acc = acc ? acc.add(term) : term;
   }
@@ -196,16 +270,27 @@ const ROW_BLOCK_ROWS = 320;
  * upper block triangle, since Θ is symmetric: (1 + r·d/N)/2 of the full products' flops — and one
  * pass weights each product by G_l, adds the layers, writes the block and its mirror image. A
  * layer whose output is the model's output (B = I per sample) needs no product at all: it adds
- * G_l ⊗ I_d. Masked layers: chunk pairs (a ≤ b) by `layerwiseCrossGraph`, each block mirrored.
+ * G_l ⊗ I_d. A conv layer's factor is its per-sample Jacobian J_l [n·d, O·K + O] with no G (its
+ * products are added unweighted). Masked layers: chunk pairs (a ≤ b) by `layerwiseCrossGraph`, each
+ * block mirrored.
  */
 export async function assembleLayerwiseNtk(rt: ProbeRuntime, model: Model, params: ParamValues, x: Float64Array | Float32Array, n: number, out: Float64Array | Float32Array, blockRows?: number, groupBytes = ROW_GROUP_BYTES): Promise<void> {
   if (layerwisePlan(model).some((t) => t.masked)) return assembleCrossBlocks(rt, model, params, x, n, out, blockRows ?? BLOCK_ROWS);
   return assembleRowBlocks(rt, model, params, x, n, out, blockRows ?? ROW_BLOCK_ROWS, groupBytes);
 }
 
-/** Per dense tap, in `model.apply` order: its width, whether it is masked, whether its output is the model's output. */
+/** Per layer tap, in `model.apply` order: its kind and widths, whether it is masked, whether its output is the model's output. */
 export interface LayerwiseTapPlan {
+  readonly kind: 'dense' | 'conv';
+  /** Output units (dense) or output channels (conv). */
   readonly out: number;
+  /**
+   * Columns of the tap's factor in the NTK, i.e. the contraction length of its share of an entry:
+   * `out` for a dense tap (B_l, weighted by A_l A_lᵀ + 1), `convTapWidth` for a conv tap (J_l itself).
+   */
+  readonly width: number;
+  /** Flops per sample and output to form the tap's factor beyond the backward passes: 2·O·Ho·Wo·K for a conv tap, 0 for a dense one. */
+  readonly jacobianFlops: number;
   readonly masked: boolean;
   /** The tap's pre-activation is the model output f itself: B = I_d per sample, no backward pass needed. */
   readonly identity: boolean;
@@ -213,23 +298,30 @@ export interface LayerwiseTapPlan {
 
 const planCache = new WeakMap<Model, LayerwiseTapPlan[]>();
 
-/** The model's dense taps as the row-block assembly sees them (traced once per model object). */
+/** The model's layer taps as the row-block assembly sees them (traced once per model object). */
 export function layerwisePlan(model: Model): LayerwiseTapPlan[] {
   let plan = planCache.get(model);
   if (!plan) {
-    const taps: DenseTap[] = [];
-    let f: Tensor | undefined;
-    trace(Object.fromEntries(model.params.map((p) => [p.name, spec(p.shape, 'f64')])), (ps, b) => ({ f: (f = model.apply(ps, b.input('__x', [1, model.inputDim], 'f64'), taps)) }));
-    plan = taps.map((t) => ({ out: t.preactivation.shape[1]!, masked: !!t.mask, identity: t.preactivation === f && t.preactivation.shape[1] === model.outputDim }));
+    const { taps, f } = traceTaps(model);
+    plan = taps.map((t): LayerwiseTapPlan => {
+      if (isConvTap(t)) {
+        const [, O, Ho, Wo] = t.preactivation.shape as [number, number, number, number], K = (t.input.shape[1]! / t.groups) * t.kernel[0] * t.kernel[1];
+        return { kind: 'conv', out: O, width: convTapWidth(t), jacobianFlops: 2 * O * Ho * Wo * K, masked: false, identity: false };
+      }
+      const out = t.preactivation.shape[1]!;
+      return { kind: 'dense', out, width: out, jacobianFlops: 0, masked: !!t.mask, identity: t.preactivation === f && out === model.outputDim };
+    });
     planCache.set(model, plan);
   }
   return plan;
 }
 
 /**
- * The parts of the layer-wise NTK for unmasked dense layers, from one forward and d backward passes
- * of the n samples: `G{l}` = A_l A_lᵀ (+1 with a bias) [n, n] for every tap l, and `B{l}` =
- * ∂f/∂z_l as [n·d, out_l] (row i·d + k) for the taps that are not the output itself.
+ * The parts of the layer-wise NTK for unmasked dense and conv layers, from one forward and d
+ * backward passes of the n samples: `G{l}` = A_l A_lᵀ (+1 with a bias) [n, n] for every dense tap
+ * l, `B{l}` = ∂f/∂z_l as [n·d, out_l] (row i·d + k) for the dense taps that are not the output
+ * itself, and for every conv tap `B{l}` = its per-sample Jacobian J_l [n·d, width_l] (no G: the
+ * layer adds J_l J_lᵀ unweighted).
  */
 export function layerwisePartsGraph(model: Model, n: number, dtype: FloatDType): Graph {
   const b = new GraphBuilder();
@@ -239,11 +331,12 @@ export function layerwisePartsGraph(model: Model, n: number, dtype: FloatDType):
 
 function layerwiseParts(b: GraphBuilder, model: Model, n: number, dtype: FloatDType): { G: Record<string, Tensor>; B: Record<string, Tensor> } {
   const params = paramTensors(model, (name, shape) => b.input(name, shape, dtype));
-  const taps: DenseTap[] = [];
+  const taps: LayerTap[] = [];
   const d = model.outputDim, f = model.apply(params, b.input('x', [n, model.inputDim], dtype), taps);
   const G: Record<string, Tensor> = {}, B: Record<string, Tensor> = {};
   const inner: number[] = [];
   taps.forEach((t, l) => {
+    if (isConvTap(t)) { inner.push(l); return; }
     if (t.mask) throw new Error('layerwisePartsGraph: masked layers take the chunk-pair path (assembleLayerwiseNtk)');
     let g = t.input.matmul(t.input.T);
     if (t.bias !== undefined) g = g.add(1);
@@ -252,7 +345,10 @@ function layerwiseParts(b: GraphBuilder, model: Model, n: number, dtype: FloatDT
   });
   if (inner.length) {
     const sens = layerSensitivities(f, inner.map((l) => taps[l]!));
-    sens.forEach(({ B: s }, i) => { B[`B${inner[i]}`] = s.reshape([n * d, s.shape[2]!]); });
+    sens.forEach(({ tap, B: s }, i) => {
+      const factor = isConvTap(tap) ? convJacobian(tap, s) : s;
+      B[`B${inner[i]}`] = factor.reshape([n * d, factor.shape[2]!]);
+    });
   }
   return { G, B };
 }
@@ -294,7 +390,7 @@ const ROW_GROUP_BYTES = 16 * 2 ** 20;
 async function assembleRowBlocks(rt: ProbeRuntime, model: Model, params: ParamValues, x: Float64Array | Float32Array, n: number, out: Float64Array | Float32Array, blockRows: number, groupBytes: number): Promise<void> {
   const d = model.outputDim, N = n * d, w = model.inputDim, plan = layerwisePlan(model);
   const widths = new Map<number, number>();
-  plan.forEach((t, l) => { if (!t.identity) widths.set(l, t.out); });
+  plan.forEach((t, l) => { if (!t.identity) widths.set(l, t.width); });
   const identity = plan.flatMap((t, l) => (t.identity ? [l] : []));
   const r = Math.max(1, Math.min(n, Math.floor(blockRows / d))), bytes = rt.dtype === 'f64' ? 8 : 4;
   // Row blocks of r samples, grouped so that one run returns at most ROW_GROUP_BYTES (at least one block).
@@ -313,9 +409,10 @@ async function assembleRowBlocks(rt: ProbeRuntime, model: Model, params: ParamVa
     ? await (await rt.executable(`lw:rows:${n}:${r}`, () => layerwiseRowBlockWholeGraph(model, n, rowsOf(groups[0]!), rt.dtype))).run(inputs)
     : await (await rt.executable(`lw:parts:${n}`, () => layerwisePartsGraph(model, n, rt.dtype))).run(inputs);
   try {
-    const G: TypedArray[] = [];
-    for (let l = 0; l < plan.length; l++) G.push(await parts[`G${l}`]!.download());
-    const Gw = G.filter((_, l) => widths.has(l)), Gid = identity.map((l) => G[l]!);
+    // Conv taps have no G (their share J_l J_lᵀ is unweighted).
+    const G: (TypedArray | undefined)[] = [];
+    for (let l = 0; l < plan.length; l++) G.push(plan[l]!.kind === 'conv' ? undefined : await parts[`G${l}`]!.download());
+    const Gw = [...widths.keys()].map((l) => G[l]), Gid = identity.map((l) => G[l]!);
     const B: Record<string, DeviceTensor> = Object.fromEntries([...widths.keys()].map((l) => [`B${l}`, parts[`B${l}`]!]));
     for (const blocks of groups) {
       const res = groups.length === 1 || !widths.size ? parts
@@ -354,19 +451,23 @@ function nonFinite(out: Float64Array | Float32Array, from: number, to: number): 
 /**
  * Rows [i0·d, i1·d) of Θ from column i0·d on, and their mirror image below the diagonal:
  * Θ[(i,k),(j,m)] = Σ_l G_l[i,j] C_l[(i,k),(j,m)] + Σ_{identity l} [k = m] G_l[i,j], with C_l the
- * row block's B_l products ([(i1−i0)·d, N − i0·d]). Within the diagonal block only the upper
+ * row block's B_l products ([(i1−i0)·d, N − i0·d]) and G_l = 1 for conv taps (C_l = J_l J_lᵀ). Within the diagonal block only the upper
  * triangle is computed, so Θ comes out exactly symmetric. Returns a non-finite entry, if any.
  *
  * The loops live in small kernels called per row and tile: they reach optimised code within the
  * first call (one long function with several loop nests is optimised on stack replacement and
  * bails out at each nest it has no type feedback for yet, costing the first few calls 5–10×).
  */
-function writeRowBlock(out: Float64Array | Float32Array, N: number, n: number, d: number, i0: number, i1: number, G: readonly TypedArray[], C: readonly TypedArray[], Gid: readonly TypedArray[]): number | undefined {
+function writeRowBlock(out: Float64Array | Float32Array, N: number, n: number, d: number, i0: number, i1: number, G: readonly (TypedArray | undefined)[], C: readonly TypedArray[], Gid: readonly TypedArray[]): number | undefined {
   const r0 = i0 * d, r1 = i1 * d, cols = N - r0;
   for (let r = r0; r < r1; r++) {
     const i = (r / d) | 0, k = r - i * d, o = r * N, c = (r - r0) * cols - r0, gi = i * n;
     if (C.length === 0) out.fill(0, o + r, o + N);
-    for (let l = 0; l < C.length; l++) weightedRow(out, o, C[l]!, c, G[l]!, gi, i, n, d, r, l === 0);
+    for (let l = 0; l < C.length; l++) {
+      const Gl = G[l];
+      if (Gl) weightedRow(out, o, C[l]!, c, Gl, gi, i, n, d, r, l === 0);
+      else plainRow(out, o, C[l]!, c, r, N, l === 0);
+    }
     for (const Gl of Gid) identityRow(out, o + k, Gl, gi, i, n, d);
     const bad = nonFinite(out, o + r, o + N);
     if (bad !== undefined) return bad;
@@ -385,6 +486,12 @@ function weightedRow(out: Float64Array | Float32Array, o: number, C: TypedArray,
     if (first) for (; s < end; s++) out[o + s] = g * C[c + s]!;
     else for (; s < end; s++) out[o + s]! += g * C[c + s]!;
   }
+}
+
+/** out[o + s] (=, or += unless `first`) C[c + s] for the columns s ≥ r of row r (a conv tap: no weight). */
+function plainRow(out: Float64Array | Float32Array, o: number, C: TypedArray, c: number, r: number, N: number, first: boolean): void {
+  if (first) for (let s = r; s < N; s++) out[o + s] = C[c + s]!;
+  else for (let s = r; s < N; s++) out[o + s]! += C[c + s]!;
 }
 
 /** The output layer's share of a row (B = I_d per sample): G[i, j] on the columns j·d + k, j ≥ i (`o` points at column k). */

@@ -1,5 +1,6 @@
-import { cholesky, choleskySolveInPlace, transposeFactor } from '../linop/cholesky.js';
+import { choleskySolveInPlace, transposeFactor } from '../linop/cholesky.js';
 import { defineOperator, type LinearOperator } from '../linop/linear-operator.js';
+import { factorOutputBlocks } from './output-block-factors.js';
 
 /**
  * The output-diagonal blocks of an NTK: Θ^(k)_ij = Θ_(i,k),(j,k), row-major [d, n, n]. With
@@ -38,29 +39,9 @@ export interface NtkPreconditioner extends LinearOperator {
  * δ_k grows ×10 from 1e-12·mean(diag Θ^(k)) until block k factors; 0 when it factors as is.
  */
 export function outputBlockPreconditioner(blocks: NtkOutputBlocks): NtkPreconditioner {
-  const { n, d, data, rotation } = blocks;
-  if (rotation && rotation.length !== d * d) throw new Error(`outputBlockPreconditioner: rotation has ${rotation.length} values, expected d·d = ${d * d}`);
-  if (!Number.isInteger(n) || n < 1 || !Number.isInteger(d) || d < 1) throw new Error(`outputBlockPreconditioner: n and d must be positive integers, got n=${n}, d=${d}`);
-  if (data.length !== d * n * n) throw new Error(`outputBlockPreconditioner: ${data.length} values, expected d·n·n = ${d * n * n}`);
-  for (const v of data) if (!Number.isFinite(v)) throw new Error('outputBlockPreconditioner: the NTK blocks have non-finite entries; check the parameters and inputs for NaN/Inf');
-  const factors: Float64Array[] = [], transposed: Float64Array[] = [], shifts = new Float64Array(d);
-  for (let k = 0; k < d; k++) {
-    const block = data.subarray(k * n * n, (k + 1) * n * n);
-    let meanDiag = 0;
-    for (let i = 0; i < n; i++) meanDiag += block[i * n + i]! / n;
-    if (!(meanDiag > 0)) throw new Error(`outputBlockPreconditioner: output ${k} has a non-positive NTK diagonal (a dead output?); nothing to precondition`);
-    let shift = 0, L: Float64Array | undefined;
-    for (let attempt = 0; attempt < 16 && !L; attempt++) {
-      const m = Float64Array.from(block);
-      for (let i = 0; i < n; i++) m[i * n + i]! += shift;
-      L = cholesky({ size: n, data: m });
-      if (!L) shift = shift > 0 ? shift * 10 : 1e-12 * meanDiag;
-    }
-    if (!L) throw new Error(`outputBlockPreconditioner: block ${k} did not factor even with δ = ${shift.toExponential(2)}; the NTK is not positive semi-definite`);
-    factors.push(L);
-    transposed.push(transposeFactor(L, n));
-    shifts[k] = shift;
-  }
+  const { n, d, rotation } = blocks;
+  const { factors, shifts } = factorOutputBlocks(blocks, 'outputBlockPreconditioner');
+  const transposed = factors.map((L) => transposeFactor(L, n));
   const N = n * d, col = new Float64Array(n), row = new Float64Array(d);
   // Each vector is an n × d row-major block V; rotate(V, false) = V Q, rotate(V, true) = V Qᵀ.
   const rotate = (out: Float64Array, o: number, transpose: boolean) => {

@@ -27,6 +27,23 @@ describe('extremes: method chosen by stated cost', () => {
     expect(chooseExtremesMethod({ ...tiny, n: 300 }).method).toBe('lobpcg');
   });
 
+  it('with Θ formed for the products (formedFits), the iterative side is the cheaper product source and the crossover moves to n ≈ 57', () => {
+    const formed = { ...mnistMlp, formedFits: true };
+    // Forming Θ layer-wise: n(1 + d) passes + N²·Σ out_l, shared by both sides.
+    const form = (n: number) => n * 11 * 2 * mnistMlp.parameterCount + (10 * n) ** 2 * 522;
+    const small = chooseExtremesMethod({ ...formed, n: 32 });
+    expect(small.method).toBe('dense');
+    // 100 products by the formed 320² Θ cost the per-run floor each (2e7 > 10·2N²).
+    expect(small.iterative).toBeCloseTo(form(32) + 100 * 2e7, -3);
+    expect(small.dense).toBeCloseTo(form(32) + 8 * (4 / 3) * 320 ** 3, -3);
+    expect(chooseExtremesMethod({ ...formed, n: 48 }).method).toBe('dense');
+    for (const n of [64, 96, 128, 256]) expect(chooseExtremesMethod({ ...formed, n }).method).toBe('lobpcg');
+    // At n = 256 the products by Θ (10·2N² each) win over NTK–vector products (5n passes each).
+    expect(chooseExtremesMethod({ ...formed, n: 256 }).iterative).toBeCloseTo(form(256) + 100 * 10 * 2 * 2560 ** 2, -3);
+    // Without the layer-wise algorithm there is no formed source, whatever fits.
+    expect(chooseExtremesMethod({ ...formed, n: 128, algorithm: 'jacobian-contraction' }).iterative).toBeCloseTo(100 * 5 * 128 * 2 * mnistMlp.parameterCount, -3);
+  });
+
   it('auto picks dense on a small MLP and its extremes are the dense spectrum\'s ends', async () => {
     const backend = new ReferenceBackend();
     const { model, params, x, n } = mlpCase({ sizes: [3, 8, 4], activation: 'tanh' }, 6);

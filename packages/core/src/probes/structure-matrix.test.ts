@@ -71,7 +71,7 @@ describe('StructureMatrixProbe', () => {
     const { params, x } = mlpCase({ sizes: [3, 4, 2], activation: 'tanh' }, 3);
     const all = { ...params, s: Float64Array.of(1.3) };
     expect(() => new StructureMatrixProbe(model, backend, { algorithm: 'layerwise-gram' })).toThrow(/\[s\].*jacobian-contraction/);
-    await expect(new StructureMatrixProbe(model, backend).preconditioner({ ...params, s: Float64Array.of(1.3) }, x)).rejects.toThrow(/\[s\] are not in a dense layer.*lanczos/);
+    await expect(new StructureMatrixProbe(model, backend).preconditioner({ ...params, s: Float64Array.of(1.3) }, x)).rejects.toThrow(/\[s\] are not in a dense or conv layer.*lanczos/);
     const jc = new StructureMatrixProbe(model, backend);
     expect(jc.algorithm).toBe('jacobian-contraction');
     const vp = new StructureMatrixProbe(model, backend, { algorithm: 'ntk-vp' });

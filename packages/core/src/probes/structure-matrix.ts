@@ -5,10 +5,11 @@ import { symmetricEigen } from '../estimators/symmetric-eigen.js';
 import { defineOperator, type DenseMatrix, type LinearOperator } from '../linop/linear-operator.js';
 import { DEFAULT_MEMORY_BUDGET, denseBytes, fitsBudget, guardMemory } from '../linop/memory.js';
 import { spec, trace } from '../ir/builder.js';
-import { parameterCount, type DenseTap, type Model } from '../models/model.js';
+import { parameterCount, type Model } from '../models/model.js';
 import { jacobianContractionGraph } from './jacobian-contraction.js';
-import { assembleLayerwiseNtk, layerwiseGramGraph, uncoveredParams, type LayerwiseMode } from './layerwise-gram.js';
+import { assembleLayerwiseNtk, layerwiseGramGraph, layerwisePlan, uncoveredParams, type LayerwiseMode } from './layerwise-gram.js';
 import { outputBlockPreconditioner, type NtkOutputBlocks, type NtkPreconditioner } from './ntk-preconditioner.js';
+import { deviceOutputBlockPreconditioner } from './output-block-factors.js';
 import { ntkVpGraph } from './ntk-vp.js';
 import { isDevice, padRows, ProbeRuntime, rowsOf, type ArrayValue, type FloatDType, type ParamValues } from './runtime.js';
 
@@ -20,19 +21,22 @@ import { isDevice, padRows, ProbeRuntime, rowsOf, type ArrayValue, type FloatDTy
  *   J Jᵀ on the device. Cost: n(1 + 2d) passes + (n·d)²·P flops. Any model.
  * - `'ntk-vp'`: matrix-free Θu = J(Jᵀu), one VJP then one JVP. Cost: ≈ 5n passes per product;
  *   the dense NTK needs n·d products. Any model; the only choice past the memory budget.
- * - `'layerwise-gram'`: Σ_l (A_l A_lᵀ + 1) ⊙ (B_l B_lᵀ) with B_l = ∂f/∂z_l, never forming J.
- *   Cost: n(1 + d) passes + Σ_l (n²·in_l + (n·d)²·out_l) flops. Dense-layer models only.
+ * - `'layerwise-gram'`: Σ_l (A_l A_lᵀ + 1) ⊙ (B_l B_lᵀ) with B_l = ∂f/∂z_l over dense layers,
+ *   never forming their J, plus J_l J_lᵀ over conv layers (J_l from the input patches and B_l).
+ *   Cost: n(1 + d) passes + Σ_dense (n²·in_l + (n·d)²·out_l) + Σ_conv (n·d·O·Ho·Wo·K +
+ *   (n·d)²·(O·K + O)) flops, K = (C/G)·kh·kw. Models whose parameters are all in dense or conv layers.
  */
 export type StructureAlgorithm = 'jacobian-contraction' | 'ntk-vp' | 'layerwise-gram';
 export const STRUCTURE_ALGORITHMS: readonly StructureAlgorithm[] = ['jacobian-contraction', 'ntk-vp', 'layerwise-gram'];
 
 /**
  * Default algorithm: `'layerwise-gram'`, because its contraction costs Σ_l out_l per entry pair
- * instead of P (≈ 650× less for a 784-512-512-10 MLP) and it never holds a d × P Jacobian. When
- * some parameter is not in a dense layer (conv nets, transformers) the default is chosen by
- * `chooseGeneralAlgorithm`: `'jacobian-contraction'`, or `'ntk-vp'` when one sample's d × P
- * Jacobian does not fit a quarter of the memory budget. All are exact; the choice changes cost,
- * never the answer.
+ * instead of P (≈ 650× less for a 784-512-512-10 MLP) and it never holds a d × P Jacobian. A
+ * model with conv layers (all parameters in dense or conv taps, e.g. LeNet) gets it when it pays by
+ * stated cost (`chooseCoveredAlgorithm`). When some parameter is in no tap (norms, attention) the
+ * default is chosen by `chooseGeneralAlgorithm`: `'jacobian-contraction'`, or `'ntk-vp'` when one
+ * sample's d × P Jacobian does not fit a quarter of the memory budget. All are exact; the choice
+ * changes cost, never the answer.
  */
 export const DEFAULT_STRUCTURE_ALGORITHM: StructureAlgorithm = 'layerwise-gram';
 
@@ -109,6 +113,9 @@ export interface ExtremesOptions {
 /** A linear operator holding device copies of the parameters; dispose when done. */
 export type DisposableOperator = LinearOperator & { dispose(): void };
 
+/** Θ formed (`ntk`, on the host) as an operator by its device copy. Internal. */
+type FormedOperator = DisposableOperator & { readonly n: number; readonly d: number; readonly ntk: Float32Array | Float64Array };
+
 /**
  * Structure-matrix probe: per-sample A_x = J_x J_xᵀ, the empirical NTK over a probe set, its
  * traced n × n form, NTK–vector products as a LinearOperator, and its extreme eigenvalues.
@@ -122,9 +129,9 @@ export class StructureMatrixProbe {
   readonly parameterCount: number;
   readonly memoryBudget: number;
   private readonly block: number;
-  /** Parameters outside dense layers (empty: the layer-wise graphs apply); traced once here. */
+  /** Parameters outside dense and conv layers (empty: the layer-wise graphs apply); traced once here. */
   private readonly uncovered: readonly string[];
-  /** How `blocks()` computes the per-sample A_i: `algorithm`, except for auto-chosen general models (see chooseGeneralAlgorithm). */
+  /** How `blocks()` computes the per-sample A_i: `algorithm` when requested or layer-wise, else `'ntk-vp'` (see chooseGeneralAlgorithm). */
   readonly blocksAlgorithm: StructureAlgorithm;
 
   constructor(readonly model: Model, backend: Backend, private readonly options: StructureMatrixOptions = {}) {
@@ -137,9 +144,9 @@ export class StructureMatrixProbe {
       throw new Error(`unknown structure-matrix algorithm "${requested}"; use one of ${STRUCTURE_ALGORITHMS.join(', ')}`);
     const missing = (this.uncovered = uncoveredParams(model));
     if (requested === 'layerwise-gram' && missing.length)
-      throw new Error(`layerwise-gram needs every parameter in a dense layer, but ${missing.length} of ${model.kind}'s are not ([${missing.slice(0, 6).join(', ')}${missing.length > 6 ? ', …' : ''}]: convolutions, normalisation or attention); use 'jacobian-contraction' or 'ntk-vp', or leave the algorithm out to have it chosen by cost`);
-    this.algorithm = requested ?? (missing.length ? chooseGeneralAlgorithm(model, this.runtime.dtype, this.memoryBudget) : DEFAULT_STRUCTURE_ALGORITHM);
-    this.blocksAlgorithm = requested ?? (missing.length ? 'ntk-vp' : this.algorithm);
+      throw new Error(`layerwise-gram needs every parameter in a dense or conv layer, but ${missing.length} of ${model.kind}'s are not ([${missing.slice(0, 6).join(', ')}${missing.length > 6 ? ', …' : ''}]: normalisation, attention or other layers); use 'jacobian-contraction' or 'ntk-vp', or leave the algorithm out to have it chosen by cost`);
+    this.algorithm = requested ?? (missing.length ? chooseGeneralAlgorithm(model, this.runtime.dtype, this.memoryBudget) : chooseCoveredAlgorithm(model, this.runtime.dtype, this.memoryBudget));
+    this.blocksAlgorithm = requested ?? (this.algorithm === 'layerwise-gram' ? this.algorithm : 'ntk-vp');
   }
 
   private get d(): number { return this.model.outputDim; }
@@ -306,22 +313,44 @@ export class StructureMatrixProbe {
    * Lanczos; at initialization both ≈ 40–55. `rotate: false` skips the extra blocks graph.
    */
   async preconditioner(params: ParamValues, x: ArrayValue, options: { rotate?: boolean } = {}): Promise<NtkPreconditioner> {
+    return outputBlockPreconditioner(await this.preconditionerBlocks(params, x, options));
+  }
+
+  /** The (rotated) output blocks that `preconditioner` factors, by the layer-wise graphs. */
+  private async preconditionerBlocks(params: ParamValues, x: ArrayValue, options: { rotate?: boolean } = {}): Promise<NtkOutputBlocks> {
     this.requireDenseLayers('preconditioner'); // before the blocks graph, so the message names this method
-    if (options.rotate === false || this.d === 1) return outputBlockPreconditioner(await this.outputBlocks(params, x));
+    if (options.rotate === false || this.d === 1) return this.outputBlocks(params, x);
     const n = rowsOf(x, this.model.inputDim), d = this.d;
     const blocks = await this.layerwise('blocks', params, x); // per-sample A_i, whatever `algorithm` is
     const S = new Float64Array(d * d);
     for (let i = 0; i < n; i++) for (let e = 0; e < d * d; e++) S[e]! += blocks[i * d * d + e]!;
-    for (let a = 0; a < d; a++) for (let b = 0; b < a; b++) { const m = 0.5 * (S[a * d + b]! + S[b * d + a]!); S[a * d + b] = m; S[b * d + a] = m; }
-    const vectors = symmetricEigen({ size: d, data: S }, { vectors: true }).vectors!; // rows are eigenvectors
-    const Q = new Float64Array(d * d);
-    for (let k = 0; k < d; k++) for (let a = 0; a < d; a++) Q[a * d + k] = vectors[k * d + a]!;
-    return outputBlockPreconditioner(await this.outputBlocks(params, x, { rotation: Q }));
+    return this.outputBlocks(params, x, { rotation: outputGramBasis(S, d) });
+  }
+
+  /**
+   * The preconditioner of `preconditioner()` (rotated) for `extremes` with Θ formed, applied on the
+   * backend (`deviceOutputBlockPreconditioner`). The output Gram S = Σ_i A_i is the sum of Θ's d × d
+   * diagonal blocks, read from the formed Θ, so the per-sample blocks graph is not run; the rotated
+   * output blocks come from the layer-wise 'outputs' graph. (Reading them off the formed Θ by one
+   * graph on its device copy, Θ (I ⊗ Q) and then the diagonal of the left rotation, costs the same
+   * ≈ 20 ms at n = 256 once warm, but its two N² intermediates cost ≈ 300 ms of fresh memory in each
+   * of the first two calls.)
+   */
+  private async formedPreconditioner(params: ParamValues, x: ArrayValue, formed: FormedOperator): Promise<NtkPreconditioner & { dispose(): void }> {
+    this.requireDenseLayers('preconditioner');
+    const { n, d } = formed, N = n * d, K = formed.ntk;
+    let rotation: Float64Array | undefined;
+    if (d > 1) {
+      const S = new Float64Array(d * d);
+      for (let i = 0; i < n; i++) for (let a = 0; a < d; a++) { const r = (i * d + a) * N + i * d; for (let b = 0; b < d; b++) S[a * d + b]! += K[r + b]!; }
+      rotation = outputGramBasis(S, d);
+    }
+    return deviceOutputBlockPreconditioner(this.runtime, await this.outputBlocks(params, x, rotation ? { rotation } : {}));
   }
 
   private requireDenseLayers(what: string): void {
     if (this.uncovered.length)
-      throw new Error(`${what}: parameters [${this.uncovered.join(', ')}] are not in a dense layer, so the output blocks have no cheap form; use extremes(..., { method: 'lanczos' })`);
+      throw new Error(`${what}: parameters [${this.uncovered.join(', ')}] are not in a dense or conv layer, so the output blocks have no cheap form; use extremes(..., { method: 'lanczos' })`);
   }
 
   /**
@@ -330,8 +359,9 @@ export class StructureMatrixProbe {
    * - `'dense'`: form Θ and run the dense eigensolver ((4/3)(n·d)³ flops).
    * - `'lanczos'`: Lanczos on NTK–vector products for both ends. λ_max converges in ~20 products;
    *   λ_min, at the crowded bottom of an NTK spectrum, can take hundreds.
-   * - `'lobpcg'`: Lanczos for λ_max (stopped once it converges), then LOBPCG for λ_min
-   *   preconditioned by the NTK's output-diagonal blocks (`preconditioner`): tens of products.
+   * - `'lobpcg'`: Lanczos for λ_max (stopped once it converges), then LOBPCG for λ_min with a
+   *   block of 2 vectors, preconditioned by the NTK's output-diagonal blocks (the operator of
+   *   `preconditioner`, applied on the backend): tens to about a hundred products.
    *   Dense-layer models only.
    * - `'auto'` (default): the cheaper of forming Θ + the dense solver and the iterative method
    *   ('lobpcg' when every parameter is in a dense layer, else 'lanczos'), by the stated costs of
@@ -347,6 +377,7 @@ export class StructureMatrixProbe {
       n, d: this.d, parameterCount: P, algorithm: this.algorithm, denseLayers: this.uncovered.length === 0,
       tapWidth: this.algorithm === 'layerwise-gram' ? this.tapWidth() : 0,
       denseFits: fitsBudget(denseBytes(N * N) * 2, this.memoryBudget),
+      formedFits: fitsBudget(this.bytes * N * N * 2, this.memoryBudget),
     }).method;
     const base = { rankDeficient, size: N, parameterCount: P };
     if (method === 'dense') {
@@ -358,8 +389,10 @@ export class StructureMatrixProbe {
       formedFits: fitsBudget(this.bytes * N * N * 2, this.memoryBudget), iterativeMethod: method,
     });
     if (productSource === 'formed' && this.algorithm !== 'layerwise-gram') throw new Error(`extremes: products 'formed' needs the layer-wise algorithm (this probe uses '${this.algorithm}')`);
-    const op = productSource === 'formed' ? await this.formedOperator(params, x) : await this.operator(params, x);
+    const formed = productSource === 'formed' ? await this.formedOperator(params, x) : undefined;
+    const op = formed ?? await this.operator(params, x);
     const base2 = { ...base, productSource };
+    let pre: (NtkPreconditioner & { dispose(): void }) | undefined;
     try {
       if (method === 'lanczos') {
         const r = await lanczos(op, { memoryBudget: this.memoryBudget, ...options.lanczos });
@@ -370,9 +403,19 @@ export class StructureMatrixProbe {
       // float32 products put a floor under the residual (≈ 1e-5·λ_min on a trained MLP's NTK); 1e-4
       // stops there with λ_min already at the float32 limit, where 1e-8 would only wait for the stall.
       const tol = this.runtime.dtype === 'f32' ? 1e-4 : 1e-8;
-      const bottom = await lobpcg(op, { preconditioner: await this.preconditioner(params, x), tol, ...options.lobpcg, which: 'smallest' });
+      // The output-block preconditioner, applied on the backend; from the formed Θ when there is one.
+      const preconditioner = options.lobpcg?.preconditioner
+        ?? (pre = formed ? await this.formedPreconditioner(params, x, formed) : deviceOutputBlockPreconditioner(this.runtime, await this.preconditionerBlocks(params, x)));
+      // A block of 2 for the one wanted pair: the bottom of an NTK spectrum is crowded, and a single
+      // vector crawls (and may stall) when λ₂ is close to λ₁ — MLP 784-256-256-10 on 128 MNIST
+      // digits, float32: λ₂/λ₁ − 1 = 4.6e-3; one vector stalled after 53 products 8.7e-4 above λ_min,
+      // two converged in 120 products to 1e-7. A block of 2 costs little more than one vector per
+      // product by the formed Θ (one pass over it) and per preconditioner run.
+      const blockSize = N >= 6 ? 2 : 1;
+      const bottom = await lobpcg(op, { tol, blockSize, ...options.lobpcg, preconditioner, which: 'smallest' });
       return { ...base2, method, largest: top.largest, smallest: bottom.values[0]!, lanczos: top, lobpcg: bottom, products: top.matvecs + bottom.matvecs };
     } finally {
+      pre?.dispose();
       op.dispose();
     }
   }
@@ -382,12 +425,15 @@ export class StructureMatrixProbe {
    * product is one matrix product V·Θ there (2N² flops per vector, reading Θ once per block of
    * vectors). Symmetric, rank ≤ P. Call `dispose()` to free the device copy.
    */
-  private async formedOperator(params: ParamValues, x: ArrayValue): Promise<DisposableOperator> {
+  private async formedOperator(params: ParamValues, x: ArrayValue): Promise<FormedOperator> {
     const n = rowsOf(x, this.model.inputDim), d = this.d, N = n * d, P = this.parameterCount, rt = this.runtime;
     const K = await this.ntk(params, x, { dtype: rt.dtype });
     const dev = rt.backend.upload({ data: K.data, shape: [N, N], dtype: rt.dtype });
+    // Θ Vᵀ (Θ symmetric, so its transpose is V Θ): with Θ on the left the backend's GEMM streams Θ
+    // once against k packed columns; V·Θ packs all of Θ for k ≥ 2 (ONNX Runtime CPU, float32, 2560²:
+    // 4 vectors 3.0 ms against 4.7, 1 vector 1.65 either way).
     const apply = async (v: Float64Array, k: number) =>
-      (await rt.run(`formed:${N}:${k}`, () => trace({ V: spec([k, N], rt.dtype), K: spec([N, N], rt.dtype) }, ({ V, K: M }) => ({ y: V!.matmul(M!) })), { K: dev, V: rt.input('V', v, [k, N]) })).y!;
+      (await rt.run(`formed:${N}:${k}`, () => trace({ V: spec([k, N], rt.dtype), K: spec([N, N], rt.dtype) }, ({ V, K: M }) => ({ y: M!.matmul(V!.transpose([1, 0])).transpose([1, 0]) })), { K: dev, V: rt.input('V', v, [k, N]) })).y!;
     const op = defineOperator({
       size: N,
       symmetric: true,
@@ -396,19 +442,14 @@ export class StructureMatrixProbe {
       matvec: (v) => apply(v, 1),
       matmat: (v, k) => apply(v, k),
     });
-    return { ...op, dispose: () => dev.dispose() };
+    return { ...op, n, d, ntk: K.data, dispose: () => dev.dispose() };
   }
 
   private tapWidthCache?: number;
 
-  /** Σ_l out_l over the dense layers (the layer-wise NTK's per-entry contraction length). */
+  /** Σ_l width_l over the layer taps: out_l per dense layer, O·K + O per conv layer (the layer-wise NTK's per-entry contraction length). */
   private tapWidth(): number {
-    if (this.tapWidthCache === undefined) {
-      const taps: DenseTap[] = [];
-      trace(Object.fromEntries(this.model.params.map((p) => [p.name, spec(p.shape, 'f64')])), (ps, b) => ({ f: this.model.apply(ps, b.input('__x', [1, this.model.inputDim], 'f64'), taps) }));
-      this.tapWidthCache = taps.reduce((s, t) => s + (t.preactivation.shape.at(-1) ?? 1), 0);
-    }
-    return this.tapWidthCache;
+    return (this.tapWidthCache ??= layerwisePlan(this.model).reduce((s, t) => s + t.width, 0));
   }
 
   /** Release compiled graphs. */
@@ -475,6 +516,15 @@ export const DENSE_EIGEN_FLOP_WEIGHT = 8;
 /** Least stated cost of one NTK–vector product: a graph run's fixed cost (≈ 0.2 ms, ≈ 2e7 flops at the rate above). */
 export const PRODUCT_FLOOR_FLOPS = 2e7;
 
+/**
+ * The stated cost per flop of a product by the formed Θ (2N² flops per vector), relative to the
+ * backend's passes: it reads all of Θ once per product, so it runs at memory bandwidth, not at the
+ * GEMM rate. Measured on one core of the 2-core EPYC, ONNX Runtime CPU, float32: a 2560² product
+ * ≈ 1.7 ms, ≈ 8 GFLOP/s against the ≈ 88 GFLOP/s of stated pass cost above, plus the LOBPCG step and
+ * preconditioner per product (≈ 0.5 ms): ≈ 10.
+ */
+export const FORMED_PRODUCT_FLOP_WEIGHT = 10;
+
 /** Inputs of `chooseExtremesMethod`. */
 export interface ExtremesCostInput {
   /** Samples and outputs: Θ is (n·d) × (n·d). */
@@ -485,10 +535,16 @@ export interface ExtremesCostInput {
   readonly algorithm: StructureAlgorithm;
   /** Every parameter in a dense layer (LOBPCG with the output-block preconditioner applies). */
   readonly denseLayers: boolean;
-  /** Σ_l out_l over the dense layers (layer-wise algorithm only). */
+  /** Σ_l width_l over the layer taps: out_l per dense layer, O·K + O per conv layer (layer-wise algorithm only). */
   readonly tapWidth: number;
   /** Θ (twice, for headroom) fits the memory budget. */
   readonly denseFits: boolean;
+  /**
+   * Θ in the probe's dtype (twice) fits the memory budget, so the iterative method may multiply by
+   * the formed Θ (layer-wise algorithm only; see `chooseProductSource`). Default false: NTK–vector
+   * products only.
+   */
+  readonly formedFits?: boolean;
 }
 
 /**
@@ -497,26 +553,43 @@ export interface ExtremesCostInput {
  * choice toward the iterative methods, whose products are passes):
  *
  * - dense = forming Θ + `DENSE_EIGEN_FLOP_WEIGHT`·(4/3)N³, N = n·d, with forming as in
- *   `StructureAlgorithm` (layer-wise: n(1 + d) passes + 2N²·Σ out_l; Jacobian contraction:
- *   n(1 + 2d) passes + 2N²P; NTK–vector products: N products);
- * - iterative = `EXTREMES_PRODUCTS` × one NTK–vector product (≈ 5n passes, at least
- *   `PRODUCT_FLOOR_FLOPS`).
+ *   `StructureAlgorithm` (layer-wise: n(1 + d) passes + N²·Σ out_l, the upper block triangle of
+ *   each B Bᵀ; Jacobian contraction: n(1 + 2d) passes + 2N²P; NTK–vector products: N products);
+ * - iterative = the cheaper product source of `chooseProductSource`: `EXTREMES_PRODUCTS` × one
+ *   NTK–vector product (≈ 5n passes, at least `PRODUCT_FLOOR_FLOPS`), or, with `formedFits` and the
+ *   layer-wise algorithm, forming Θ + `EXTREMES_PRODUCTS` × a product by it.
  *
- * Dense is taken only when Θ fits the memory budget. For the MLP 784-256-256-10 the crossover is
- * near n ≈ 160 samples (N ≈ 1600). Measured there (CPU time, MNIST digits, ONNX Runtime, one
- * thread): n = 32, dense 27 ms against LOBPCG 102 ms; n = 128, 344 against 287 ms; n = 256, 2.5 s
- * against 1.2 s. Within a factor of about 1.3 of the better method near the crossover, several
- * times better away from it.
+ * Dense is taken only when Θ fits the memory budget. For the MLP 784-256-256-10 in float32 with Θ
+ * formed for the products, the crossover is near n ≈ 60 samples (N ≈ 600); with NTK–vector products
+ * only (`formedFits` false) near n ≈ 150. Measured (median CPU time of five calls, MNIST digits,
+ * ONNX Runtime, one thread, loaded 2-core machine, formed products): n = 32, dense 25 ms against
+ * LOBPCG 98 ms; n = 48, 42 against 76; n = 64, 78 against 73; n = 96, 183 against 102; n = 128, 399
+ * against 224; n = 256, 2.6 s against 0.6 s.
  */
 export function chooseExtremesMethod(c: ExtremesCostInput): { method: 'dense' | 'lanczos' | 'lobpcg'; dense: number; iterative: number } {
-  const { n, d, parameterCount: P } = c, N = n * d, pass = 2 * P, product = Math.max(PRODUCT_FLOOR_FLOPS, 5 * n * pass);
-  const form = c.algorithm === 'layerwise-gram' ? n * (1 + d) * pass + 2 * N * N * c.tapWidth
+  const { n, d, parameterCount: P } = c, N = n * d, pass = 2 * P;
+  const form = c.algorithm === 'layerwise-gram' ? layerwiseFormFlops(n, d, P, c.tapWidth)
     : c.algorithm === 'jacobian-contraction' ? n * (1 + 2 * d) * pass + 2 * N * N * P
-    : N * product;
+    : N * Math.max(PRODUCT_FLOOR_FLOPS, 5 * n * pass);
   const dense = form + DENSE_EIGEN_FLOP_WEIGHT * (4 / 3) * N ** 3;
   const iterativeMethod = c.denseLayers ? 'lobpcg' : 'lanczos';
-  const iterative = EXTREMES_PRODUCTS[iterativeMethod] * product;
+  const iterative = Math.min(...Object.values(productSourceCosts({ ...c, formedFits: !!c.formedFits, iterativeMethod })));
   return { method: c.denseFits && dense <= iterative ? 'dense' : iterativeMethod, dense, iterative };
+}
+
+/** Stated flops of forming Θ layer-wise: n(1 + d) passes + N²·Σ out_l (the upper block triangle of each B Bᵀ). */
+function layerwiseFormFlops(n: number, d: number, P: number, tapWidth: number): number {
+  const N = n * d;
+  return n * (1 + d) * 2 * P + N * N * tapWidth;
+}
+
+/** Stated cost of each available product source for an iterative `extremes` (see `chooseProductSource`). */
+function productSourceCosts(c: ProductSourceInput): { 'ntk-vp': number; formed?: number } {
+  const { n, d, parameterCount: P } = c, N = n * d, products = EXTREMES_PRODUCTS[c.iterativeMethod];
+  const vp = products * Math.max(PRODUCT_FLOOR_FLOPS, 5 * n * 2 * P);
+  if (c.algorithm !== 'layerwise-gram' || !c.formedFits) return { 'ntk-vp': vp };
+  const formed = layerwiseFormFlops(n, d, P, c.tapWidth) + products * Math.max(PRODUCT_FLOOR_FLOPS, FORMED_PRODUCT_FLOP_WEIGHT * 2 * N * N);
+  return { 'ntk-vp': vp, formed };
 }
 
 /** Inputs of `chooseProductSource`. */
@@ -525,7 +598,7 @@ export interface ProductSourceInput {
   readonly d: number;
   readonly parameterCount: number;
   readonly algorithm: StructureAlgorithm;
-  /** Σ_l out_l over the dense layers (layer-wise algorithm only). */
+  /** Σ_l width_l over the layer taps: out_l per dense layer, O·K + O per conv layer (layer-wise algorithm only). */
   readonly tapWidth: number;
   /** Θ in the probe's dtype (twice, for headroom) fits the memory budget. */
   readonly formedFits: boolean;
@@ -537,19 +610,17 @@ export interface ProductSourceInput {
  * sample at 2P, as in `chooseExtremesMethod`):
  *
  * - `'formed'` = forming Θ layer-wise (n(1 + d) passes + N²·Σ out_l: the upper block triangle of
- *   each B Bᵀ) + `EXTREMES_PRODUCTS` × a product by the formed Θ (2N², at least `PRODUCT_FLOOR_FLOPS`);
+ *   each B Bᵀ) + `EXTREMES_PRODUCTS` × a product by the formed Θ (2N² flops weighted by
+ *   `FORMED_PRODUCT_FLOP_WEIGHT`, at least `PRODUCT_FLOOR_FLOPS`);
  * - `'ntk-vp'` = `EXTREMES_PRODUCTS` × an NTK–vector product (≈ 5n passes, at least the floor).
  *
  * Formed only for the layer-wise algorithm and when Θ fits the memory budget. For the MLP
- * 784-256-256-10 at n = 256 (N = 2560): 9.8e9 against 6.9e10 stated flops; measured (one core of a
- * loaded 2-core EPYC, float32, ONNX Runtime) ≈ 0.7–1.0 s against 1.0–1.6 s for the whole extremes.
+ * 784-256-256-10 at n = 256 (N = 2560): 1.8e10 against 6.9e10 stated flops; measured (one core of a
+ * loaded 2-core EPYC, float32, ONNX Runtime) ≈ 0.45–0.65 s against 1.0–1.6 s for the whole extremes.
  */
 export function chooseProductSource(c: ProductSourceInput): 'formed' | 'ntk-vp' {
-  if (c.algorithm !== 'layerwise-gram' || !c.formedFits) return 'ntk-vp';
-  const { n, d, parameterCount: P } = c, N = n * d, pass = 2 * P, products = EXTREMES_PRODUCTS[c.iterativeMethod];
-  const formed = n * (1 + d) * pass + N * N * c.tapWidth + products * Math.max(PRODUCT_FLOOR_FLOPS, 2 * N * N);
-  const vp = products * Math.max(PRODUCT_FLOOR_FLOPS, 5 * n * pass);
-  return formed < vp ? 'formed' : 'ntk-vp';
+  const costs = productSourceCosts(c);
+  return costs.formed !== undefined && costs.formed < costs['ntk-vp'] ? 'formed' : 'ntk-vp';
 }
 
 /**
@@ -573,6 +644,63 @@ export function chooseProductSource(c: ProductSourceInput): 'formed' | 'ntk-vp' 
 export function chooseGeneralAlgorithm(model: Model, dtype: FloatDType, memoryBudget: number): StructureAlgorithm {
   const perSample = model.outputDim * parameterCount(model) * (dtype === 'f64' ? 8 : 4);
   return perSample <= memoryBudget / 4 ? 'jacobian-contraction' : 'ntk-vp';
+}
+
+/** Inputs of `ntkFormingCost`: the NTK's size and what the layer-wise algorithm would contract. */
+export interface NtkCostInput {
+  readonly n: number;
+  readonly d: number;
+  readonly parameterCount: number;
+  /** Σ_l width_l over the layer taps (dense: out_l; conv: O·K + O, its parameter count). */
+  readonly tapWidth: number;
+  /** Σ over conv taps of 2·O·Ho·Wo·K: flops per sample and output to form their per-sample Jacobians. */
+  readonly convJacobianFlops: number;
+}
+
+/**
+ * Stated cost in flops of forming the dense NTK (n·d)² by each algorithm, a pass of one sample
+ * costed at 2P (as in `chooseExtremesMethod`), N = n·d:
+ *
+ * - layer-wise: n(1 + d) passes + n·d·convJacobianFlops + 2N²·tapWidth;
+ * - Jacobian contraction: n(1 + 2d) passes + 2N²·P;
+ * - NTK–vector products: N products of ≈ 5n passes (at least `PRODUCT_FLOOR_FLOPS` each).
+ *
+ * LeNet-5 on MNIST (P = 61,706, tapWidth 2,786, conv Jacobians 715,200 flops per sample and
+ * output), n = 16, d = 10: layer-wise 2.2e7 + 1.1e8 + 1.4e8 ≈ 0.28 G against Jacobian
+ * contraction's 4.1e7 + 3.2e9 ≈ 3.2 G (11× more).
+ */
+export function ntkFormingCost(algorithm: StructureAlgorithm, c: NtkCostInput): number {
+  const { n, d, parameterCount: P } = c, N = n * d, pass = 2 * P;
+  if (algorithm === 'layerwise-gram') return n * (1 + d) * pass + N * c.convJacobianFlops + 2 * N * N * c.tapWidth;
+  if (algorithm === 'jacobian-contraction') return n * (1 + 2 * d) * pass + 2 * N * N * P;
+  return N * Math.max(PRODUCT_FLOOR_FLOPS, 5 * n * pass);
+}
+
+/**
+ * The algorithm for a model whose parameters are all in layer taps (dense or conv). Dense layers
+ * only: `'layerwise-gram'` (it never costs more). With conv taps the layer-wise algorithm forms
+ * each conv layer's per-sample Jacobian (n·d·convJacobianFlops) and contracts it as Jacobian
+ * contraction would (its width is the layer's parameter count), so what it saves is the dense
+ * layers' share of P in the 2N² term: it is chosen when its `ntkFormingCost` at n = 1 is at most
+ * Jacobian contraction's. The difference (layer-wise − contraction) is n·d·(convJacobianFlops −
+ * 2P) − 2n²d²(P − tapWidth), a downward parabola through 0, so paying at n = 1 means paying at every
+ * probe size. Otherwise `chooseGeneralAlgorithm` decides. LeNet-5 pays at every size (ratio ≈ 0.08
+ * at n = 16); a conv net whose parameters are nearly all in convolutions does not.
+ */
+export function chooseCoveredAlgorithm(model: Model, dtype: FloatDType, memoryBudget: number): StructureAlgorithm {
+  const plan = layerwisePlan(model);
+  if (plan.every((t) => t.kind === 'dense')) return DEFAULT_STRUCTURE_ALGORITHM;
+  const c = { n: 1, d: model.outputDim, parameterCount: parameterCount(model), tapWidth: plan.reduce((s, t) => s + t.width, 0), convJacobianFlops: plan.reduce((s, t) => s + t.jacobianFlops, 0) };
+  return ntkFormingCost('layerwise-gram', c) <= ntkFormingCost('jacobian-contraction', c) ? 'layerwise-gram' : chooseGeneralAlgorithm(model, dtype, memoryBudget);
+}
+
+/** The eigenbasis Q of the output Gram S (d × d, symmetrized here), row-major, column k = eigenvector k. */
+function outputGramBasis(S: Float64Array, d: number): Float64Array {
+  for (let a = 0; a < d; a++) for (let b = 0; b < a; b++) { const m = 0.5 * (S[a * d + b]! + S[b * d + a]!); S[a * d + b] = m; S[b * d + a] = m; }
+  const vectors = symmetricEigen({ size: d, data: S }, { vectors: true }).vectors!; // rows are eigenvectors
+  const Q = new Float64Array(d * d);
+  for (let k = 0; k < d; k++) for (let a = 0; a < d; a++) Q[a * d + k] = vectors[k * d + a]!;
+  return Q;
 }
 
 async function hostArray(x: ArrayValue): Promise<Float64Array | Float32Array> {

@@ -1,7 +1,7 @@
 import { spec, trace } from '../ir/builder.js';
 import type { Graph } from '../ir/graph.js';
 import type { Tensor } from '../ir/tensor.js';
-import { initParams, type DenseTap, type Model, type ParamSpec } from '../models/model.js';
+import { initParams, type LayerTap, type Model, type ParamSpec } from '../models/model.js';
 import { Mlp, type MlpOptions } from '../models/mlp.js';
 import { interpret } from '../reference/interpret.js';
 import { Rng } from '../util/random.js';
@@ -29,7 +29,7 @@ export class ScaledMlp implements Model {
   }
   get inputDim() { return this.inner.inputDim; }
   get outputDim() { return this.inner.outputDim; }
-  apply(params: Record<string, Tensor>, x: Tensor, taps?: DenseTap[]): Tensor {
+  apply(params: Record<string, Tensor>, x: Tensor, taps?: LayerTap[]): Tensor {
     return this.inner.apply(params, x, taps).mul(params.s!);
   }
   describe() { return { kind: this.kind }; }
@@ -85,4 +85,61 @@ export function maxRelDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let scale = 0, diff = 0;
   for (let i = 0; i < a.length; i++) { scale = Math.max(scale, Math.abs(b[i]!)); diff = Math.max(diff, Math.abs(a[i]! - b[i]!)); }
   return scale === 0 ? diff : diff / scale;
+}
+
+/** One convolution of `ConvNet`: out channels, kernel, geometry, bias. */
+export interface ConvSpec {
+  readonly out: number;
+  readonly kernel: readonly [number, number];
+  readonly strides?: readonly [number, number];
+  readonly pads?: readonly [number, number, number, number];
+  readonly dilations?: readonly [number, number];
+  readonly groups?: number;
+  readonly bias?: boolean;
+}
+
+/**
+ * A small conv net for the conv-tap tests: convolutions of any geometry (strides, asymmetric
+ * pads, dilations, groups, with or without bias), each followed by tanh, then a dense layer to
+ * `classes` outputs. Every parameter is in a conv or dense tap.
+ */
+export class ConvNet implements Model {
+  readonly kind = 'convnet';
+  readonly params: ParamSpec[] = [];
+  readonly inputDim: number;
+  readonly outputDim: number;
+  private readonly flat: number;
+  constructor(readonly image: readonly [number, number, number], readonly convs: readonly ConvSpec[], classes: number) {
+    let [c, h, w] = image;
+    const rng = (name: string, shape: number[], std: number): ParamSpec => ({ name, shape, init: (r) => r.normals(shape.reduce((a, b) => a * b, 1), std) });
+    convs.forEach((s, l) => {
+      const g = s.groups ?? 1, [kh, kw] = s.kernel, [sh, sw] = s.strides ?? [1, 1], p = s.pads ?? [0, 0, 0, 0], [dh, dw] = s.dilations ?? [1, 1];
+      this.params.push(rng(`c${l}_w`, [s.out, c / g, kh, kw], Math.sqrt(1 / ((c / g) * kh * kw))));
+      if (s.bias !== false) this.params.push(rng(`c${l}_b`, [s.out], 0.2));
+      h = Math.floor((h + p[0]! + p[2]! - dh * (kh - 1) - 1) / sh) + 1;
+      w = Math.floor((w + p[1]! + p[3]! - dw * (kw - 1) - 1) / sw) + 1;
+      c = s.out;
+    });
+    this.flat = c * h * w;
+    this.params.push(rng('fc_w', [classes, this.flat], Math.sqrt(1 / this.flat)), rng('fc_b', [classes], 0.2));
+    this.inputDim = image[0] * image[1] * image[2];
+    this.outputDim = classes;
+  }
+  apply(params: Record<string, Tensor>, x: Tensor, taps?: LayerTap[]): Tensor {
+    const n = x.shape[0]!;
+    let h = x.reshape([n, ...this.image]);
+    this.convs.forEach((s, l) => {
+      const geometry = { strides: s.strides ?? [1, 1], pads: s.pads ?? [0, 0, 0, 0], dilations: s.dilations ?? [1, 1], groups: s.groups ?? 1 } as const;
+      const input = h, bias = s.bias !== false ? `c${l}_b` : undefined;
+      let z = input.conv2d(params[`c${l}_w`]!, geometry);
+      if (bias) z = z.add(params[bias]!.reshape([1, -1, 1, 1]));
+      taps?.push({ kind: 'conv', input, preactivation: z, weight: `c${l}_w`, ...(bias ? { bias } : {}), kernel: s.kernel, strides: geometry.strides as [number, number], pads: geometry.pads as [number, number, number, number], dilations: geometry.dilations as [number, number], groups: geometry.groups });
+      h = z.tanh();
+    });
+    const a = h.reshape([n, this.flat]);
+    const z = a.matmul(params.fc_w!.T).add(params.fc_b!);
+    taps?.push({ input: a, preactivation: z, weight: 'fc_w', bias: 'fc_b' });
+    return z;
+  }
+  describe() { return { kind: this.kind }; }
 }

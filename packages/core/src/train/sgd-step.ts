@@ -4,7 +4,7 @@ import type { DType } from '../ir/dtype.js';
 import type { Graph } from '../ir/graph.js';
 import type { Tensor } from '../ir/tensor.js';
 import { oneHot } from '../ir/tensor.js';
-import type { DenseTap, Model } from '../models/model.js';
+import { isConvTap, type DenseTap, type LayerTap, type Model } from '../models/model.js';
 import { uncoveredParams } from '../probes/layerwise-gram.js';
 
 export interface SgdStepOptions {
@@ -67,13 +67,15 @@ export function sgdStepGraph(model: Model, options: SgdStepOptions): Graph {
   const y = b.input('y', [n], 'i32');
   const lr = b.input('lr', [], dt);
 
-  const taps: DenseTap[] = [];
-  const logits = model.apply(params, x, taps);
+  const layerTaps: LayerTap[] = [];
+  const logits = model.apply(params, x, layerTaps);
+  // The in-step energy uses dense taps only (‖a_i‖²‖δ_i‖², no per-sample gradient); conv models go without it.
+  const taps = layerTaps.filter((t): t is DenseTap => !isConvTap(t));
   const target = oneHot(y, model.outputDim, dt);
   const loss = lossFn(logits, target).mean();
   const names = model.params.map((p) => p.name);
   const monitors = options.monitors ?? false;
-  const withEnergy = monitors && uncoveredParams(model).length === 0;
+  const withEnergy = monitors && uncoveredParams(model, { denseOnly: true }).length === 0;
   // One backward sweep: the cotangents of the logits and pre-activations are intermediate
   // values of the parameter gradients anyway, so asking for them adds no work.
   const extra = monitors ? [logits, ...(withEnergy ? taps.map((t) => t.preactivation) : [])] : [];

@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { cholesky } from '../linop/cholesky.js';
+import { ReferenceBackend } from '../reference/backend.js';
+import { Rng } from '../util/random.js';
+import { outputBlockPreconditioner } from './ntk-preconditioner.js';
+import { deviceOutputBlockPreconditioner, invertLowerTransposedInto } from './output-block-factors.js';
+import { ProbeRuntime } from './runtime.js';
+import { StructureMatrixProbe } from './structure-matrix.js';
+import { mlpCase } from './test-fixtures.js';
+
+const backend = new ReferenceBackend();
+
+describe('output-block preconditioner on the backend', () => {
+  it('invertLowerTransposedInto gives (L⁻¹)ᵀ of a Cholesky factor', () => {
+    const n = 7, rng = new Rng(5), B = rng.normals(n * n), A = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) { let s = i === j ? 0.5 : 0; for (let t = 0; t < n; t++) s += B[i * n + t]! * B[j * n + t]!; A[i * n + j] = s; }
+    const L = cholesky({ size: n, data: A })!, Y = new Float64Array(n * n);
+    invertLowerTransposedInto(L, n, Y);
+    // L · Yᵀ = I, and Y is upper triangular.
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let t = 0; t < n; t++) s += L[i * n + t]! * Y[j * n + t]!;
+      expect(Math.abs(s - (i === j ? 1 : 0))).toBeLessThan(1e-12);
+      if (j < i) expect(Y[i * n + j]).toBe(0);
+    }
+  });
+
+  it('applies the same operator as outputBlockPreconditioner, plain and rotated, for blocks of vectors', async () => {
+    const { model, params, x, n } = mlpCase({ sizes: [3, 6, 3], activation: 'tanh' }, 5);
+    const d = 3, N = n * d, probe = new StructureMatrixProbe(model, backend), rt = new ProbeRuntime(backend, 'f64');
+    const v = Float64Array.from({ length: 2 * N }, (_, i) => Math.sin(i + 1));
+    for (const rotate of [false, true]) {
+      const host = await probe.preconditioner(params, x, { rotate });
+      const blocks = await probe.outputBlocks(params, x, host.rotation ? { rotation: host.rotation } : {});
+      const dev = deviceOutputBlockPreconditioner(rt, blocks);
+      expect(Array.from(dev.shifts)).toEqual(Array.from(host.shifts));
+      expect(dev.rotation !== undefined).toBe(rotate);
+      const a = await dev.matmat(v, 2), b = await host.matmat(v, 2);
+      for (let i = 0; i < 2 * N; i++) expect(Math.abs(a[i]! - b[i]!)).toBeLessThan(1e-9 * (1 + Math.abs(b[i]!)));
+      dev.dispose();
+    }
+    expect(() => deviceOutputBlockPreconditioner(rt, { n: 2, d: 1, data: Float64Array.of(1, 0, 0, NaN) })).toThrow(/non-finite/);
+    // A singular block factors after a small shift, reported as the host version reports it.
+    const singular = deviceOutputBlockPreconditioner(rt, { n: 2, d: 1, data: Float64Array.of(1, 1, 1, 1) });
+    expect(singular.shifts[0]).toBe(outputBlockPreconditioner({ n: 2, d: 1, data: Float64Array.of(1, 1, 1, 1) }).shifts[0]);
+    expect(singular.shifts[0]).toBeGreaterThan(0);
+    singular.dispose();
+    await rt.dispose();
+  });
+
+  it("extremes' preconditioner with Θ formed (output Gram read off Θ) is the one from the layer-wise graphs", async () => {
+    const { model, params, x } = mlpCase({ sizes: [3, 6, 3], activation: 'tanh' }, 5);
+    const probe = new StructureMatrixProbe(model, backend);
+    // Private members, reached for the test only: the formed operator and its preconditioner.
+    const internal = probe as unknown as {
+      formedOperator(p: typeof params, x: Float64Array): Promise<{ dispose(): void }>;
+      formedPreconditioner(p: typeof params, x: Float64Array, f: unknown): Promise<{ matmat(v: Float64Array, k: number): Promise<Float64Array>; rotation?: Float64Array; shifts: Float64Array; dispose(): void }>;
+    };
+    const formed = await internal.formedOperator(params, x);
+    const fromTheta = await internal.formedPreconditioner(params, x, formed);
+    const fromGraphs = await probe.preconditioner(params, x);
+    const Q1 = fromTheta.rotation!, Q2 = fromGraphs.rotation!;
+    // Same output basis up to the sign of each eigenvector.
+    for (let k = 0; k < 3; k++) {
+      let dot = 0;
+      for (let a = 0; a < 3; a++) dot += Q1[a * 3 + k]! * Q2[a * 3 + k]!;
+      expect(Math.abs(Math.abs(dot) - 1)).toBeLessThan(1e-10);
+    }
+    const N = 15, v = Float64Array.from({ length: N }, (_, i) => Math.cos(3 * i + 1));
+    const a = await fromTheta.matmat(v, 1), b = await fromGraphs.matmat(v, 1);
+    for (let i = 0; i < N; i++) expect(Math.abs(a[i]! - b[i]!)).toBeLessThan(1e-8 * (1 + Math.abs(b[i]!)));
+    fromTheta.dispose();
+    formed.dispose();
+  });
+});
