@@ -90,6 +90,20 @@ describe('sessions and device tensors', () => {
     await b.dispose();
   });
 
+  it('{ transient: true } compiles its own session without a CPU memory arena, with the same results', async () => {
+    const b = new OnnxRuntimeBackend();
+    expect(b.sessionOptions('cpu').enableCpuMemArena).toBeUndefined();
+    expect(b.sessionOptions('cpu', { transient: true }).enableCpuMemArena).toBe(false);
+    const pooled = await b.compile(g), transient = await b.compile(g, { transient: true });
+    expect(await (transient as OrtExecutable).session).not.toBe(await (pooled as OrtExecutable).session);
+    expect(b.sessionCount).toBe(2);
+    const feeds = { x: { data: Float32Array.of(1, -2, 0.5), shape: [3], dtype: 'f32' as const }, w: { data: Float32Array.of(0.3, 0.1, -4), shape: [3], dtype: 'f32' as const } };
+    const [a, c] = [await pooled.run(feeds), await transient.run(feeds)];
+    for (const k of ['y', 's']) expect(Array.from(await c[k]!.download())).toEqual(Array.from(await a[k]!.download()));
+    pooled.dispose(); transient.dispose();
+    await b.dispose();
+  });
+
   it('outputs fed back as inputs stay ORT values; run({outputs}) returns only those, via a pruned session', async () => {
     const b = new OnnxRuntimeBackend();
     const exe = await b.compile(g);

@@ -1,6 +1,6 @@
 import {
   allocate, BackendError, checkHostData, CONTRACT_VERSION, graphKey, inputSpecs, isDeviceTensor, requestedOutputs, selectOutputs, trace, where,
-  type Availability, type Backend, type DeviceTensor, type DType, type Executable, type Graph, type HostTensor, type OpName, type RunOptions,
+  type Availability, type Backend, type CompileOptions, type DeviceTensor, type DType, type Executable, type Graph, type HostTensor, type OpName, type RunOptions,
 } from '@clt/core';
 import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
 import { EXECUTION_PROVIDERS, loadOrt, providerAvailability, type ExecutionProvider, type Ort } from './availability.js';
@@ -62,6 +62,8 @@ interface Compiled {
 
 interface CacheEntry {
   readonly graph: Graph;
+  /** Compiled with `{ transient: true }`: its sessions keep no CPU memory arena. */
+  readonly transient: boolean;
   /** Session of the full graph, then one per distinct requested output subset. */
   readonly sessions: Map<string, Promise<Compiled>>;
   readonly warnings: string[];
@@ -124,12 +126,13 @@ export class OnnxRuntimeBackend implements Backend {
     return new OrtDeviceTensor(this.name, hostToOrt(loadOrt(), this.name, t, this.f64AsF32, true), [...t.shape], t.dtype);
   }
 
-  async compile(graph: Graph): Promise<Executable> {
+  async compile(graph: Graph, options: CompileOptions = {}): Promise<Executable> {
     const ort = loadOrt();
-    const key = graphKey(graph);
+    const transient = options.transient === true;
+    const key = transient ? `${graphKey(graph)}\u0000transient` : graphKey(graph);
     let entry = this.cache.get(key);
     if (!entry) {
-      entry = { graph, sessions: new Map(), warnings: [], refs: 0 };
+      entry = { graph, transient, sessions: new Map(), warnings: [], refs: 0 };
       this.cache.set(key, entry);
       try {
         await this.session(ort, entry, null);
@@ -149,19 +152,19 @@ export class OnnxRuntimeBackend implements Backend {
     const k = want ? want.join('\u0000') : '';
     let s = entry.sessions.get(k);
     if (!s) {
-      s = this.createSession(ort, want ? selectOutputs(entry.graph, want) : entry.graph, entry.warnings, !want);
+      s = this.createSession(ort, want ? selectOutputs(entry.graph, want) : entry.graph, entry.warnings, !want, entry.transient);
       entry.sessions.set(k, s);
       s.catch(() => entry.sessions.delete(k));
     }
     return s;
   }
 
-  private async createSession(ort: Ort, graph: Graph, warnings: string[], primary: boolean): Promise<Compiled> {
+  private async createSession(ort: Ort, graph: Graph, warnings: string[], primary: boolean, transient = false): Promise<Compiled> {
     const { usable, skipped } = await this.resolveProviders();
     const failures = skipped.map((s) => `[${s.provider}] unavailable: ${s.reason}`);
     const lowered = lowerGraph(graph, { ...this.options.lowering, f64AsF32: this.f64AsF32 });
     for (const ep of usable) {
-      const options = this.sessionOptions(ep);
+      const options = this.sessionOptions(ep, { transient });
       try {
         const session = await ort.InferenceSession.create(lowered.bytes, options);
         if (primary && failures.length) warnings.push(`execution provider fallback: ran on '${ep}' because ${failures.join('; ')}`);
@@ -184,7 +187,7 @@ export class OnnxRuntimeBackend implements Backend {
   }
 
   /** The options each session on `ep` is created with (exposed so tests and diagnostics can read them). */
-  sessionOptions(ep: ExecutionProvider = this.providers[0]!): InferenceSession.SessionOptions {
+  sessionOptions(ep: ExecutionProvider = this.providers[0]!, compile: CompileOptions = {}): InferenceSession.SessionOptions {
     const o = this.options, t = this.threading;
     const spin = t.spinning ? '1' : '0';
     const provider = ep === 'cuda' || ep === 'tensorrt' ? [{ name: ep, ...(o.deviceId !== undefined ? { deviceId: o.deviceId } : {}) }] : [ep];
@@ -198,6 +201,8 @@ export class OnnxRuntimeBackend implements Backend {
       interOpNumThreads: t.interOpNumThreads,
       // onnxruntime-node flattens `extra` into session config entries (session.intra_op.allow_spinning...).
       extra: { session: { intra_op: { allow_spinning: spin }, inter_op: { allow_spinning: spin } } },
+      // A transient graph's allocations go back after each run instead of staying in the session's arena.
+      ...(compile.transient ? { enableCpuMemArena: false } : {}),
       // Outputs stay in GPU buffers; weights fed back next step never visit the host.
       ...(ep === 'webgpu' ? { preferredOutputLocation: 'gpu-buffer' as const } : {}),
     };

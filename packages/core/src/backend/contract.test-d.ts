@@ -3,7 +3,7 @@
 import { assertType, describe, expectTypeOf, test } from 'vitest';
 import {
   CONTRACT_VERSION, ReferenceBackend, isDeviceTensor, resolveBackend,
-  type Availability, type Backend, type DType, type DeviceTensor, type Executable, type Graph, type HostTensor,
+  type Availability, type Backend, type CompileOptions, type DType, type DeviceTensor, type Executable, type Graph, type HostTensor,
   type OpName, type RunOptions, type TypedArray,
 } from '../index.js';
 
@@ -54,8 +54,11 @@ describe('HostTensor and DeviceTensor', () => {
 });
 
 describe('Backend', () => {
-  test('compile takes a Graph and resolves to an Executable', () => {
-    expectTypeOf(backend.compile).parameters.toEqualTypeOf<[graph: Graph]>();
+  test('compile takes a Graph (and optional hints) and resolves to an Executable', () => {
+    expectTypeOf(backend.compile).parameters.toEqualTypeOf<[graph: Graph, options?: CompileOptions]>();
+    expectTypeOf(backend.compile(graph, { transient: true })).toEqualTypeOf<Promise<Executable>>();
+    // @ts-expect-error hints are known names only
+    void backend.compile(graph, { arena: false });
     expectTypeOf(backend.compile(graph)).toEqualTypeOf<Promise<Executable>>();
     // @ts-expect-error compile takes a graph, not a host tensor
     void backend.compile(host);

@@ -52,6 +52,17 @@ export interface Executable {
   dispose(): void;
 }
 
+/** Hints for {@link Backend.compile}. A backend may ignore any of them; results never depend on them. */
+export interface CompileOptions {
+  /**
+   * The graph is run a few times on large buffers (one group of the NTK's row blocks, say), not in
+   * a loop: keep no memory pool for it between runs. ONNX Runtime turns the session's CPU memory
+   * arena off, so what a run allocated goes back after the run instead of staying with the session
+   * (at n = 512 the NTK's 11 row-block sessions held about 150 MB that way).
+   */
+  readonly transient?: boolean;
+}
+
 /** What every backend implements. Core never imports a backend; backends import core. */
 export interface Backend {
   readonly contractVersion: typeof CONTRACT_VERSION;
@@ -62,7 +73,8 @@ export interface Backend {
   /** Ops it lowers; a graph with other ops is rejected at compile with the list of missing ops. */
   readonly supportedOps: ReadonlySet<OpName>;
   availability(): Promise<Availability>;
-  compile(graph: Graph): Promise<Executable>;
+  /** Compile `graph` once; `options` are hints a backend may ignore. */
+  compile(graph: Graph, options?: CompileOptions): Promise<Executable>;
   upload(t: HostTensor): DeviceTensor;
   /** Release everything the backend holds (sessions, buffers). */
   dispose(): Promise<void>;

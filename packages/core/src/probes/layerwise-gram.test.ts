@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ReferenceBackend } from '../reference/backend.js';
+import type { CompileOptions } from '../backend/contract.js';
 import { symmetricEigen } from '../estimators/symmetric-eigen.js';
 import type { Tensor } from '../ir/tensor.js';
 import { Mlp } from '../models/mlp.js';
@@ -68,6 +69,25 @@ describe('the row-block NTK (upper block triangle, mirrored; output layer as G â
       expect(maxRelDiff(out, ref)).toBeLessThan(1e-12);
       for (let r = 0; r < N; r++) for (let s = 0; s < r; s++) expect(out[r * N + s]).toBe(out[s * N + r]);
     }
+  });
+
+  it('several row-block groups compile as transient graphs (no memory pool kept per group); one group does not', async () => {
+    const seen: (boolean | undefined)[] = [];
+    class Recording extends ReferenceBackend {
+      override compile(graph: Parameters<ReferenceBackend['compile']>[0], options?: CompileOptions) {
+        seen.push(options?.transient);
+        return super.compile(graph);
+      }
+    }
+    const { model, params, x, n } = mlpCase({ sizes: [3, 8, 4], activation: 'tanh' }, 6);
+    const N = n * 4, one = new Float64Array(N * N), many = new Float64Array(N * N);
+    await assembleLayerwiseNtk(new ProbeRuntime(new Recording()), model, params, x, n, one, 8);
+    expect(seen).toEqual([undefined]);
+    seen.length = 0;
+    await assembleLayerwiseNtk(new ProbeRuntime(new Recording()), model, params, x, n, many, 8, 1);
+    expect(seen.length).toBeGreaterThan(2);
+    expect(seen.every((t) => t === true)).toBe(true);
+    expect(Array.from(many)).toEqual(Array.from(one));
   });
 
   it('the plan marks only a tap whose pre-activation is the output as identity', () => {

@@ -407,7 +407,7 @@ async function assembleRowBlocks(rt: ProbeRuntime, model: Model, params: ParamVa
   // One group (the usual case): a single graph and run. Several: the parts once, then a run per group.
   const parts = groups.length === 1
     ? await (await rt.executable(`lw:rows:${n}:${r}`, () => layerwiseRowBlockWholeGraph(model, n, rowsOf(groups[0]!), rt.dtype))).run(inputs)
-    : await (await rt.executable(`lw:parts:${n}`, () => layerwisePartsGraph(model, n, rt.dtype))).run(inputs);
+    : await (await rt.executable(`lw:parts:${n}`, () => layerwisePartsGraph(model, n, rt.dtype), { transient: true })).run(inputs);
   try {
     // Conv taps have no G (their share J_l J_lᵀ is unweighted).
     const G: (TypedArray | undefined)[] = [];
@@ -416,7 +416,9 @@ async function assembleRowBlocks(rt: ProbeRuntime, model: Model, params: ParamVa
     const B: Record<string, DeviceTensor> = Object.fromEntries([...widths.keys()].map((l) => [`B${l}`, parts[`B${l}`]!]));
     for (const blocks of groups) {
       const res = groups.length === 1 || !widths.size ? parts
-        : await (await rt.executable(`lw:rows:${n}:${r}:${blocks[0]![0]}`, () => layerwiseRowBlockGraph(widths, N, rowsOf(blocks), rt.dtype))).run(B);
+        // Transient: each group's graph runs once per call; a memory pool kept per group's session
+        // would hold every group's peak at once (≈ 150 MB at n = 512).
+        : await (await rt.executable(`lw:rows:${n}:${r}:${blocks[0]![0]}`, () => layerwiseRowBlockGraph(widths, N, rowsOf(blocks), rt.dtype), { transient: true })).run(B);
       try {
         for (const [k, [i0, i1]] of blocks.entries()) {
           const C: TypedArray[] = [];

@@ -1,4 +1,4 @@
-import type { Backend, DeviceTensor, Executable, HostTensor } from '../backend/contract.js';
+import type { Backend, CompileOptions, DeviceTensor, Executable, HostTensor } from '../backend/contract.js';
 import type { TypedArray } from '../ir/dtype.js';
 import type { Graph } from '../ir/graph.js';
 import type { Tensor } from '../ir/tensor.js';
@@ -25,10 +25,10 @@ export class ProbeRuntime {
   }
 
   /** The compiled graph for `key`, built by `build` on first use. */
-  executable(key: string, build: () => Graph): Promise<Executable> {
+  executable(key: string, build: () => Graph, options?: CompileOptions): Promise<Executable> {
     let e = this.cache.get(key);
     if (!e) {
-      e = this.backend.compile(build());
+      e = this.backend.compile(build(), options);
       this.cache.set(key, e);
       // A failed compile is not cached, so a fixed input can retry.
       e.catch(() => this.cache.delete(key));
