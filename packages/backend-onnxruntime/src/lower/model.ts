@@ -10,8 +10,10 @@ import { encodeModel, OnnxType, rawBytes, type OnnxInitializer, type OnnxModel, 
  * 20, ReduceMax with axes-as-input from 18); IR version 8 is the one that goes with opset 18.
  */
 export const OPSET = 18;
+/** ONNX IR version of every lowered model: 8, the one that goes with opset {@link OPSET} 18. */
 export const IR_VERSION = 8;
 
+/** How {@link lowerGraph} lowers a graph: f64 computed as f32, the Gemm fusion and the two ReLU-mask rewrites (each on by default), and the model's doc string and graph name. */
 export interface LowerOptions {
   /** Compute f64 as f32 (targets without double kernels, e.g. WebGPU). Default false. */
   readonly f64AsF32?: boolean;
@@ -26,6 +28,7 @@ export interface LowerOptions {
   readonly graphName?: string;
 }
 
+/** A graph lowered by {@link lowerGraph}: the ONNX model, its encoded `ModelProto` bytes, and the ONNX value name of each IR input and output. */
 export interface LoweredGraph {
   readonly model: OnnxModel;
   readonly bytes: Uint8Array;

@@ -37,6 +37,7 @@ export interface OnnxValueInfo {
   readonly dims: readonly number[];
 }
 
+/** An ONNX model as plain data, before {@link encodeModel} serializes it: IR version, opset, producer, graph name, nodes, initializers, inputs, outputs and an optional doc string. */
 export interface OnnxModel {
   readonly irVersion: number;
   readonly opset: number;

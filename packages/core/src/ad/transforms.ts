@@ -25,6 +25,7 @@ function pick(graph: Graph, names: readonly string[] | undefined, kind: 'input' 
   return chosen;
 }
 
+/** What {@link vjp} and {@link jvp} differentiate: the inputs `wrt` (default every float input) and the outputs `of` (default every output). */
 export interface DiffOptions {
   /** Inputs to differentiate with respect to (default: all float inputs). */
   wrt?: readonly string[];

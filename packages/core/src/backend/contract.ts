@@ -35,6 +35,7 @@ export interface DeviceTensor {
   dispose(): void;
 }
 
+/** Options of `Executable.run`: which outputs to return (default all); a backend may skip materializing the others. */
 export interface RunOptions {
   /** Outputs to return; others are not materialized where the backend can avoid it. Default: all. */
   readonly outputs?: readonly string[];
@@ -88,6 +89,7 @@ export class BackendError extends Error {
   }
 }
 
+/** True when `t` is a backend-held {@link DeviceTensor} (it has a `download` method), false for a {@link HostTensor}. */
 export function isDeviceTensor(t: HostTensor | DeviceTensor): t is DeviceTensor {
   return typeof (t as DeviceTensor).download === 'function';
 }

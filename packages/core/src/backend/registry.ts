@@ -30,12 +30,19 @@ const { entries, failures, instances } = state;
 // Built in, so every copy of core can name it; registered once (a second copy of core keeps the first's instance).
 if (!entries.has(REFERENCE_ENTRY.name)) entries.set(REFERENCE_ENTRY.name, REFERENCE_ENTRY);
 
+/**
+ * Register a backend factory under `name`, replacing any entry of that name and forgetting its cached
+ * instance or failure. The factory runs only when the backend is first resolved. `priority` (default 0)
+ * orders the default choice of {@link resolveBackend}, highest first; a negative priority makes it
+ * opt-in only (used only when asked for by name).
+ */
 export function registerBackend(name: string, factory: BackendEntry['factory'], options: { priority?: number; description?: string } = {}): void {
   entries.set(name, { name, factory, priority: options.priority ?? 0, description: options.description });
   failures.delete(name);
   instances.delete(name);
 }
 
+/** Every registered backend entry, the built-in reference backend included, highest priority first. */
 export function registeredBackends(): BackendEntry[] {
   return [...entries.values()].sort((a, b) => b.priority - a.priority);
 }

@@ -14,6 +14,7 @@ export type Labels = ArrayLike<number> | SoftTargets;
 /** What the entropies need from a Fenchel–Young loss: H_Ω on label distributions, Ω on targets. */
 export type EntropyLoss = Pick<FYLoss, 'name' | 'domain'> & { readonly host: Pick<FYLoss['host'], 'entropy' | 'regularizer'> };
 
+/** Options of {@link conditionalEntropy} and {@link riskFloor}: how samples are grouped, the class count of integer labels, and how many conflicting groups to list. */
 export interface ConditionalEntropyOptions {
   /** How samples are grouped (default 'exact': identical bytes). */
   readonly grouping?: Grouping;
@@ -40,6 +41,10 @@ export interface ConflictGroup {
   readonly contribution: number;
 }
 
+/**
+ * The plug-in conditional entropy Ĥ_Ω(Y|Z) of a sample ({@link conditionalEntropy}, {@link riskFloor}),
+ * in the loss's units, with the group counts, the largest conflicting groups and the partition.
+ */
 export interface ConditionalEntropy {
   /** Ĥ_Ω(Y|Z) = Σ_z (n_z/n) · H_Ω(p̂(·|z)), in the loss's units (nats for softmax). */
   readonly value: number;

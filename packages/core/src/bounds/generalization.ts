@@ -12,6 +12,7 @@ export interface EntropyTerms {
   readonly ellMax: number;
 }
 
+/** An interval for the population risk R(h) and one for the generalization gap R(h) − R̂(h), as {@link deterministicGeneralizationRange} returns them. */
 export interface GeneralizationRange {
   /** Range of the risk R(h). */
   readonly risk: Interval;
@@ -71,6 +72,7 @@ export interface ProbabilisticInput extends EntropyTerms {
   readonly upper: UpperMethod;
 }
 
+/** A {@link GeneralizationRange} that holds with probability ≥ 1 − δ, from {@link probabilisticGeneralizationRange}, with δ and the slack terms of the floor and of the upper method. */
 export interface ProbabilisticRange extends GeneralizationRange {
   /** Total failure probability δ = deltaFloor + deltaUpper (union bound). */
   readonly delta: number;

@@ -14,6 +14,7 @@ export function binaryKl(q: number, p: number): number {
   return Math.max(0, v); // round-off near p = q
 }
 
+/** Stopping rule of the bisections of {@link klInverseUpper} and {@link klInverseLower}: bracket width `tol` (default 1e-15). */
 export interface KlInverseOptions {
   /** Stop when the bracket is narrower than this (default 1e-15). */
   readonly tol?: number;

@@ -25,6 +25,7 @@ export function riskFloor(loss: EntropyLoss, x: Rows, labels: Labels, options: C
   return conditionalEntropy(loss, x, labels, options);
 }
 
+/** Options of {@link informationLoss}: groupings of the inputs X and of the representation Z (default exact; give a grid for real-valued activations), and the class count of integer labels. */
 export interface InformationLossOptions {
   /** Grouping of the inputs X (default 'exact'). */
   readonly xGrouping?: Grouping;
@@ -33,6 +34,7 @@ export interface InformationLossOptions {
   readonly numClasses?: number;
 }
 
+/** The plug-in information loss Δ̂ = Ĥ_Ω(Y|Z) − Ĥ_Ω(Y|X) from {@link informationLoss}, both conditional entropies, and whether Z is a function of X on the sample. */
 export interface InformationLoss {
   /** Δ̂ = Ĥ_Ω(Y|Z) − Ĥ_Ω(Y|X). */
   readonly value: number;

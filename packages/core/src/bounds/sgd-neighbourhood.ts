@@ -1,5 +1,6 @@
 import { BoundsInputError, checkCount, checkNonNegative } from './errors.js';
 
+/** The quantities of the SGD neighbourhood term ε² + 4L(n − m)M/m of {@link sgdNeighbourhoodTerm}: ε, smoothness L, n, batch size m and M. */
 export interface SgdNeighbourhoodInput {
   /** ε, the target accuracy of Theorem 12 (its exact role is not known; see the spec). */
   readonly epsilon: number;

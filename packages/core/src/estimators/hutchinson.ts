@@ -2,6 +2,7 @@ import { asOperator } from '../linop/dense.js';
 import type { OperatorLike } from '../linop/linear-operator.js';
 import { Rng } from '../util/random.js';
 
+/** A trace estimate from {@link hutchinsonTrace}: the mean of m Rademacher quadratic forms zᵀAz, its standard error, and m. */
 export interface HutchinsonResult {
   /** (1/m) Σ_j z_jᵀ A z_j: an unbiased estimate of tr A. */
   readonly estimate: number;

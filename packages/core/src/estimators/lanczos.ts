@@ -4,6 +4,7 @@ import { DEFAULT_MEMORY_BUDGET, denseBytes, guardMemory } from '../linop/memory.
 import { Rng } from '../util/random.js';
 import { tridiagonalEigen } from './tridiagonal-eigen.js';
 
+/** Options of {@link lanczos}: step cap, residual tolerance, which extremes must converge, seed or start vector, Ritz vectors on request, and the memory budget of the Krylov basis. */
 export interface LanczosOptions {
   /** Most Krylov steps (= operator applications). Default min(size, 300). At `size` the result is exact. */
   readonly maxIterations?: number;
@@ -23,6 +24,11 @@ export interface LanczosOptions {
   readonly memoryBudget?: number;
 }
 
+/**
+ * What {@link lanczos} found: the extreme Ritz values with their residual bounds, the iteration counts,
+ * whether it converged, exhausted the space or knew the operator rank deficient, all final Ritz values,
+ * the per-step history and, on request, the two extreme Ritz vectors.
+ */
 export interface LanczosResult {
   readonly largest: number;
   /** 0 exactly when the operator is known to be rank deficient (see `rankDeficient`). */
@@ -211,6 +217,7 @@ function restart(n: number, rng: Rng, Q: Float64Array, k: number, tmp: Float64Ar
   return undefined;
 }
 
+/** The Euclidean norm ‖v‖₂ of a vector. */
 export function norm(v: ArrayLike<number>): number {
   let s = 0;
   for (let i = 0; i < v.length; i++) s += v[i]! * v[i]!;

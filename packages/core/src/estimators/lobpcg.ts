@@ -6,6 +6,7 @@ import { symmetricEigen } from './symmetric-eigen.js';
 /** T ≈ A⁻¹ (symmetric positive definite), as an operator or as a function on a block of k vectors. */
 export type Preconditioner = OperatorLike | ((block: Float64Array, k: number) => Float64Array | Promise<Float64Array>);
 
+/** Options of {@link lobpcg}: which end, block size, eigenpair count, preconditioner T ≈ A⁻¹, tolerance, iteration cap, stall rule, and seed or start block. */
 export interface LobpcgOptions {
   /** Which end of the spectrum (default 'smallest', the case where a preconditioner pays off). */
   readonly which?: 'smallest' | 'largest';
@@ -33,6 +34,7 @@ export interface LobpcgOptions {
   readonly start?: Float64Array;
 }
 
+/** One entry of `LobpcgResult.history`: operator applications so far, and the extreme Ritz value of the wanted end with its residual. */
 export interface LobpcgStep {
   /** Operator applications so far. */
   readonly matvecs: number;
@@ -42,6 +44,10 @@ export interface LobpcgStep {
   readonly residual: number;
 }
 
+/**
+ * What {@link lobpcg} found: the wanted Ritz values and vectors with their residuals, the iteration and
+ * product counts, whether it converged, stalled or knew the operator rank deficient, and the history.
+ */
 export interface LobpcgResult {
   /** The wanted Ritz values, from the extreme inwards (ascending for 'smallest'). */
   readonly values: Float64Array;

@@ -3,6 +3,7 @@ import type { OperatorLike } from '../linop/linear-operator.js';
 import { Rng } from '../util/random.js';
 import { norm } from './lanczos.js';
 
+/** What {@link powerIteration} found: the eigenvalue of largest magnitude (signed), its unit vector, the residual ‖Av − θv‖, the iterations and whether it converged. */
 export interface PowerIterationResult {
   /** The eigenvalue of largest magnitude (signed), as the Rayleigh quotient of the final vector. */
   readonly value: number;

@@ -2,6 +2,7 @@ import type { DenseMatrixLike } from '../linop/linear-operator.js';
 import { reflectorBasis, tridiagonalForm, tridiagonalize } from './householder-tridiagonal.js';
 import { tridiagonalEigen } from './tridiagonal-eigen.js';
 
+/** What {@link symmetricEigen} returns: every eigenvalue, ascending, and on request the eigenvectors as rows. */
 export interface SymmetricEigen {
   /** All eigenvalues, ascending. */
   readonly values: Float64Array;

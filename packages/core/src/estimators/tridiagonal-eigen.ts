@@ -17,12 +17,17 @@ export interface TridiagonalEigen {
 }
 
 /**
+ * Eigenvalues, ascending, of the symmetric tridiagonal matrix with diagonal `diag` and sub-diagonal
+ * `off` (root-free QL/QR); with `vectors`, also its eigenvectors as rows (implicit QL), optionally
+ * expressed in the rows of `basis`.
+ *
  * @param diag the m diagonal entries.
  * @param off the m−1 sub-diagonal entries (off[i] = T[i+1][i]).
  * @param vectors also compute eigenvectors.
  * @param basis optional m rows of length `width` to transform (rows, row-major): when given,
  *   eigenvectors come back as combinations of these rows (each of length `width`), which is how
  *   Householder and Lanczos bases are folded in without an extra product.
+ * @throws Error when `off` has fewer than m − 1 entries or `basis` does not hold m rows of `width`.
  */
 export function tridiagonalEigen(diag: ArrayLike<number>, off: ArrayLike<number>, vectors = false, basis?: { rows: Float64Array; width: number }): TridiagonalEigen {
   const m = diag.length;

@@ -6,6 +6,7 @@ import { ShapeError, checkDType, inferNode } from './shape.js';
 import { Tensor } from './tensor.js';
 import { evalNode } from '../reference/kernels.js';
 
+/** Options of a {@link GraphBuilder}. */
 export interface BuilderOptions {
   /**
    * Common-subexpression elimination (hash-consing), constant folding and algebraic identities,

@@ -27,6 +27,7 @@ export interface Pool2dOptions {
   pads?: readonly [number, number, number, number] | readonly number[];
 }
 
+/** The explicit conv attributes of some {@link Conv2dOptions}, defaults filled in: strides [1, 1], pads [0, 0, 0, 0], dilations [1, 1], groups 1. */
 export function convAttrs(o: Conv2dOptions = {}): Conv2dAttrs {
   return { strides: [...(o.strides ?? [1, 1])], pads: [...(o.pads ?? [0, 0, 0, 0])], dilations: [...(o.dilations ?? [1, 1])], groups: o.groups ?? 1 };
 }

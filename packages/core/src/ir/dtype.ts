@@ -1,10 +1,13 @@
 /** Element types of the IR. Floats are the differentiable ones. */
 export type DType = 'f32' | 'f64' | 'i32' | 'bool';
 
+/** Every element type of the IR: f32, f64, i32 and bool. */
 export const DTYPES: readonly DType[] = ['f32', 'f64', 'i32', 'bool'];
 
+/** Host storage of a tensor's elements: Float32Array for f32, Float64Array for f64, Int32Array for i32, Uint8Array (0/1) for bool. */
 export type TypedArray = Float32Array | Float64Array | Int32Array | Uint8Array;
 
+/** True for the floating-point element types f32 and f64, the differentiable ones. */
 export function isFloat(d: DType): d is 'f32' | 'f64' {
   return d === 'f32' || d === 'f64';
 }

@@ -11,6 +11,7 @@ export interface Node<K extends OpName = OpName> {
   readonly dtype: DType;
 }
 
+/** The static signature of a graph input or output: its shape and element type. */
 export interface TensorSpec {
   readonly shape: readonly number[];
   readonly dtype: DType;
@@ -28,12 +29,14 @@ export interface Graph {
   readonly outputs: readonly { readonly name: string; readonly id: number }[];
 }
 
+/** Number of elements of a shape: the product of its dimensions (1 for the scalar shape `[]`). */
 export function size(shape: readonly number[]): number {
   let s = 1;
   for (const d of shape) s *= d;
   return s;
 }
 
+/** The name of the graph input whose node id is `id`; `id` must be that of an `input` node (it is not checked). */
 export function inputName(g: Graph, id: number): string {
   return (g.nodes[id] as Node<'input'>).attrs.name;
 }
@@ -48,6 +51,7 @@ export function inputSpecs(g: Graph): Record<string, TensorSpec> {
   return out;
 }
 
+/** The output signature of a graph: output name → shape and dtype. */
 export function outputSpecs(g: Graph): Record<string, TensorSpec> {
   const out: Record<string, TensorSpec> = {};
   for (const o of g.outputs) out[o.name] = { shape: g.nodes[o.id]!.shape, dtype: g.nodes[o.id]!.dtype };

@@ -7,8 +7,11 @@ export const UNARY_OPS = ['neg', 'exp', 'log', 'sqrt', 'tanh', 'sigmoid', 'relu'
 export const BINARY_OPS = ['add', 'sub', 'mul', 'div', 'pow', 'max', 'min'] as const;
 /** Broadcasting comparisons, producing bool. */
 export const COMPARE_OPS = ['greater', 'greaterEqual', 'equal'] as const;
+/** Reductions over given axes, keeping them as size 1 or dropping them: sum and reduceMax. */
 export const REDUCE_OPS = ['sum', 'reduceMax'] as const;
+/** Data movement, changing layout but not values: reshape, transpose, expand (broadcast to a shape), slice and concat. */
 export const MOVEMENT_OPS = ['reshape', 'transpose', 'expand', 'slice', 'concat'] as const;
+/** The remaining primitives: where (broadcasting select), cast, gather, oneHot, batched matmul, sortDesc (not differentiable), cumsum, stopGradient, and conv2d with its adjoint conv2dTranspose. */
 export const OTHER_OPS = [
   'where', // select(cond: bool, a, b), broadcasting
   'cast', // change dtype
@@ -24,13 +27,20 @@ export const OTHER_OPS = [
 /** Leaves: graph inputs and constants. */
 export const LEAF_OPS = ['input', 'const'] as const;
 
+/** An elementwise unary primitive: one of {@link UNARY_OPS}. */
 export type UnaryOp = (typeof UNARY_OPS)[number];
+/** An elementwise binary primitive with numpy broadcasting: one of {@link BINARY_OPS}. */
 export type BinaryOp = (typeof BINARY_OPS)[number];
+/** A broadcasting comparison that produces bool: one of {@link COMPARE_OPS}. */
 export type CompareOp = (typeof COMPARE_OPS)[number];
+/** A reduction over given axes: one of {@link REDUCE_OPS}. */
 export type ReduceOp = (typeof REDUCE_OPS)[number];
+/** A data-movement primitive: one of {@link MOVEMENT_OPS}. */
 export type MovementOp = (typeof MOVEMENT_OPS)[number];
+/** The name of any IR primitive, the leaves input and const included: the `op` of a graph {@link Node}, and what a backend lists as the ops it lowers. */
 export type OpName = UnaryOp | BinaryOp | CompareOp | ReduceOp | MovementOp | (typeof OTHER_OPS)[number] | (typeof LEAF_OPS)[number];
 
+/** Every primitive of the IR, the leaves input and const included: unary, binary, comparison, reduction, movement, other, then leaf ops. */
 export const ALL_OPS: readonly OpName[] = [
   ...UNARY_OPS, ...BINARY_OPS, ...COMPARE_OPS, ...REDUCE_OPS, ...MOVEMENT_OPS, ...OTHER_OPS, ...LEAF_OPS,
 ];
@@ -73,7 +83,11 @@ export interface OpAttrs {
   const: { value: Float64Array };
 }
 
+/** True when `op` is an elementwise unary primitive (narrows it to {@link UnaryOp}). */
 export function isUnary(op: OpName): op is UnaryOp { return (UNARY_OPS as readonly string[]).includes(op); }
+/** True when `op` is an elementwise binary primitive (narrows it to {@link BinaryOp}). */
 export function isBinary(op: OpName): op is BinaryOp { return (BINARY_OPS as readonly string[]).includes(op); }
+/** True when `op` is a comparison producing bool (narrows it to {@link CompareOp}). */
 export function isCompare(op: OpName): op is CompareOp { return (COMPARE_OPS as readonly string[]).includes(op); }
+/** True when `op` is a reduction (narrows it to {@link ReduceOp}). */
 export function isReduce(op: OpName): op is ReduceOp { return (REDUCE_OPS as readonly string[]).includes(op); }

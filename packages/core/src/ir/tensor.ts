@@ -162,11 +162,17 @@ export function where(cond: Tensor, a: Tensor | number, b: Tensor | number): Ten
   return bl.emit('where', [cond, ta, tb], {});
 }
 
+/**
+ * Concatenate tensors along `axis` (default 0; negative counts from the end). They must share the
+ * dtype and every other dimension (else a ShapeError).
+ * @throws Error when `ts` is empty.
+ */
 export function concat(ts: Tensor[], axis = 0): Tensor {
   if (ts.length === 0) throw new Error('concat: no tensors');
   return ts[0]!.builder.emit('concat', ts, { axis: normAxis('concat', axis, ts[0]!.rank) });
 }
 
+/** One-hot encode i32 `indices` along a new last axis of length `depth`, in `dtype` (default f32); an index outside [0, depth) gives an all-zero row. */
 export function oneHot(indices: Tensor, depth: number, dtype: DType = 'f32'): Tensor {
   return indices.builder.emit('oneHot', [indices], { depth, dtype });
 }

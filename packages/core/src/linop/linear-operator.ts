@@ -27,6 +27,11 @@ export interface LinearOperator {
   matmat(v: Float64Array, k: number): Promise<Float64Array>;
 }
 
+/**
+ * What {@link defineOperator} builds a {@link LinearOperator} from: size, symmetry, an optional rank
+ * bound and label (default `operator(size)`), a matvec, and optionally a batched matmat (default: one
+ * matvec per vector); products may return a promise or an array.
+ */
 export interface OperatorDefinition {
   readonly size: number;
   readonly symmetric: boolean;
@@ -91,6 +96,7 @@ export interface DenseMatrixLike {
   readonly data: Float64Array | Float32Array;
 }
 
+/** True when `a` is a matrix-free {@link LinearOperator} (it has a `matvec`), false for a {@link DenseMatrix}. */
 export function isLinearOperator(a: OperatorLike): a is LinearOperator {
   return typeof (a as LinearOperator).matvec === 'function';
 }

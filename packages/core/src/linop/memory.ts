@@ -21,6 +21,7 @@ export function denseBytes(entries: number, bytesPerEntry = 8): number {
   return entries * bytesPerEntry;
 }
 
+/** A byte count in binary units for messages, e.g. `512 B`, `1.50 GiB`, `12 MiB`: two decimals below 10 of a unit above bytes, none otherwise. */
 export function formatBytes(bytes: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
   let v = bytes, u = 0;

@@ -34,6 +34,10 @@ export type ThresholdParam = 't' | 'c' | 's';
 /** (α−1)·ln d above which the 's' form is used: keeps d^{1−α} and ŷ^{2−α} inside float32 range (e^{±60}). */
 export const S_FORM_ABOVE = 60;
 
+/**
+ * Which {@link ThresholdParam} keeps the threshold bisection precise for α and d classes: `t` when
+ * (α−1)·ln d < 1, `s` when it exceeds `S_FORM_ABOVE` (60), `c` otherwise.
+ */
 export function thresholdParam(alpha: number, d: number): ThresholdParam {
   const k = (alpha - 1) * Math.log(d);
   return k < 1 ? 't' : k > S_FORM_ABOVE ? 's' : 'c';
@@ -44,6 +48,7 @@ function bracket(alpha: number, d: number, kind: ThresholdParam): [number, numbe
   return kind === 't' ? [0, tsallisThreshHi(alpha, d)] : [Math.pow(d, 1 - alpha), 1];
 }
 
+/** Stopping rule of the host threshold bisection ({@link entmaxBisectHost}): bracket width `tol` (default 1e-14) and at most `maxIter` halvings (default 200). */
 export interface BisectOptions {
   /** Stop when the bracket is narrower than this (default 1e-14). */
   readonly tol?: number;
@@ -51,6 +56,7 @@ export interface BisectOptions {
   readonly maxIter?: number;
 }
 
+/** The α-entmax map found by bisection: ŷ, its threshold τ, the residual |Σ ŷ − 1| before normalization, the iterations, and the threshold parametrization used. */
 export interface BisectResult {
   /** The normalized map ŷ (sums to 1 up to roundoff). */
   readonly p: Float64Array;

@@ -7,6 +7,10 @@ import { bisectIterations, entmaxBisectHost, entmaxBisectIR, thresholdParam, typ
 import { entmax15Host, entmax15IR, tsallisOmegaHost, tsallisOmegaIR, tsallisOmegaRelHost, tsallisOmegaRelIR } from './tsallis.js';
 import { asVector, checkLogits, LossInputError } from './validate.js';
 
+/**
+ * How an α-entmax loss computes its map: `method` (exact forms where they exist, or bisection forced),
+ * the host bisection's bracket width, and the tolerance that fixes the IR's unrolled bisection per dtype.
+ */
 export interface EntmaxOptions {
   /**
    * 'auto' (default): softmax at α = 1, sparsemax at α = 2, the exact sort at α = 1.5, bisection

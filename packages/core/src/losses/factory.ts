@@ -9,6 +9,7 @@ import { LossInputError } from './validate.js';
 
 /** Names accepted by `fyLoss` (also `entmax-<α>`, e.g. 'entmax-1.3'). */
 export const FY_LOSS_NAMES = ['softmax', 'sparsemax', 'entmax-1.5', 'squared', 'bernoulli', 'poisson'] as const;
+/** A built-in Fenchel–Young loss name accepted by {@link fyLoss}: one of {@link FY_LOSS_NAMES} (an entmax of another α is named `entmax-<α>`, see {@link FYLossSpec}). */
 export type FYLossName = (typeof FY_LOSS_NAMES)[number];
 
 /** A loss by name, an entmax with its α (and options), or a ready-made loss object. */

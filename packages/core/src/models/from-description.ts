@@ -6,6 +6,7 @@ import { Vit, type VitOptions } from './vit.js';
 
 /** The model kinds `describe()` can name, each rebuilt by `modelFromDescription`. */
 export const MODEL_KINDS = ['mlp', 'lenet', 'resnet', 'vit'] as const;
+/** A model kind {@link modelFromDescription} can rebuild: one of {@link MODEL_KINDS}. */
 export type ModelKind = (typeof MODEL_KINDS)[number];
 
 /**

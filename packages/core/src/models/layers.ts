@@ -5,10 +5,12 @@ import type { LayerTap, ParamSpec } from './model.js';
 /** Layer pieces shared by the models (Mlp, LeNet, ResNet, Vit). */
 
 export type Activation = 'relu' | 'tanh' | 'gelu' | 'identity';
+/** Every hidden activation the models accept: relu, tanh, gelu (exact, erf form) and identity. */
 export const ACTIVATIONS: readonly Activation[] = ['relu', 'tanh', 'gelu', 'identity'];
 
 const SQRT1_2 = Math.SQRT1_2;
 
+/** Apply a hidden activation elementwise: relu, tanh, gelu as x·½(1 + erf(x/√2)) (exact, not the tanh approximation), or identity. */
 export function activate(h: Tensor, a: Activation): Tensor {
   switch (a) {
     case 'relu': return h.relu();

@@ -2,6 +2,7 @@ import type { Tensor } from '../ir/tensor.js';
 import { activate, avgPool, checkActivation, checkImage, checkPositiveInt, conv, convOut, dense, gainOf, maxPool, normalParam, requireParam, toImages, zeroParam, type Activation } from './layers.js';
 import type { LayerTap, Model, ParamSpec } from './model.js';
 
+/** Architecture of a LeNet-5 ({@link LeNet}): input image shape, classes, activation, pooling, and the channels of its two convolutions and widths of its two hidden dense layers. */
 export interface LeNetOptions {
   /** Image shape [channels, height, width], e.g. [1, 28, 28] (MNIST) or [3, 32, 32] (CIFAR). */
   readonly input: readonly [number, number, number];

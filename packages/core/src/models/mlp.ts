@@ -5,6 +5,7 @@ import type { LayerTap, Model, ParamSpec } from './model.js';
 
 export { ACTIVATIONS, activate, layerNorm, type Activation } from './layers.js';
 
+/** Architecture of an {@link Mlp}: layer widths, activation (default relu), residual skips, LayerNorm, hidden-weight sparsity with its mask seed, and biases (default on). */
 export interface MlpOptions {
   /** Input width, hidden widths..., output width: e.g. [784, 256, 256, 10]. */
   readonly sizes: readonly number[];

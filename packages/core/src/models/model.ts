@@ -53,6 +53,7 @@ export interface ConvTap {
 /** A layer a model exposes to probes while tracing (`Model.apply`'s `taps`). */
 export type LayerTap = DenseTap | ConvTap;
 
+/** True when a layer tap is a convolution's ({@link ConvTap}), false for a dense layer's ({@link DenseTap}). */
 export function isConvTap(t: LayerTap): t is ConvTap {
   return t.kind === 'conv';
 }

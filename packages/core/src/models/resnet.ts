@@ -2,6 +2,7 @@ import type { Tensor } from '../ir/tensor.js';
 import { activate, checkActivation, checkImage, checkPositiveInt, conv, dense, gainOf, globalAvgPool, normalParam, onesParam, requireParam, sampleNorm, toImages, zeroParam, type Activation } from './layers.js';
 import type { LayerTap, Model, ParamSpec } from './model.js';
 
+/** Architecture of a {@link ResNet} (ResNet-18 by default): input image shape, classes, stem width, basic blocks per stage, whether shortcuts are on, and the activation (default relu). */
 export interface ResNetOptions {
   /** Image shape [channels, height, width], e.g. [3, 32, 32]. */
   readonly input: readonly [number, number, number];

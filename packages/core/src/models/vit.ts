@@ -2,6 +2,7 @@ import type { Tensor } from '../ir/tensor.js';
 import { activate, checkActivation, conv, checkImage, checkPositiveInt, dense, layerNorm, normalParam, onesParam, requireParam, toImages, zeroParam, type Activation } from './layers.js';
 import type { LayerTap, Model, ParamSpec } from './model.js';
 
+/** Architecture of a small vision transformer ({@link Vit}): input image shape, classes, patch size, token width, depth, heads, MLP ratio and activation (default gelu). */
 export interface VitOptions {
   /** Image shape [channels, height, width]; height and width must be multiples of `patch`. */
   readonly input: readonly [number, number, number];

@@ -10,6 +10,10 @@ import { uncoveredParams } from './layerwise-gram.js';
 import { STRUCTURE_ALGORITHMS, StructureMatrixProbe, type StructureAlgorithm } from './structure-matrix.js';
 import type { FloatDType } from './runtime.js';
 
+/**
+ * What {@link benchStructureMatrix} measures: the MLP widths, probe samples and inputs, seed,
+ * activation, dtype, the algorithms to time, the Lanczos and LOBPCG settings, and the accuracy target.
+ */
 export interface BenchStructureOptions {
   /** MLP widths, e.g. [784, 512, 512, 10]. */
   readonly sizes: readonly number[];
@@ -34,6 +38,11 @@ export interface BenchStructureOptions {
   readonly log?: (line: string) => void;
 }
 
+/**
+ * What {@link benchStructureMatrix} reports: cold and warm times (ms) of each structure-matrix
+ * algorithm and its largest difference from the first, and λ_max / λ_min by the dense eigensolver,
+ * Lanczos and LOBPCG with their errors and operator-product counts.
+ */
 export interface BenchStructureResult {
   readonly backend: string;
   readonly sizes: readonly number[];

@@ -1,5 +1,6 @@
 import type { DenseMatrix } from '../linop/linear-operator.js';
 
+/** The Gershgorin discs of a square matrix from {@link gershgorinDiscs}: centres, radii, and the bounds they give on λ_min and λ_max. */
 export interface GershgorinDiscs {
   /** Disc centres a_kk. */
   readonly centers: Float64Array;

@@ -18,6 +18,7 @@ export type PerSampleLoss = (eta: Tensor, y: Tensor) => Tensor;
 /** An FY loss object (its IR composite is used) or a per-sample loss function. */
 export type LossLike = Pick<FYLoss, 'ir'> | PerSampleLoss;
 
+/** A loss as a {@link PerSampleLoss} (outputs η [n, d] and targets y [n, d] → [n]): a function as given, an FY loss's IR composite, or softmax cross-entropy when none is given. */
 export function perSampleLoss(loss: LossLike | undefined): PerSampleLoss {
   if (!loss) return softmaxCrossEntropy;
   return typeof loss === 'function' ? loss : (eta, y) => loss.ir.loss(eta, y);
@@ -65,6 +66,11 @@ export interface GradientEnergyOptions<G extends boolean = boolean> {
   readonly batchGradient?: G;
 }
 
+/**
+ * What {@link GradientEnergyProbe} measures on a batch: per-sample squared gradient norms ‖∇_θ ℓ_i‖²,
+ * their mean E (the gradient energy), losses and residuals, the method used, and with `batchGradient`
+ * the batch-gradient norm and the free Rayleigh quotient.
+ */
 export interface GradientEnergyResult<G extends boolean = boolean> {
   readonly n: number;
   /** ‖g_i‖² = ‖∇_θ ℓ_i‖² per sample. */

@@ -31,6 +31,7 @@ export function hessianVpGraph(model: Model, n: number, dtype: FloatDType, loss?
   return b.build({ hv: flattenParams(hv), grad: flattenParams(g) });
 }
 
+/** What `HessianProbe.extremes` finds: the extreme Hessian eigenvalues of the empirical risk at θ, the smoothness L = max(|λ_max|, |λ_min|), and the Lanczos report. */
 export interface HessianExtremes {
   readonly largest: number;
   readonly smallest: number;

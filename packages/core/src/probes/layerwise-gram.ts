@@ -31,6 +31,7 @@ export function uncoveredParams(model: Model, options: { denseOnly?: boolean } =
   return model.params.map((p) => p.name).filter((n) => !owned.has(n));
 }
 
+/** A layer tap with its per-sample output sensitivities B = ∂f/∂z_l, shape [n, d, size], as {@link layerSensitivities} returns them. */
 export interface LayerSlices<T extends LayerTap = LayerTap> {
   readonly tap: T;
   /**

@@ -9,6 +9,7 @@ import type { Model } from '../models/model.js';
 export type ParamValues = Readonly<Record<string, Float64Array | Float32Array | DeviceTensor>>;
 /** A host array in row-major order, or a device tensor of the right shape. */
 export type ArrayValue = Float64Array | Float32Array | DeviceTensor;
+/** The float element type a probe's graphs compute in: f32 or f64. */
 export type FloatDType = 'f32' | 'f64';
 
 /**

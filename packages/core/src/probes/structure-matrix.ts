@@ -27,6 +27,7 @@ import { isDevice, padRows, ProbeRuntime, rowsOf, type ArrayValue, type FloatDTy
  *   (n·d)²·(O·K + O)) flops, K = (C/G)·kh·kw. Models whose parameters are all in dense or conv layers.
  */
 export type StructureAlgorithm = 'jacobian-contraction' | 'ntk-vp' | 'layerwise-gram';
+/** Every {@link StructureAlgorithm} a structure-matrix probe can use; all exact, they differ only in cost. */
 export const STRUCTURE_ALGORITHMS: readonly StructureAlgorithm[] = ['jacobian-contraction', 'ntk-vp', 'layerwise-gram'];
 
 /**
@@ -40,6 +41,11 @@ export const STRUCTURE_ALGORITHMS: readonly StructureAlgorithm[] = ['jacobian-co
  */
 export const DEFAULT_STRUCTURE_ALGORITHM: StructureAlgorithm = 'layerwise-gram';
 
+/**
+ * Options of a {@link StructureMatrixProbe}: the algorithm (default chosen per model, see
+ * {@link DEFAULT_STRUCTURE_ALGORITHM}), float dtype, memory budget of dense objects, and the chunk and
+ * block sizes of the Jacobian-contraction and NTK–vector-product runs.
+ */
 export interface StructureMatrixOptions {
   readonly algorithm?: StructureAlgorithm;
   /** Float dtype of the graphs; default f64 where the backend has it, else f32. */
@@ -74,6 +80,11 @@ export interface EmpiricalNtkF32 extends Omit<EmpiricalNtk, 'data'> {
   readonly data: Float32Array;
 }
 
+/**
+ * What `StructureMatrixProbe.extremes` finds: the extreme eigenvalues of the n·d × n·d empirical NTK,
+ * whether it is rank deficient (P < n·d: λ_min = 0 exactly), the method with its reports, and the
+ * operator products used.
+ */
 export interface NtkExtremes {
   readonly largest: number;
   /** 0 exactly when P < n·d (`rankDeficient`). */

@@ -74,6 +74,7 @@ export function convNetGraph(dtype: F): Graph {
       return { loss: softmaxCrossEntropy(z, y!) };
     });
 }
+/** Input names of the weights of {@link convNetGraph}: w1, b1, w2, w3. */
 export const CONV_NET_WEIGHTS = ['w1', 'b1', 'w2', 'w3'] as const;
 
 /**

@@ -23,6 +23,7 @@ export const CONTRACT_CHECKS = [
   'contract/metadata', 'contract/upload-download', 'contract/device-inputs', 'contract/requested-outputs', 'contract/dispose',
   'contract/input-validation', 'contract/download-dtypes',
 ] as const;
+/** The name of one backend contract check that {@link checkContract} runs: one of {@link CONTRACT_CHECKS}. */
 export type ContractCheck = (typeof CONTRACT_CHECKS)[number];
 
 const pass = (name: string): CaseResult => ({ name, ok: true, maxAbsErr: 0, maxRelErr: 0 });

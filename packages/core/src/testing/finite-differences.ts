@@ -13,12 +13,14 @@ export function hostCopy(inputs: Record<string, HostTensor>): Record<string, Flo
   return out;
 }
 
+/** The dot product Σ_i a_i·b_i of two arrays (over the length of `a`). */
 export function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let s = 0;
   for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
   return s;
 }
 
+/** The ∞-norm max_i |a_i| of an array (0 when it is empty). */
 export function maxAbs(a: ArrayLike<number>): number {
   let m = 0;
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]!));

@@ -15,7 +15,9 @@
  * Kept free of node: and vitest imports so child-process runners and tests can share it.
  */
 export const OUTCOMES = ['correct', 'clear error', 'unclear error', 'silent NaN', 'crash', 'hang'] as const;
+/** How one fuzz case ended: one of {@link OUTCOMES} (correct, clear error, unclear error, silent NaN, crash, hang). */
 export type Outcome = (typeof OUTCOMES)[number];
+/** True for the acceptable fuzz outcomes: `correct` and `clear error`. */
 export const isAcceptable = (o: Outcome): boolean => o === 'correct' || o === 'clear error';
 
 /** Built-in JS error classes: thrown by the engine itself, so they rarely say what the user did wrong. */
@@ -128,6 +130,7 @@ export function summarize(v: unknown, depth = 0): string {
   return `{${entries.join(', ')}}`;
 }
 
+/** One fuzz case with an unacceptable outcome, as a {@link Tally} keeps it: area, function, summarized arguments, outcome and detail. */
 export interface Offender {
   readonly area: string;
   readonly fn: string;

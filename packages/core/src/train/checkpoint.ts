@@ -107,6 +107,11 @@ export function encodeCheckpoint(c: Checkpoint): Uint8Array {
   return out;
 }
 
+/**
+ * Parse checkpoint bytes (magic, JSON header, tensor data) into a {@link Checkpoint}, verifying the
+ * checksum when the header has one; `source` names the file in messages.
+ * @throws CheckpointError when the bytes are not a clt checkpoint, are truncated, or fail the checksum.
+ */
 export function decodeCheckpoint(bytes: Uint8Array, source = 'checkpoint'): Checkpoint {
   const corrupt = (why: string) => new CheckpointError(`${source} is corrupt (${why}); delete it or start without --resume`);
   if (bytes.length < 12 || Buffer.from(bytes.subarray(0, 8)).toString('ascii') !== MAGIC)

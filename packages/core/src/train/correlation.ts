@@ -124,6 +124,11 @@ export interface CorrelationSummary {
   readonly series: Record<string, { label: string; kind: 'bound' | 'baseline'; r: number | null; slidingMin: number | null; slidingMedian: number | null; windows: number }>;
 }
 
+/**
+ * The bound–loss correlations of a run's probes ({@link boundLossCorrelations}) as summary.json and
+ * `clt train --json` carry them: per series, the global Pearson r against log₂ of the probe-set loss,
+ * the sliding-window min and median and the number of windows, with null for undefined.
+ */
 export function correlationSummary(probes: readonly CorrelationProbe[], options: { window?: number } = {}): CorrelationSummary {
   const all = boundLossCorrelations(probes, options);
   return {

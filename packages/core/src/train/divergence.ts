@@ -17,6 +17,7 @@ export class DivergenceError extends Error {
   }
 }
 
+/** When a {@link DivergenceMonitor} stops a run: `lossFactor`, the multiple of max(first loss, ln classes) the loss may not exceed (default 10; must be > 1). */
 export interface DivergenceOptions {
   /** Stop when the loss exceeds this multiple of max(first loss, log(classes)). Default 10. */
   readonly lossFactor?: number;

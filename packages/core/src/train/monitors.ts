@@ -9,6 +9,7 @@ import { summarizeBlocks } from '../probes/structure-summary.js';
 import { OutOfBatchChange, sgdNeighbourhoodTerm } from '../bounds/sgd-neighbourhood.js';
 import { convergenceIndicator, evaluateSandwich, type SandwichReport } from './sandwich.js';
 
+/** How {@link ProbeMonitor} probes during training: probe cadence, probe-set size, wall-time budget, Hessian cadence, ε of the SGD neighbourhood term, and the sandwich tolerance. */
 export interface MonitorOptions {
   /** Steps between structure-matrix probes (λ_min/λ_max, sandwich). Default: about 60 per run. */
   readonly probeEvery?: number;

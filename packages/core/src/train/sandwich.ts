@@ -26,6 +26,11 @@ export interface SandwichInput {
   readonly pMin: ArrayLike<number>;
 }
 
+/**
+ * The trainability sandwich checked on one probe set by {@link evaluateSandwich}: the energy E, the mean
+ * squared residual, min_i λ_min(A_i) and max_i λ_max(A_i), the per-sample (S1) violations, the (S2)
+ * residual bounds, the (R) risk bounds with the measured risk, and whether all hold.
+ */
 export interface SandwichReport {
   readonly n: number;
   /** E = (1/n)Σ‖g_i‖². */

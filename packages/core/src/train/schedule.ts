@@ -10,6 +10,7 @@ export type LrSchedule =
   /** Linear warm-up over `warmup` steps, then lr_min + ½(lr − lr_min)(1 + cos(π t)), t ∈ [0, 1] over the rest. */
   | { readonly kind: 'cosine'; readonly lr: number; readonly minLr?: number; readonly warmup?: number };
 
+/** The kinds of {@link LrSchedule}: constant, step (multiply by gamma every `every` steps) and cosine (with optional linear warm-up). */
 export const SCHEDULE_KINDS = ['constant', 'step', 'cosine'] as const;
 
 /** Check a schedule once, with a message that says what to change. */

@@ -7,6 +7,7 @@ import { oneHot } from '../ir/tensor.js';
 import { isConvTap, type DenseTap, type LayerTap, type Model } from '../models/model.js';
 import { uncoveredParams } from '../probes/layerwise-gram.js';
 
+/** How {@link sgdStepGraph} builds the fused SGD step: batch size, momentum, weight decay, dtype, per-sample loss, and whether it also outputs the per-step monitor quantities. */
 export interface SgdStepOptions {
   /** Samples per step (static: the graph is compiled once per batch size). */
   readonly batch: number;
@@ -30,6 +31,7 @@ export interface SgdStepOptions {
   readonly monitors?: boolean;
 }
 
+/** Per-sample softmax cross-entropy of logits η [n, d] against one-hot (or probability) targets y [n, d]: logsumexp(η) − ⟨η, y⟩ in nats, shape [n]. */
 export const softmaxCrossEntropy = (eta: Tensor, y: Tensor): Tensor => eta.logsumexp(-1).sub(eta.mul(y).sum(-1));
 
 /** Graph input/output names of the fused step, so callers never spell them by hand. */

@@ -21,8 +21,14 @@ export interface StallOptions {
   readonly fraction?: number;
 }
 
+/** Default stall rule: the loss above the data floor must fall by 1 % (fraction 0.01) over the last 10 points (probes). */
 export const STALL_DEFAULTS = { probes: 10, fraction: 0.01 } as const;
 
+/**
+ * The numbers behind a `stalled` status, from {@link detectStall}: the rule (fraction, K points), step
+ * and loss K points before the end and at the end, the loss at the first point after warm-up, the data
+ * floor, and which loss the points are.
+ */
 export interface Stall {
   readonly fraction: number;
   readonly probes: number;

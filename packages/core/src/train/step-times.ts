@@ -19,6 +19,7 @@ import { PerformanceObserver } from 'node:perf_hooks';
  */
 export type StepCause = 'warmup' | 'probe' | 'probe-followup' | 'eval' | 'checkpoint' | 'gc' | 'preempted';
 
+/** Every {@link StepCause} a slow step can be charged to: warmup, probe, probe-followup, eval, checkpoint, gc, preempted. */
 export const STEP_CAUSES: readonly StepCause[] = ['warmup', 'probe', 'probe-followup', 'eval', 'checkpoint', 'gc', 'preempted'];
 
 /** One step slower than `slowFactor` × the median, with what made it slow. */
@@ -62,6 +63,7 @@ export interface StepTimeSummary {
   readonly slowest: SlowStep[];
 }
 
+/** Most slow steps a {@link StepTimeSummary} lists in `slowest` (50). */
 export const SLOW_STEPS_LISTED = 50;
 
 /**

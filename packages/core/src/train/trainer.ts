@@ -21,12 +21,18 @@ import { sgdStepGraph, stepNames } from './sgd-step.js';
 import { StepClock, type StepTimeSummary } from './step-times.js';
 import { detectStall, validateStallOptions, type Stall, type StallOptions } from './stall.js';
 
+/** A classification data set: inputs x, row-major [n, inputDim], and one integer class label per row. */
 export interface LabelledData {
   /** Row-major [n, inputDim]. */
   readonly x: Float32Array | Float64Array;
   readonly labels: Int32Array;
 }
 
+/**
+ * Everything {@link train} needs: model, backend, data, batch size, run length, schedule, momentum and
+ * weight decay, seed, dtype, loss, evaluation, logging and probe cadence, run folder, checkpointing and
+ * resume, divergence and stall rules, and callbacks.
+ */
 export interface TrainerOptions {
   readonly model: Model;
   readonly backend: Backend;
@@ -87,17 +93,29 @@ export interface TrainerOptions {
   readonly checkpointWriteDelayMs?: number;
 }
 
+/**
+ * One `step` record of metrics.jsonl: step, epoch, learning rate, batch loss and accuracy, ‖∇R̂‖² of
+ * the batch loss, the gradient energy E (null when the step does not compute it), Σ_i ‖r_i‖² over the
+ * batch, the free Rayleigh quotient (null when the residual is 0), and seconds since training started.
+ */
 export interface StepRecord {
   readonly type: 'step'; readonly step: number; readonly epoch: number; readonly lr: number;
   readonly loss: number; readonly acc: number; readonly gradSq: number;
   readonly energy: number | null; readonly residualSq: number; readonly rayleigh: number | null; readonly time: number;
 }
+/** One `eval` record of metrics.jsonl: loss and accuracy on the whole training set and on the test set (null without one), the data floor R̂*, and seconds since training started. */
 export interface EvalRecord {
   readonly type: 'eval'; readonly step: number; readonly trainLoss: number; readonly trainAcc: number;
   readonly testLoss: number | null; readonly testAcc: number | null; readonly dataFloor: number; readonly time: number;
 }
+/** Any record of a run's metrics.jsonl: a step, eval or probe record, or a start, resume or end marker. */
 export type MetricRecord = StepRecord | EvalRecord | ProbeRecord | { readonly type: 'start' | 'resume' | 'end'; readonly step: number; readonly [k: string]: unknown };
 
+/**
+ * How {@link train} ended: the status (completed, halted by `haltAfter`, or stalled), steps and
+ * seconds, the final evaluation, the data floor, parameter counts, the final parameters, every record,
+ * probe time and skipped probes, and the step-time summary.
+ */
 export interface TrainResult {
   /** `stalled`: ran to the end, but the loss did not move (see `stall`). */
   readonly status: 'completed' | 'halted' | 'stalled';
