@@ -9,7 +9,7 @@ export { ProbeMonitor, type MonitorOptions, type ProbeRecord } from './monitors.
 export { encodeCheckpoint, decodeCheckpoint, saveCheckpoint, loadCheckpoint, configDifferences, firstNonFinite, CheckpointError, NoCheckpointError, type Checkpoint } from './checkpoint.js';
 export { CheckpointWriter, checkpointWritesSettled } from './checkpoint-writer.js';
 export { writeFileAtomic, JsonlLog, readJsonl, rewriteJsonl, jsonNumbers, reviveNumbers, tempPath, tempFileWriter } from './files.js';
-export { StepClock, describeStepTimes, STEP_CAUSES, SLOW_STEPS_LISTED, type StepCause, type SlowStep, type StepTimeSummary } from './step-times.js';
+export { StepClock, describeStepTimes, STEP_CAUSES, SLOW_STEPS_LISTED, FAULT_FACTOR, FAULT_FLOOR, type StepCause, type SlowStep, type StepTimeSummary } from './step-times.js';
 export { train, type TrainerOptions, type TrainResult, type LabelledData, type MetricRecord, type StepRecord, type EvalRecord } from './trainer.js';
 export { acquireRunLock, runLockHolder, removeStaleTempFiles, processAlive, RunLockedError, RUN_LOCK_FILE, type RunLock, type RunLockInfo } from './lock.js';
 export { detectStall, validateStallOptions, STALL_DEFAULTS, type Stall, type StallOptions } from './stall.js';

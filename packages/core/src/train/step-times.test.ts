@@ -39,6 +39,24 @@ describe('StepClock', () => {
     expect(describeStepTimes(t)).toMatch(/^step times: median .* over 12 steps; /);
   });
 
+  it.skipIf(process.platform !== 'linux')('names a slow step that touched fresh memory "page-faults", with the count (Linux: /proc/self/stat)', () => {
+    const clock = new StepClock(0, 12);
+    const kept: Float64Array[] = [];
+    for (let s = 1; s <= 12; s++) {
+      clock.begin(s);
+      spin(1);
+      clock.compute(1);
+      // 16 MB touched for the first time: ≥ 4,096 faults with 4 KB pages, far over 8× a quiet step's.
+      if (s === 7) { const a = new Float64Array(2 ** 21); for (let i = 0; i < a.length; i += 512) a[i] = 1; kept.push(a); spin(12); }
+      clock.end();
+    }
+    const t = clock.summary();
+    const step7 = t.slowest.find((x) => x.step === 7);
+    expect(step7?.causes['page-faults']).toBeGreaterThanOrEqual(1024);
+    expect(step7?.unexplained).toBe(false);
+    expect(kept.length).toBe(1);
+  });
+
   it('summarizes no steps as zeros', () => {
     const t = new StepClock(4, 4).summary();
     expect(t).toMatchObject({ steps: 0, medianMs: 0, slow: 0, unexplained: 0, slowest: [] });

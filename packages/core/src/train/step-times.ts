@@ -15,12 +15,15 @@ import { PerformanceObserver } from 'node:perf_hooks';
  *   over the median;
  * - `preempted`: the training thread waited for a CPU (runnable, but the operating system ran other
  *   work: a loaded or shared machine) for at least half the excess. Read from the scheduler's
- *   per-thread statistics where the system has them (Linux); elsewhere never named.
+ *   per-thread statistics where the system has them (Linux); elsewhere never named;
+ * - `page-faults`: the process took at least {@link FAULT_FACTOR} times the median step's page
+ *   faults (and at least {@link FAULT_FLOOR}): memory touched for the first time, by the backend's
+ *   allocator or by JavaScript. Read from the process statistics on Linux; elsewhere never named.
  */
-export type StepCause = 'warmup' | 'probe' | 'probe-followup' | 'eval' | 'checkpoint' | 'gc' | 'preempted';
+export type StepCause = 'warmup' | 'probe' | 'probe-followup' | 'eval' | 'checkpoint' | 'gc' | 'preempted' | 'page-faults';
 
-/** Every {@link StepCause} a slow step can be charged to: warmup, probe, probe-followup, eval, checkpoint, gc, preempted. */
-export const STEP_CAUSES: readonly StepCause[] = ['warmup', 'probe', 'probe-followup', 'eval', 'checkpoint', 'gc', 'preempted'];
+/** Every {@link StepCause} a slow step can be charged to: warmup, probe, probe-followup, eval, checkpoint, gc, preempted, page-faults. */
+export const STEP_CAUSES: readonly StepCause[] = ['warmup', 'probe', 'probe-followup', 'eval', 'checkpoint', 'gc', 'preempted', 'page-faults'];
 
 /** One step slower than `slowFactor` × the median, with what made it slow. */
 export interface SlowStep {
@@ -29,7 +32,7 @@ export interface SlowStep {
   readonly ms: number;
   /** The SGD step alone (backend run and the scalar downloads). */
   readonly computeMs: number;
-  /** Milliseconds per cause; `gc` is the collector's pause time within the step, `preempted` the time the training thread waited for a CPU. */
+  /** Milliseconds per cause; `gc` is the collector's pause time within the step, `preempted` the time the training thread waited for a CPU, `page-faults` the number of page faults (not ms). */
   readonly causes: Partial<Record<StepCause, number>>;
   /** True when no cause accounts for the step: none was marked and neither GC nor preemption explains half its excess. */
   readonly unexplained: boolean;
@@ -63,6 +66,11 @@ export interface StepTimeSummary {
   readonly slowest: SlowStep[];
 }
 
+/** A step's page faults name it `page-faults` from this many times the median step's faults… (8) */
+export const FAULT_FACTOR = 8;
+/** …and at least this many (256 pages: 1 MB of fresh memory with 4 KB pages; first touches cost up to ≈ 6 ms per MB on the virtual machines we measured). */
+export const FAULT_FLOOR = 256;
+
 /** Most slow steps a {@link StepTimeSummary} lists in `slowest` (50). */
 export const SLOW_STEPS_LISTED = 50;
 
@@ -79,6 +87,10 @@ export class StepClock {
   /** Run-queue wait of the training thread (ms) over each step. */
   private readonly waits: Float64Array;
   private readonly sched = SchedStat.open();
+  /** Page faults of the process over each step. */
+  private readonly faults: Float64Array;
+  private readonly faultStat = FaultStat.open();
+  private fault = 0;
   private readonly marks = new Map<number, Partial<Record<StepCause, number>>>();
   private readonly gcs: { start: number; ms: number }[] = [];
   private observer: PerformanceObserver | undefined;
@@ -95,6 +107,7 @@ export class StepClock {
     this.walls = new Float64Array(m);
     this.computes = new Float64Array(m);
     this.waits = new Float64Array(m);
+    this.faults = new Float64Array(m);
     try {
       this.observer = new PerformanceObserver((list) => {
         for (const e of list.getEntries()) this.gcs.push({ start: e.startTime, ms: e.duration });
@@ -111,6 +124,7 @@ export class StepClock {
     this.t = performance.now();
     // The scheduler counters are read once per step: at its end, which is the next step's start.
     if (this.sched && this.ended !== this.i - 1) this.wait = this.sched.waitMs();
+    if (this.faultStat && this.ended !== this.i - 1) this.fault = this.faultStat.faults();
     if (this.i >= 0 && this.i < this.begins.length) this.begins[this.i] = this.t;
   }
 
@@ -135,6 +149,11 @@ export class StepClock {
       this.waits[this.i] = Number.isFinite(w - this.wait) ? w - this.wait : 0;
       this.wait = w;
     }
+    if (this.faultStat) {
+      const f = this.faultStat.faults();
+      this.faults[this.i] = Number.isFinite(f - this.fault) ? f - this.fault : 0;
+      this.fault = f;
+    }
     this.ended = this.i;
     this.count = Math.max(this.count, this.i + 1);
   }
@@ -146,6 +165,7 @@ export class StepClock {
     this.observer.disconnect();
     this.observer = undefined;
     this.sched?.close();
+    this.faultStat?.close();
   }
 
   /** The summary over the steps timed so far. */
@@ -155,6 +175,7 @@ export class StepClock {
     const walls = Array.from(this.walls.subarray(0, m));
     const sorted = [...walls].sort((a, b) => a - b), computes = Array.from(this.computes.subarray(0, m)).sort((a, b) => a - b);
     const median = quantile(sorted, 0.5), threshold = this.slowFactor * median;
+    const faultLimit = Math.max(FAULT_FLOOR, FAULT_FACTOR * quantile(Array.from(this.faults.subarray(0, m)).sort((a, b) => a - b), 0.5));
     // GC pauses per step, matched by start time.
     const gc = new Float64Array(m);
     let gcTotal = 0;
@@ -180,6 +201,7 @@ export class StepClock {
       const causes: Partial<Record<StepCause, number>> = { ...(this.marks.get(step) ?? {}) };
       if (gc[k]! >= 0.5 * excess) causes.gc = gc[k]!;
       if (this.sched && this.waits[k]! >= 0.5 * excess) causes.preempted = this.waits[k]!;
+      if (this.faultStat && this.faults[k]! >= faultLimit) causes['page-faults'] = this.faults[k]!;
       const names = STEP_CAUSES.filter((c) => causes[c] !== undefined);
       for (const c of names) byCause[c] = (byCause[c] ?? 0) + 1;
       const none = names.length === 0;
@@ -198,10 +220,10 @@ export class StepClock {
   }
 
   /** Raw per-step times, for diagnostics. */
-  raw(): { step: number; ms: number; computeMs: number; waitMs: number; marks: Partial<Record<StepCause, number>> }[] {
+  raw(): { step: number; ms: number; computeMs: number; waitMs: number; faults: number; marks: Partial<Record<StepCause, number>> }[] {
     const out = [];
     for (let k = 0; k < this.count; k++)
-      out.push({ step: this.first + k + 1, ms: this.walls[k]!, computeMs: this.computes[k]!, waitMs: this.waits[k]!, marks: this.marks.get(this.first + k + 1) ?? {} });
+      out.push({ step: this.first + k + 1, ms: this.walls[k]!, computeMs: this.computes[k]!, waitMs: this.waits[k]!, faults: this.faults[k]!, marks: this.marks.get(this.first + k + 1) ?? {} });
     return out;
   }
 
@@ -237,6 +259,55 @@ class SchedStat {
     if (++i >= n) return Number.NaN;
     for (; i < n && this.buf[i]! >= 48 && this.buf[i]! <= 57; i++) v = v * 10 + (this.buf[i]! - 48);
     return v / 1e6;
+  }
+
+  close(): void {
+    if (this.fd < 0) return;
+    try { closeSync(this.fd); } catch { /* already closed */ }
+    this.fd = -1;
+  }
+}
+
+/**
+ * Page faults of the whole process so far (Linux /proc/self/stat: minflt + majflt), every thread
+ * included: the backend's worker threads touch fresh memory too. One small read per call, no allocation.
+ */
+class FaultStat {
+  private readonly buf = new Uint8Array(1024);
+  private constructor(private fd: number) {}
+
+  static open(): FaultStat | undefined {
+    if (process.platform !== 'linux') return undefined;
+    try {
+      const s = new FaultStat(openSync('/proc/self/stat', 'r'));
+      return Number.isFinite(s.faults()) ? s : (s.close(), undefined);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** minflt + majflt so far (NaN if unreadable). Fields 10 and 12, counted after the command name's closing parenthesis. */
+  faults(): number {
+    if (this.fd < 0) return Number.NaN;
+    let n: number;
+    try { n = readSync(this.fd, this.buf, 0, this.buf.length, 0); } catch { return Number.NaN; }
+    let i = n - 1;
+    while (i >= 0 && this.buf[i] !== 41) i--; // the last ')'
+    if (i < 0) return Number.NaN;
+    let k = 2, total = 0, v = 0, inToken = false;
+    for (i += 1; i < n; i++) {
+      const c = this.buf[i]!;
+      if (c === 32 || c === 10) {
+        if (!inToken) continue;
+        if (k === 10 || k === 12) total += v;
+        if (k >= 12) return total;
+        inToken = false;
+        continue;
+      }
+      if (!inToken) { inToken = true; k++; v = 0; }
+      if (c >= 48 && c <= 57) v = v * 10 + (c - 48);
+    }
+    return Number.NaN;
   }
 
   close(): void {
