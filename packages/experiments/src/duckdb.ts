@@ -67,13 +67,7 @@ export function loadDuckDB(): Promise<DuckDB> {
 
 /** Whether the results store can be used here (`@duckdb/node-api` loads). */
 export async function storeAvailable(): Promise<boolean> {
-  try {
-    await loadDuckDB();
-    return true;
-  } catch (e) {
-    if (e instanceof StoreUnavailableError) return false;
-    throw e;
-  }
+  return (await storeUnavailableReason()) === undefined;
 }
 
 /** The store's error, or undefined when it can be used: for saying once, up front, what is missing. */

@@ -3,23 +3,17 @@ import { ReferenceBackend } from '../reference/backend.js';
 import { interpret } from '../reference/interpret.js';
 import { StructureMatrixProbe, chooseGeneralAlgorithm } from '../probes/structure-matrix.js';
 import { uncoveredParams } from '../probes/layerwise-gram.js';
-import { finiteDifferenceJacobians, forwardGraph, gramOf, maxRelDiff } from '../probes/test-fixtures.js';
-import { Rng } from '../util/random.js';
+import { biasedCase, finiteDifferenceJacobians, forwardGraph, gramOf, maxRelDiff } from '../probes/test-fixtures.js';
 import { modelFromDescription } from './from-description.js';
 import { LeNet } from './lenet.js';
-import { initParams, parameterCount, parameterCounts, type Model } from './model.js';
+import { parameterCount, parameterCounts, type Model } from './model.js';
 import { ResNet } from './resnet.js';
 import { Vit } from './vit.js';
 
 const backend = new ReferenceBackend();
 
 /** Seeded parameters with non-zero biases and norm offsets, so every term of the forward pass is exercised. */
-function caseOf(model: Model, n: number, seed = 1) {
-  const rng = new Rng(seed);
-  const params = initParams(model, rng);
-  for (const p of model.params) if (/_b$/.test(p.name)) params[p.name] = rng.normals(params[p.name]!.length, 0.2);
-  return { model, params, x: rng.normals(n * model.inputDim), n };
-}
+const caseOf = biasedCase;
 
 function forward(model: Model, params: Record<string, Float64Array>, x: Float64Array, n: number): Float64Array {
   return interpret(forwardGraph(model, n), { ...params, x }).f as Float64Array;

@@ -1,22 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { LeNet } from '../models/lenet.js';
-import { initParams, type Model } from '../models/model.js';
+import type { Model } from '../models/model.js';
 import { ResNet } from '../models/resnet.js';
 import { ReferenceBackend } from '../reference/backend.js';
-import { Rng } from '../util/random.js';
 import { assembleLayerwiseNtk, layerwiseGramGraph, layerwisePlan, uncoveredParams } from './layerwise-gram.js';
 import { ProbeRuntime } from './runtime.js';
 import { chooseCoveredAlgorithm, ntkFormingCost, StructureMatrixProbe } from './structure-matrix.js';
-import { ConvNet, gramOf, maxRelDiff } from './test-fixtures.js';
+import { biasedCase, ConvNet, gramOf, maxRelDiff } from './test-fixtures.js';
 
 const backend = new ReferenceBackend();
 
-function caseOf(model: Model, n: number, seed = 1) {
-  const rng = new Rng(seed);
-  const params = initParams(model, rng);
-  for (const p of model.params) if (/_b$/.test(p.name)) params[p.name] = rng.normals(params[p.name]!.length, 0.2);
-  return { model, params, x: rng.normals(n * model.inputDim), n };
-}
+const caseOf = biasedCase;
 
 /** The oracle: per-sample Jacobians by VJPs (reference backend, float64), contracted here: J Jᵀ [N, N]. */
 async function jjt(model: Model, params: Record<string, Float64Array>, x: Float64Array) {

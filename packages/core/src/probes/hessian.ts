@@ -1,5 +1,5 @@
 import { gradients } from '../ad/gradients.js';
-import { isDeviceTensor, type Backend, type DeviceTensor } from '../backend/contract.js';
+import type { Backend, DeviceTensor } from '../backend/contract.js';
 import { lanczos, type LanczosOptions, type LanczosResult } from '../estimators/lanczos.js';
 import { GraphBuilder } from '../ir/builder.js';
 import type { Graph } from '../ir/graph.js';
@@ -62,10 +62,7 @@ export class HessianProbe {
     const n = rowsOf(x, this.model.inputDim), d = this.model.outputDim, P = this.parameterCount, rt = this.runtime;
     const owned: DeviceTensor[] = [];
     const fixed: Record<string, DeviceTensor> = {};
-    const put = (name: string, t: ReturnType<ProbeRuntime['input']>) => {
-      if (isDeviceTensor(t)) fixed[name] = t;
-      else { const dev = rt.backend.upload(t); owned.push(dev); fixed[name] = dev; }
-    };
+    const put = (name: string, t: ReturnType<ProbeRuntime['input']>) => { fixed[name] = rt.keep(t, owned); };
     for (const [k, t] of Object.entries(rt.paramInputs(this.model, params))) put(k, t);
     put('x', rt.input('x', x, [n, this.model.inputDim]));
     put('y', rt.input('y', targetRows(y, n, d), [n, d]));

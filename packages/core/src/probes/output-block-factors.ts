@@ -1,4 +1,4 @@
-import { isDeviceTensor, type DeviceTensor } from '../backend/contract.js';
+import type { DeviceTensor } from '../backend/contract.js';
 import { spec, trace } from '../ir/builder.js';
 import { cholesky } from '../linop/cholesky.js';
 import { dotRows } from '../linop/dot.js';
@@ -73,13 +73,7 @@ export function deviceOutputBlockPreconditioner(rt: ProbeRuntime, blocks: NtkOut
   const Q = rotation ?? identity(d), Qt = new Float64Array(d * d);
   for (let a = 0; a < d; a++) for (let b = 0; b < d; b++) Qt[b * d + a] = Q[a * d + b]!;
   const owned: DeviceTensor[] = [];
-  const upload = (name: string, v: Float64Array, shape: readonly number[]) => {
-    const t = rt.input(name, v, shape);
-    if (isDeviceTensor(t)) return t;
-    const dev = rt.backend.upload(t);
-    owned.push(dev);
-    return dev;
-  };
+  const upload = (name: string, v: Float64Array, shape: readonly number[]) => rt.device(name, v, shape, owned);
   const fixed = { L: upload('L', Li, [d, n, n]), Lt: upload('Lt', LiT, [d, n, n]), Q: upload('Q', Q, [d, d]), Qt: upload('Qt', Qt, [d, d]) };
   const N = n * d, dt = rt.dtype;
   const solve = async (v: Float64Array, k: number) =>

@@ -1,4 +1,4 @@
-import type { Backend, CompileOptions, DeviceTensor, Executable, HostTensor } from '../backend/contract.js';
+import { isDeviceTensor, type Backend, type CompileOptions, type DeviceTensor, type Executable, type HostTensor } from '../backend/contract.js';
 import type { TypedArray } from '../ir/dtype.js';
 import type { Graph } from '../ir/graph.js';
 import type { Tensor } from '../ir/tensor.js';
@@ -81,6 +81,22 @@ export class ProbeRuntime {
         : `${name}: value ${given} at index ${bad} is not finite; probes need finite inputs (check the data and the parameters for NaN/∞)`);
     }
     return { data, shape, dtype: this.dtype };
+  }
+
+  /**
+   * {@link ProbeRuntime.input} kept on the device for repeated runs: a host value is checked,
+   * uploaded and pushed onto `owned` (the caller disposes those); a device tensor passes through.
+   */
+  device(name: string, value: ArrayValue, shape: readonly number[], owned: DeviceTensor[]): DeviceTensor {
+    return this.keep(this.input(name, value, shape), owned);
+  }
+
+  /** A checked input on the device: uploaded (and pushed onto `owned`) when it is a host tensor. */
+  keep(t: HostTensor | DeviceTensor, owned: DeviceTensor[]): DeviceTensor {
+    if (isDeviceTensor(t)) return t;
+    const dev = this.backend.upload(t);
+    owned.push(dev);
+    return dev;
   }
 
   /** Inputs for every model parameter, checked against the model's shapes. */

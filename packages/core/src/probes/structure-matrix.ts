@@ -1,4 +1,4 @@
-import { isDeviceTensor, type Backend, type DeviceTensor } from '../backend/contract.js';
+import type { Backend, DeviceTensor } from '../backend/contract.js';
 import { lanczos, type LanczosOptions, type LanczosResult } from '../estimators/lanczos.js';
 import { lobpcg, type LobpcgOptions, type LobpcgResult } from '../estimators/lobpcg.js';
 import { symmetricEigen } from '../estimators/symmetric-eigen.js';
@@ -265,13 +265,7 @@ export class StructureMatrixProbe {
   async operator(params: ParamValues, x: ArrayValue): Promise<DisposableOperator> {
     const n = rowsOf(x, this.model.inputDim), d = this.d, N = n * d, P = this.parameterCount, rt = this.runtime;
     const owned: DeviceTensor[] = [];
-    const upload = (name: string, v: ArrayValue, shape: readonly number[]) => {
-      const t = rt.input(name, v, shape);
-      if (isDeviceTensor(t)) return t;
-      const dev = rt.backend.upload(t);
-      owned.push(dev);
-      return dev;
-    };
+    const upload = (name: string, v: ArrayValue, shape: readonly number[]) => rt.device(name, v, shape, owned);
     const fixed: Record<string, DeviceTensor> = { x: upload('x', x, [n, this.model.inputDim]) };
     for (const p of this.model.params) {
       const v = params[p.name];

@@ -88,6 +88,14 @@ export function maxRelDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 /** One convolution of `ConvNet`: out channels, kernel, geometry, bias. */
+/** Seeded parameters of any model with non-zero biases (`*_b`), so every term of the forward pass is exercised; inputs x for n samples. */
+export function biasedCase(model: Model, n: number, seed = 1) {
+  const rng = new Rng(seed);
+  const params = initParams(model, rng);
+  for (const p of model.params) if (/_b$/.test(p.name)) params[p.name] = rng.normals(params[p.name]!.length, 0.2);
+  return { model, params, x: rng.normals(n * model.inputDim), n };
+}
+
 export interface ConvSpec {
   readonly out: number;
   readonly kernel: readonly [number, number];

@@ -86,10 +86,10 @@ export class StepClock {
   private readonly computes: Float64Array;
   /** Run-queue wait of the training thread (ms) over each step. */
   private readonly waits: Float64Array;
-  private readonly sched = SchedStat.open();
+  private readonly sched = ProcStat.open('/proc/thread-self/schedstat', 64, schedWaitMs);
   /** Page faults of the process over each step. */
   private readonly faults: Float64Array;
-  private readonly faultStat = FaultStat.open();
+  private readonly faultStat = ProcStat.open('/proc/self/stat', 1024, processFaults);
   private fault = 0;
   private readonly marks = new Map<number, Partial<Record<StepCause, number>>>();
   private readonly gcs: { start: number; ms: number }[] = [];
@@ -123,8 +123,8 @@ export class StepClock {
     this.i = step - this.first - 1;
     this.t = performance.now();
     // The scheduler counters are read once per step: at its end, which is the next step's start.
-    if (this.sched && this.ended !== this.i - 1) this.wait = this.sched.waitMs();
-    if (this.faultStat && this.ended !== this.i - 1) this.fault = this.faultStat.faults();
+    if (this.sched && this.ended !== this.i - 1) this.wait = this.sched.read();
+    if (this.faultStat && this.ended !== this.i - 1) this.fault = this.faultStat.read();
     if (this.i >= 0 && this.i < this.begins.length) this.begins[this.i] = this.t;
   }
 
@@ -145,12 +145,12 @@ export class StepClock {
     if (this.i < 0 || this.i >= this.walls.length) return;
     this.walls[this.i] = performance.now() - this.t;
     if (this.sched) {
-      const w = this.sched.waitMs();
+      const w = this.sched.read();
       this.waits[this.i] = Number.isFinite(w - this.wait) ? w - this.wait : 0;
       this.wait = w;
     }
     if (this.faultStat) {
-      const f = this.faultStat.faults();
+      const f = this.faultStat.read();
       this.faults[this.i] = Number.isFinite(f - this.fault) ? f - this.fault : 0;
       this.fault = f;
     }
@@ -232,33 +232,31 @@ export class StepClock {
 }
 
 /**
- * The calling thread's scheduler statistics (Linux /proc/thread-self/schedstat: time on a CPU,
- * time runnable but waiting for one, in ns). One small read per call, no allocation.
+ * One Linux /proc statistics file kept open and re-read in place: one small read per call, no
+ * allocation. `parse` turns the bytes read into the number wanted (NaN when unreadable).
+ * Absent (undefined) off Linux or when the file cannot be read or parsed.
  */
-class SchedStat {
-  private readonly buf = new Uint8Array(64);
-  private constructor(private fd: number) {}
+class ProcStat {
+  private readonly buf: Uint8Array;
+  private constructor(private fd: number, size: number, private readonly parse: (buf: Uint8Array, n: number) => number) {
+    this.buf = new Uint8Array(size);
+  }
 
-  static open(): SchedStat | undefined {
+  static open(path: string, size: number, parse: (buf: Uint8Array, n: number) => number): ProcStat | undefined {
     if (process.platform !== 'linux') return undefined;
     try {
-      const s = new SchedStat(openSync('/proc/thread-self/schedstat', 'r'));
-      return Number.isFinite(s.waitMs()) ? s : (s.close(), undefined);
+      const s = new ProcStat(openSync(path, 'r'), size, parse);
+      return Number.isFinite(s.read()) ? s : (s.close(), undefined);
     } catch {
       return undefined;
     }
   }
 
-  /** Total run-queue wait of this thread so far, in ms (NaN if unreadable). */
-  waitMs(): number {
+  read(): number {
     if (this.fd < 0) return Number.NaN;
     let n: number;
     try { n = readSync(this.fd, this.buf, 0, this.buf.length, 0); } catch { return Number.NaN; }
-    let i = 0, v = 0;
-    while (i < n && this.buf[i] !== 32) i++;
-    if (++i >= n) return Number.NaN;
-    for (; i < n && this.buf[i]! >= 48 && this.buf[i]! <= 57; i++) v = v * 10 + (this.buf[i]! - 48);
-    return v / 1e6;
+    return this.parse(this.buf, n);
   }
 
   close(): void {
@@ -269,52 +267,40 @@ class SchedStat {
 }
 
 /**
- * Page faults of the whole process so far (Linux /proc/self/stat: minflt + majflt), every thread
- * included: the backend's worker threads touch fresh memory too. One small read per call, no allocation.
+ * The calling thread's run-queue wait so far, in ms, from /proc/thread-self/schedstat ("time on a
+ * CPU, time runnable but waiting for one, timeslices", in ns): the second field.
  */
-class FaultStat {
-  private readonly buf = new Uint8Array(1024);
-  private constructor(private fd: number) {}
+function schedWaitMs(buf: Uint8Array, n: number): number {
+  let i = 0, v = 0;
+  while (i < n && buf[i] !== 32) i++;
+  if (++i >= n) return Number.NaN;
+  for (; i < n && buf[i]! >= 48 && buf[i]! <= 57; i++) v = v * 10 + (buf[i]! - 48);
+  return v / 1e6;
+}
 
-  static open(): FaultStat | undefined {
-    if (process.platform !== 'linux') return undefined;
-    try {
-      const s = new FaultStat(openSync('/proc/self/stat', 'r'));
-      return Number.isFinite(s.faults()) ? s : (s.close(), undefined);
-    } catch {
-      return undefined;
+/**
+ * Page faults of the whole process so far, minflt + majflt, from /proc/self/stat (every thread
+ * included: the backend's worker threads touch fresh memory too). Fields 10 and 12, counted after
+ * the command name's closing parenthesis.
+ */
+function processFaults(buf: Uint8Array, n: number): number {
+  let i = n - 1;
+  while (i >= 0 && buf[i] !== 41) i--; // the last ')'
+  if (i < 0) return Number.NaN;
+  let k = 2, total = 0, v = 0, inToken = false;
+  for (i += 1; i < n; i++) {
+    const c = buf[i]!;
+    if (c === 32 || c === 10) {
+      if (!inToken) continue;
+      if (k === 10 || k === 12) total += v;
+      if (k >= 12) return total;
+      inToken = false;
+      continue;
     }
+    if (!inToken) { inToken = true; k++; v = 0; }
+    if (c >= 48 && c <= 57) v = v * 10 + (c - 48);
   }
-
-  /** minflt + majflt so far (NaN if unreadable). Fields 10 and 12, counted after the command name's closing parenthesis. */
-  faults(): number {
-    if (this.fd < 0) return Number.NaN;
-    let n: number;
-    try { n = readSync(this.fd, this.buf, 0, this.buf.length, 0); } catch { return Number.NaN; }
-    let i = n - 1;
-    while (i >= 0 && this.buf[i] !== 41) i--; // the last ')'
-    if (i < 0) return Number.NaN;
-    let k = 2, total = 0, v = 0, inToken = false;
-    for (i += 1; i < n; i++) {
-      const c = this.buf[i]!;
-      if (c === 32 || c === 10) {
-        if (!inToken) continue;
-        if (k === 10 || k === 12) total += v;
-        if (k >= 12) return total;
-        inToken = false;
-        continue;
-      }
-      if (!inToken) { inToken = true; k++; v = 0; }
-      if (c >= 48 && c <= 57) v = v * 10 + (c - 48);
-    }
-    return Number.NaN;
-  }
-
-  close(): void {
-    if (this.fd < 0) return;
-    try { closeSync(this.fd); } catch { /* already closed */ }
-    this.fd = -1;
-  }
+  return Number.NaN;
 }
 
 /** Nearest-rank quantile of an ascending array (0 for an empty one). */
