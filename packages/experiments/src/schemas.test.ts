@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Ajv from 'ajv';
-import { StepClock } from '@clt/core';
+import { STEP_CAUSES, StepClock } from '@clt/core';
 import { describe, expect, it } from 'vitest';
 import { coreRun } from './core-run-fixture.js';
 import { SCHEMA_NAMES, schemaPath, type SchemaName } from './schemas.js';
@@ -50,6 +50,10 @@ describe('published JSON Schemas', () => {
     for (let s = 1; s <= 6; s++) { clock.begin(s); if (s === 3) clock.mark('probe', 1); clock.end(); }
     const stepTimes = JSON.parse(JSON.stringify(clock.summary()));
     expect(check({ ...completed, stepTimes })).toEqual([]);
+    // Every cause core names validates (the schema's list is written by hand).
+    const everyCause = { ...stepTimes, slowest: [{ step: 2, ms: 9, computeMs: 1, causes: Object.fromEntries(STEP_CAUSES.map((c) => [c, 1])), unexplained: false }], slowByCause: Object.fromEntries(STEP_CAUSES.map((c) => [c, 1])) };
+    expect(check({ ...completed, stepTimes: everyCause })).toEqual([]);
+    expect(check({ ...completed, stepTimes: { ...stepTimes, threadCpuSeconds: { training: 1 } } })).not.toEqual([]);
     const bad = { ...stepTimes, slowest: [{ step: 2, ms: 9, computeMs: 1, causes: { cosmic: 8 }, unexplained: false }] };
     expect(check({ ...completed, stepTimes: bad })).not.toEqual([]);
   });

@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { describeStepTimes, Mlp, ReferenceBackend, STEP_CAUSES, StepClock, train, type TrainerOptions } from '../index.js';
 import { blobs } from './train-fixtures.js';
@@ -60,6 +62,44 @@ describe('StepClock', () => {
     expect(step7?.causes['page-faults']).toBeGreaterThanOrEqual(1024);
     expect(step7?.unexplained).toBe(false);
     expect(kept.length).toBe(1);
+  });
+
+  // CPU pressure-stall information: on Linux kernels built with it (4.20+).
+  const psi = (() => { try { return /^some .*total=\d+/.test(readFileSync('/proc/pressure/cpu', 'utf8')); } catch { return false; } })();
+  it.skipIf(!psi)('names a step during which more threads wanted the cores than there were "contention", and counts the other threads\' CPU time (Linux: /proc/pressure/cpu; skipped without it)', async () => {
+    const clock = new StepClock(0, 12);
+    // One more busy thread than there are cores, each spinning until told to stop: for as long as
+    // they run, some runnable thread is always waiting for a CPU.
+    const stopFlag = new Int32Array(new SharedArrayBuffer(4));
+    const burners: Worker[] = [];
+    try {
+      for (let s = 1; s <= 12; s++) {
+        clock.begin(s);
+        spin(1);
+        clock.compute(1);
+        if (s === 6) {
+          await Promise.all(Array.from({ length: availableParallelism() + 1 }, () => new Promise<void>((ready) => {
+            const w = new Worker('const { parentPort, workerData } = require("node:worker_threads"); const f = new Int32Array(workerData); parentPort.postMessage("on"); while (Atomics.load(f, 0) === 0) {}', { eval: true, workerData: stopFlag.buffer });
+            w.once('message', () => ready());
+            burners.push(w);
+          })));
+          spin(60);
+          Atomics.store(stopFlag, 0, 1);
+        }
+        clock.end();
+      }
+      const t = clock.summary();
+      const step6 = t.slowest.find((x) => x.step === 6);
+      expect(step6?.causes.contention).toBeGreaterThanOrEqual(0.5 * (step6!.ms - t.medianMs));
+      expect(step6?.unexplained).toBe(false);
+      expect(t.contentionSeconds).toBeGreaterThanOrEqual(step6!.causes.contention! / 1000 - 1e-3);
+      // The burners are still alive: their spinning is in the other threads' CPU time.
+      expect(t.threadCpuSeconds!.others).toBeGreaterThan(0.03);
+      expect(t.threadCpuSeconds!.training, JSON.stringify(t.threadCpuSeconds)).toBeGreaterThan(0.02);
+    } finally {
+      Atomics.store(stopFlag, 0, 1);
+      await Promise.all(burners.map((w) => w.terminate()));
+    }
   });
 
   it('summarizes no steps as zeros', () => {

@@ -1,4 +1,4 @@
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, readlinkSync, readSync } from 'node:fs';
 import { PerformanceObserver } from 'node:perf_hooks';
 
 /**
@@ -11,19 +11,27 @@ import { PerformanceObserver } from 'node:perf_hooks';
  * - `eval`: a train/test evaluation ran after the step;
  * - `checkpoint`: the step downloaded the weights for a checkpoint, or handed one to the writer
  *   thread (which checksums and writes it while the next steps run);
- * - `gc`: JavaScript garbage collection paused the process for at least half the step's excess
- *   over the median;
+ * - `gc`: JavaScript garbage collection paused the process;
  * - `preempted`: the training thread waited for a CPU (runnable, but the operating system ran other
- *   work: a loaded or shared machine) for at least half the excess. Read from the scheduler's
- *   per-thread statistics where the system has them (Linux); elsewhere never named;
+ *   work: a loaded or shared machine). Read from the scheduler's per-thread statistics where the
+ *   system has them (Linux); elsewhere never named;
+ * - `contention`: runnable threads waited for a CPU, though not necessarily the training thread:
+ *   more threads wanted the cores than there were, e.g. the garbage collector's concurrent marking
+ *   threads beside the backend's run, or other processes. Read from the kernel's CPU pressure-stall
+ *   information (/proc/pressure/cpu, "some": time during which at least one runnable thread of the
+ *   machine waited); elsewhere never named;
  * - `page-faults`: the process took at least {@link FAULT_FACTOR} times the median step's page
  *   faults (and at least {@link FAULT_FLOOR}): memory touched for the first time, by the backend's
  *   allocator or by JavaScript. Read from the process statistics on Linux; elsewhere never named.
+ *
+ * The three delays in time (`gc`, `preempted`, `contention`) explain a step when the GC pause plus
+ * the larger of the two waits make up at least half its excess over the median; each is then named
+ * when it alone is at least a quarter of the excess.
  */
-export type StepCause = 'warmup' | 'probe' | 'probe-followup' | 'eval' | 'checkpoint' | 'gc' | 'preempted' | 'page-faults';
+export type StepCause = 'warmup' | 'probe' | 'probe-followup' | 'eval' | 'checkpoint' | 'gc' | 'preempted' | 'page-faults' | 'contention';
 
-/** Every {@link StepCause} a slow step can be charged to: warmup, probe, probe-followup, eval, checkpoint, gc, preempted, page-faults. */
-export const STEP_CAUSES: readonly StepCause[] = ['warmup', 'probe', 'probe-followup', 'eval', 'checkpoint', 'gc', 'preempted', 'page-faults'];
+/** Every {@link StepCause} a slow step can be charged to: warmup, probe, probe-followup, eval, checkpoint, gc, preempted, page-faults, contention. */
+export const STEP_CAUSES: readonly StepCause[] = ['warmup', 'probe', 'probe-followup', 'eval', 'checkpoint', 'gc', 'preempted', 'page-faults', 'contention'];
 
 /** One step slower than `slowFactor` × the median, with what made it slow. */
 export interface SlowStep {
@@ -32,9 +40,9 @@ export interface SlowStep {
   readonly ms: number;
   /** The SGD step alone (backend run and the scalar downloads). */
   readonly computeMs: number;
-  /** Milliseconds per cause; `gc` is the collector's pause time within the step, `preempted` the time the training thread waited for a CPU, `page-faults` the number of page faults (not ms). */
+  /** Milliseconds per cause; `gc` is the collector's pause time within the step, `preempted` the time the training thread waited for a CPU, `contention` the time some runnable thread waited for one, `page-faults` the number of page faults (not ms). */
   readonly causes: Partial<Record<StepCause, number>>;
-  /** True when no cause accounts for the step: none was marked and neither GC nor preemption explains half its excess. */
+  /** True when no cause accounts for the step: none was marked and no observed cause (GC, preemption, page faults, CPU contention) explains it. */
   readonly unexplained: boolean;
 }
 
@@ -62,6 +70,15 @@ export interface StepTimeSummary {
   readonly gcSeconds: number;
   /** Total time the training thread waited for a CPU during the timed steps, in seconds; null where the system does not report it. */
   readonly preemptedSeconds: number | null;
+  /** Total time during the timed steps in which some runnable thread waited for a CPU (CPU pressure, "some"), in seconds; null where the system does not report it. */
+  readonly contentionSeconds: number | null;
+  /**
+   * CPU seconds of this process's threads while the steps ran: the training thread and all the
+   * others (the garbage collector's helpers, the backend's pools, the checkpoint writer); null
+   * where the system does not report per-thread times. `others` high beside `training` on a
+   * machine with few cores is what `contention` steps are made of.
+   */
+  readonly threadCpuSeconds: { readonly training: number; readonly others: number } | null;
   /** The slow steps, slowest first (at most `SLOW_STEPS_LISTED`). */
   readonly slowest: SlowStep[];
 }
@@ -91,6 +108,13 @@ export class StepClock {
   private readonly faults: Float64Array;
   private readonly faultStat = ProcStat.open('/proc/self/stat', 1024, processFaults);
   private fault = 0;
+  /** Time some runnable thread of the machine waited for a CPU (ms) over each step. */
+  private readonly stalls: Float64Array;
+  private readonly pressure = ProcStat.open('/proc/pressure/cpu', 256, cpuPressureSomeMs);
+  private stall = 0;
+  /** Per-thread CPU times when the clock started (ms by thread id), for threadCpuSeconds. */
+  private readonly cpuAtStart = threadCpuMs();
+  private cpuAtStop: Map<string, number> | undefined;
   private readonly marks = new Map<number, Partial<Record<StepCause, number>>>();
   private readonly gcs: { start: number; ms: number }[] = [];
   private observer: PerformanceObserver | undefined;
@@ -108,6 +132,7 @@ export class StepClock {
     this.computes = new Float64Array(m);
     this.waits = new Float64Array(m);
     this.faults = new Float64Array(m);
+    this.stalls = new Float64Array(m);
     try {
       this.observer = new PerformanceObserver((list) => {
         for (const e of list.getEntries()) this.gcs.push({ start: e.startTime, ms: e.duration });
@@ -125,6 +150,7 @@ export class StepClock {
     // The scheduler counters are read once per step: at its end, which is the next step's start.
     if (this.sched && this.ended !== this.i - 1) this.wait = this.sched.read();
     if (this.faultStat && this.ended !== this.i - 1) this.fault = this.faultStat.read();
+    if (this.pressure && this.ended !== this.i - 1) this.stall = this.pressure.read();
     if (this.i >= 0 && this.i < this.begins.length) this.begins[this.i] = this.t;
   }
 
@@ -154,6 +180,11 @@ export class StepClock {
       this.faults[this.i] = Number.isFinite(f - this.fault) ? f - this.fault : 0;
       this.fault = f;
     }
+    if (this.pressure) {
+      const p = this.pressure.read();
+      this.stalls[this.i] = Number.isFinite(p - this.stall) ? p - this.stall : 0;
+      this.stall = p;
+    }
     this.ended = this.i;
     this.count = Math.max(this.count, this.i + 1);
   }
@@ -161,11 +192,13 @@ export class StepClock {
   /** Stop observing GC; `summary()` still works. */
   stop(): void {
     if (!this.observer) return;
+    this.cpuAtStop = threadCpuMs();
     for (const e of this.observer.takeRecords()) this.gcs.push({ start: e.startTime, ms: e.duration });
     this.observer.disconnect();
     this.observer = undefined;
     this.sched?.close();
     this.faultStat?.close();
+    this.pressure?.close();
   }
 
   /** The summary over the steps timed so far. */
@@ -199,8 +232,15 @@ export class StepClock {
       if (!(ms > threshold)) continue;
       const step = this.first + k + 1, excess = ms - median;
       const causes: Partial<Record<StepCause, number>> = { ...(this.marks.get(step) ?? {}) };
-      if (gc[k]! >= 0.5 * excess) causes.gc = gc[k]!;
-      if (this.sched && this.waits[k]! >= 0.5 * excess) causes.preempted = this.waits[k]!;
+      // The observed delays: GC pauses, and waiting for a CPU (the training thread's own wait is
+      // part of the machine's stall time, so the larger of the two counts). They explain the step
+      // when together they make up half its excess; each is named when it is a quarter of it.
+      const wait = this.sched ? this.waits[k]! : 0, stall = this.pressure ? this.stalls[k]! : 0;
+      if (gc[k]! + Math.max(wait, stall) >= 0.5 * excess) {
+        if (gc[k]! >= 0.25 * excess) causes.gc = gc[k]!;
+        if (this.sched && wait >= 0.25 * excess) causes.preempted = wait;
+        if (this.pressure && stall >= 0.25 * excess) causes.contention = stall;
+      }
       if (this.faultStat && this.faults[k]! >= faultLimit) causes['page-faults'] = this.faults[k]!;
       const names = STEP_CAUSES.filter((c) => causes[c] !== undefined);
       for (const c of names) byCause[c] = (byCause[c] ?? 0) + 1;
@@ -215,16 +255,32 @@ export class StepClock {
       meanMs: round(m ? walls.reduce((a, b) => a + b, 0) / m : 0), computeMedianMs: round(quantile(computes, 0.5)), slowFactor: this.slowFactor,
       slow: slow.length, slowSeconds: round(slowMs / 1000, 3), slowByCause: byCause, unexplained, carried, gcSeconds: round(gcTotal / 1000, 3),
       preemptedSeconds: this.sched ? round(this.waits.subarray(0, m).reduce((a, b) => a + b, 0) / 1000, 3) : null,
+      contentionSeconds: this.pressure ? round(this.stalls.subarray(0, m).reduce((a, b) => a + b, 0) / 1000, 3) : null,
+      threadCpuSeconds: this.threadCpu(),
       slowest: slow.slice(0, SLOW_STEPS_LISTED),
     };
   }
 
   /** Raw per-step times, for diagnostics. */
-  raw(): { step: number; ms: number; computeMs: number; waitMs: number; faults: number; marks: Partial<Record<StepCause, number>> }[] {
+  raw(): { step: number; ms: number; computeMs: number; waitMs: number; stallMs: number; faults: number; marks: Partial<Record<StepCause, number>> }[] {
     const out = [];
     for (let k = 0; k < this.count; k++)
-      out.push({ step: this.first + k + 1, ms: this.walls[k]!, computeMs: this.computes[k]!, waitMs: this.waits[k]!, faults: this.faults[k]!, marks: this.marks.get(this.first + k + 1) ?? {} });
+      out.push({ step: this.first + k + 1, ms: this.walls[k]!, computeMs: this.computes[k]!, waitMs: this.waits[k]!, stallMs: this.stalls[k]!, faults: this.faults[k]!, marks: this.marks.get(this.first + k + 1) ?? {} });
     return out;
+  }
+
+  /** CPU seconds of the training thread and of the others between the clock's start and stop. */
+  private threadCpu(): { training: number; others: number } | null {
+    const a = this.cpuAtStart, b = this.cpuAtStop;
+    if (!a || !b) return null;
+    const self = String(threadId());
+    let training = 0, others = 0;
+    // Threads that ended meanwhile are missing from `b`: their time is lost, so `others` is a lower bound.
+    for (const [tid, ms] of b) {
+      const d = ms - (a.get(tid) ?? 0);
+      if (tid === self) training += d; else others += d;
+    }
+    return { training: round(training / 1000, 3), others: round(others / 1000, 3) };
   }
 
   /** GC pauses seen (start on the performance clock, ms). */
@@ -303,6 +359,49 @@ function processFaults(buf: Uint8Array, n: number): number {
   return Number.NaN;
 }
 
+/**
+ * Milliseconds during which at least one runnable thread of the machine waited for a CPU, from
+ * /proc/pressure/cpu: the `total=` (µs) of its first line ("some ...").
+ */
+function cpuPressureSomeMs(buf: Uint8Array, n: number): number {
+  // "total=" = 116 111 116 97 108 61; the first line ends at '\n'.
+  for (let i = 0; i + 6 < n && buf[i] !== 10; i++) {
+    if (buf[i] === 116 && buf[i + 1] === 111 && buf[i + 2] === 116 && buf[i + 3] === 97 && buf[i + 4] === 108 && buf[i + 5] === 61) {
+      let v = 0, j = i + 6;
+      if (j >= n || buf[j]! < 48 || buf[j]! > 57) return Number.NaN;
+      for (; j < n && buf[j]! >= 48 && buf[j]! <= 57; j++) v = v * 10 + (buf[j]! - 48);
+      return v / 1000;
+    }
+  }
+  return Number.NaN;
+}
+
+/** The calling thread's kernel id (Linux: the target of /proc/thread-self), or the process id. */
+function threadId(): number {
+  try {
+    return Number(readlinkSync('/proc/thread-self').split('/').pop());
+  } catch {
+    return process.pid;
+  }
+}
+
+/** CPU time (ms) of each thread of this process by thread id, from /proc/self/task/<id>/schedstat; undefined off Linux. */
+function threadCpuMs(): Map<string, number> | undefined {
+  if (process.platform !== 'linux') return undefined;
+  try {
+    const out = new Map<string, number>();
+    for (const tid of readdirSync('/proc/self/task')) {
+      try {
+        const v = Number(readFileSync(`/proc/self/task/${tid}/schedstat`, 'latin1').split(' ', 1)[0]);
+        if (Number.isFinite(v)) out.set(tid, v / 1e6);
+      } catch { /* the thread ended */ }
+    }
+    return out.size ? out : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Nearest-rank quantile of an ascending array (0 for an empty one). */
 function quantile(sorted: readonly number[], q: number): number {
   if (!sorted.length) return 0;
@@ -339,5 +438,6 @@ export function describeStepTimes(s: StepTimeSummary): string {
   const head = `step times: median ${ms(s.medianMs)}, p99 ${ms(s.p99Ms)}, max ${ms(s.maxMs)} over ${s.steps} steps`;
   if (!s.slow) return `${head}; none over ${s.slowFactor}× the median`;
   const causes = STEP_CAUSES.filter((c) => s.slowByCause[c]).map((c) => `${c} ${s.slowByCause[c]}`).join(', ');
-  return `${head}; ${s.slow} over ${s.slowFactor}× the median (${s.slowSeconds.toFixed(2)} s)${causes ? `: ${causes}` : ''}; ${s.unexplained} without a cause`;
+  const cpu = s.threadCpuSeconds ? `; CPU: training thread ${s.threadCpuSeconds.training.toFixed(1)} s, other threads ${s.threadCpuSeconds.others.toFixed(1)} s` : '';
+  return `${head}; ${s.slow} over ${s.slowFactor}× the median (${s.slowSeconds.toFixed(2)} s)${causes ? `: ${causes}` : ''}; ${s.unexplained} without a cause${cpu}`;
 }
