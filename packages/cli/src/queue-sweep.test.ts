@@ -210,6 +210,47 @@ describe.skipIf(WHY !== undefined)(`clt sweep --queue and clt worker on a real r
     }
   }, 180_000);
 
+  it('the coordinator SIGKILLed mid-sweep and started again: it picks up what the workers finished meanwhile and records every run once', async () => {
+    const work = tempDir('clt-qsweep-');
+    writeFileSync(join(work, 'tiny.yaml'), SPEC.replace('seeds: 3', 'seeds: 2').replace('name: tiny', 'name: coord'));
+    const url = `${redis.url}?queue=coordinator-restart`;
+    const workers = [0, 1].map((i) => worker(url, join(work, `w${i}`), work));
+    try {
+      const dir = join(work, 'sweeps', 'coord'), runs = join(dir, 'runs');
+      const recorded = () => (existsSync(runs) ? readdirSync(runs).filter((id) => existsSync(join(runs, id, 'summary.json'))).length : 0);
+      const first = start(['sweep', 'tiny.yaml', '--queue', url, '--no-report'], work);
+      // Killed (no chance to clean up) once it has recorded a run and others are still queued or running.
+      await until(() => recorded() >= 1);
+      first.child.kill('SIGKILL');
+      await first.exited;
+      const before = recorded();
+      expect(before).toBeLessThan(8);
+      // The workers go on meanwhile: let at least one more run end while no coordinator listens.
+      await until(() => [0, 1].some((i) => existsSync(join(work, `w${i}`, 'runs')) && readdirSync(join(work, `w${i}`, 'runs')).filter((id) => existsSync(join(work, `w${i}`, 'runs', id, 'summary.json'))).length > before));
+      const second = start(['sweep', 'tiny.yaml', '--queue', url, '--json', '--no-report'], work);
+      expect(await second.exited, second.out()).toBe(0);
+      const out = JSON.parse(second.out()) as { runs: { id: string; status: string }[]; interrupted: boolean };
+      expect(out.interrupted).toBe(false);
+      expect(out.runs.length).toBe(8);
+      for (const r of out.runs) expect(['completed', 'stalled']).toContain(r.status);
+      expect(query(dir, 'SELECT count(*) AS n, count(DISTINCT run_id) AS ids, count(*) FILTER (WHERE status = \'completed\' OR status = \'stalled\') AS final FROM runs', work)).toEqual([{ n: 8, ids: 8, final: 8 }]);
+      // Each run's probe records are in the store once, as many as its metrics.jsonl holds.
+      for (const r of query(dir, METRICS, work)) {
+        const lines = readFileSync(join(runs, String(r.run_id), 'metrics.jsonl'), 'utf8').trim().split('\n').filter((l) => JSON.parse(l).type === 'probe');
+        expect(r.probes).toBe(lines.length);
+      }
+      // Every job ran once: no run was queued or run a second time because its coordinator died.
+      const st = JSON.parse(clt(['sweep', 'status', 'tiny.yaml', '--queue', url, '--json'], work).stdout) as { id: string; state: string }[];
+      expect(st.length).toBe(8);
+      expect(st.every((x) => x.state === 'done')).toBe(true);
+      const started = [0, 1].flatMap((i) => workers[i]!.out().match(/run \S+: started/g) ?? []);
+      expect(started.length, workers.map((w) => w.out()).join('\n')).toBe(8);
+      process.stdout.write(`queue coordinator restart: SIGKILLed with ${before} of 8 runs recorded; the second coordinator recorded the rest, 8 runs, 8 distinct, each started once\n`);
+    } finally {
+      await stopAll(workers);
+    }
+  }, 180_000);
+
   it('errors: unreachable Redis names the redacted URL; failing and forged runs end failed with their error; no password anywhere', async () => {
     const work = tempDir('clt-qsweep-');
     writeFileSync(join(work, 'tiny.yaml'), SPEC);
