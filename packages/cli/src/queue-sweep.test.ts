@@ -280,6 +280,8 @@ describe.skipIf(WHY !== undefined)(`clt sweep --queue and clt worker on a real r
       const st = JSON.parse(clt(['sweep', 'status', join(work, 'sweeps', 'bad'), '--queue', url, '--json'], work).stdout) as { state: string; failures: number }[];
       expect(st).toMatchObject([{ state: 'failed', failures: 2 }]);
       expect(query(join(work, 'sweeps', 'bad'), 'SELECT status, error FROM runs', work)).toMatchObject([{ status: 'failed', error: expect.stringMatching(/nope/) }]);
+      // The run folder keeps the error too (error.json), for a report read without the store.
+      expect(JSON.parse(readFileSync(join(work, 'sweeps', 'bad', 'runs', run[0]!.id, 'error.json'), 'utf8'))).toMatchObject({ status: 'failed', error: expect.stringMatching(/nope/) });
 
       // Jobs written straight into the queue by someone else: refused as data, never run.
       const { openQueue } = await import('@clt/queue');

@@ -61,8 +61,8 @@ export function runFolderPath(out: string, name: string): { out: string; runDir:
 /** What is at a run folder's path now (symbolic links are not followed). */
 export type RunFolderState = 'absent' | 'empty' | 'run' | 'foreign' | 'symlink' | 'not-a-folder';
 
-/** Files `clt train` writes into a run folder; a folder holding any of them is a run. */
-const RUN_FILES = ['metrics.jsonl', 'checkpoint', 'summary.json'];
+/** Files `clt train` writes into a run folder, and the error.json a sweep leaves for a failed run; a folder holding any of them is a run. */
+const RUN_FILES = ['metrics.jsonl', 'checkpoint', 'summary.json', 'error.json'];
 
 export function runFolderState(runDir: string): RunFolderState {
   let st;

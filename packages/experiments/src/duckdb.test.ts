@@ -1,11 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DUCKDB_INSTALL, DUCKDB_VERSION, setDuckDBLoader, storeAvailable, storeUnavailableReason, StoreUnavailableError } from './duckdb.js';
 import { sweepReportData } from './report-data.js';
+import { RUN_ERROR_FILE } from './run-state.js';
 import { exportStore, ingestRuns, query, STORE_FILE } from './store.js';
 import { runSweep } from './sweep.js';
 import { TEST_OPTIONS } from './test-options.js';
@@ -72,9 +73,15 @@ describe('DuckDB is optional', () => {
     expect(d.runs.map((x) => x.status).sort()).toEqual(['completed', 'completed', 'failed', 'failed']);
     expect(d.runs.filter((x) => x.status === 'failed').map((x) => x.reason)).toEqual(['fake worker: --lr is not a number', 'fake worker: --lr is not a number']);
     expect(d.cells.map((c) => [c.factors, c.stats.train_loss!.mean, c.stats.train_loss!.n])).toEqual([[{ mode: 'ok' }, 0.5, 2]]);
-    // Later, without the errors: runs with no final summary are `not run`, with what to do.
+    // Later, without the errors: the failed runs' folders kept them (error.json), so the report still
+    // tells them from runs that never ran.
+    for (const id of Object.keys(errors)) expect(JSON.parse(readFileSync(join(dir, 'runs', id, RUN_ERROR_FILE), 'utf8'))).toMatchObject({ status: 'failed', error: 'fake worker: --lr is not a number' });
     const later = await sweepReportData(dir);
-    expect(later.runs.filter((x) => x.status === 'not run').map((x) => x.reason)).toEqual([expect.stringMatching(/no final summary\.json.*run the sweep again/), expect.stringMatching(/no final summary/)]);
+    expect(later.runs.filter((x) => x.status === 'failed').map((x) => x.reason)).toEqual(['fake worker: --lr is not a number', 'fake worker: --lr is not a number']);
+    expect(later.runs.filter((x) => x.status === 'not run')).toEqual([]);
+    // A run folder with neither a final summary nor an error: `not run`, with what to do.
+    rmSync(join(dir, 'runs', Object.keys(errors)[0]!, RUN_ERROR_FILE));
+    expect((await sweepReportData(dir)).runs.filter((x) => x.status === 'not run').map((x) => x.reason)).toEqual([expect.stringMatching(/no final summary\.json.*run the sweep again/)]);
     // Asking for the store explicitly says what to install.
     await expect(sweepReportData(dir, { source: 'store' })).rejects.toThrow(MESSAGE);
 
@@ -84,6 +91,21 @@ describe('DuckDB is optional', () => {
     expect(again.storeError).toBeUndefined();
     expect(again.outcomes.filter((o) => o.status === 'completed').map((o) => o.action)).toEqual(['skipped', 'skipped']);
     expect((await query(dir, 'SELECT status, count(*) AS n FROM runs GROUP BY ALL ORDER BY ALL')).rows).toEqual([{ status: 'completed', n: 2 }, { status: 'failed', n: 2 }]);
+  });
+
+  it('a run that failed and then succeeds loses its error.json; the retry starts it over (the folder is not empty)', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'clt-run-error-')), 's');
+    const options = [...TEST_OPTIONS, { key: 'mode', flag: '--mode', boolean: false }];
+    const spec = { name: 's', base: {}, grid: { mode: ['once'] }, seeds: 1 };
+    const first = await runSweep({ spec, options, dir, worker, jobs: 1 });
+    const id = first.outcomes[0]!.id;
+    expect(first.outcomes[0]).toMatchObject({ status: 'failed', error: 'fake worker: first attempt fails' });
+    expect(existsSync(join(dir, 'runs', id, RUN_ERROR_FILE))).toBe(true);
+    const second = await runSweep({ spec, options, dir, worker, jobs: 1 });
+    expect(second.outcomes[0]).toMatchObject({ status: 'completed', action: 'restarted' });
+    expect(existsSync(join(dir, 'runs', id, RUN_ERROR_FILE))).toBe(false);
+    expect(readFileSync(join(dir, 'calls.log'), 'utf8').trim().split('\n')).toEqual([`${id} once resume=false overwrite=false`, `${id} once resume=false overwrite=true`]);
+    expect((await sweepReportData(dir, { source: 'folders' })).runs.map((r) => r.status)).toEqual(['completed']);
   });
 
   it('the install command names the version in the package manifests (a prerelease tag: a caret range would not span the next one)', () => {

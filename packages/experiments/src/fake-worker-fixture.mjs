@@ -1,6 +1,6 @@
 // A stand-in for the CLI's sweep worker in pool tests: behaves as config.mode says, and logs each
 // request to <runsDir>/../calls.log so tests can count how often and how each run was started.
-import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 process.once('message', (req) => {
@@ -10,6 +10,9 @@ process.once('message', (req) => {
   const reply = (r) => process.send(r, () => process.disconnect());
   if (mode === 'crash') { process.stderr.write('fake worker: out of cheese\n'); process.exit(3); }
   if (mode === 'throw') return reply({ type: 'error', message: 'fake worker: --lr is not a number' });
+  // Fails on its first attempt only (a marker beside the runs folder remembers it).
+  const mark = join(req.runsDir, '..', `once-${req.id}`);
+  if (mode === 'once' && !existsSync(mark)) { writeFileSync(mark, ''); return reply({ type: 'error', message: 'fake worker: first attempt fails' }); }
   writeFileSync(join(dir, 'metrics.jsonl'), '{"type":"start","step":0}\n');
   if (mode === 'slow' && !req.resume) {
     writeFileSync(join(dir, 'checkpoint'), 'step 1');

@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { storeAvailable } from './duckdb.js';
 import { sweptKeys } from './resolve.js';
-import { FINAL_STATUSES, readSummary } from './run-state.js';
+import { FINAL_STATUSES, readRunError, readSummary } from './run-state.js';
 import { flatten, STORE_FILE, withStore } from './store.js';
 import type { SweepSpec } from './sweep-spec.js';
 
@@ -179,9 +179,9 @@ export interface SweepReportOptions {
    */
   readonly source?: ReportSource | 'auto';
   /**
-   * Errors of runs that failed, by run id (the sweep that just ran them knows them). Only the store
-   * keeps a failed run's error; read from the folders, a run without a final summary is `failed`
-   * with this error when it has one here, else `not run`.
+   * Errors of runs that failed, by run id (the sweep that just ran them knows them). Read from the
+   * folders, a run without a final summary is `failed` with its error from here or from the
+   * error.json the sweep left in its folder, else `not run`.
    */
   readonly errors?: Readonly<Record<string, string>>;
 }
@@ -238,7 +238,7 @@ function fromFolders(dir: string, planned: Planned, errors: Readonly<Record<stri
     const runDir = join(dir, 'runs', p.id);
     const summary = readSummary(runDir);
     const final = summary && (FINAL_STATUSES as readonly string[]).includes(summary.status as string);
-    const error = errors[p.id];
+    const error = errors[p.id] ?? readRunError(runDir);
     if (!final && error === undefined) continue; // not ended: listed as `not run`
     const status = final ? String(summary.status) : 'failed';
     const kept = summary && Object.keys(summary).length ? summary : undefined; // the store keeps no empty summary

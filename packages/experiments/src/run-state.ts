@@ -1,6 +1,35 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { RUN_LOCK_FILE } from '@clt/core';
+import { RUN_LOCK_FILE, writeFileAtomic } from '@clt/core';
+
+/**
+ * The file a sweep writes into the folder of a run that failed (its error, and when), so the run
+ * folders alone tell a failed run from one that never ran — e.g. for a report read without the
+ * results store. Removed again once a later attempt ends the run; `clt train` counts it as part of
+ * a run folder, which a retry replaces (--overwrite).
+ */
+export const RUN_ERROR_FILE = 'error.json';
+
+/** Record why a run failed in its folder (atomically; the folder is created when the run never started). */
+export function writeRunError(runDir: string, error: string): void {
+  mkdirSync(runDir, { recursive: true });
+  writeFileAtomic(join(runDir, RUN_ERROR_FILE), `${JSON.stringify({ status: 'failed', error, time: new Date().toISOString() }, null, 2)}\n`);
+}
+
+/** The error a failed attempt left in a run folder, if any (undefined when missing or unreadable). */
+export function readRunError(runDir: string): string | undefined {
+  try {
+    const v = JSON.parse(readFileSync(join(runDir, RUN_ERROR_FILE), 'utf8')) as { error?: unknown };
+    return typeof v.error === 'string' ? v.error : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Remove the error of an earlier failed attempt once the run has ended (a final summary is in its folder). */
+export function clearRunError(runDir: string): void {
+  rmSync(join(runDir, RUN_ERROR_FILE), { force: true });
+}
 
 /** Statuses a run ends with that are final: the run is never started again. */
 export const FINAL_STATUSES = ['completed', 'diverged', 'stalled'] as const;

@@ -4,6 +4,7 @@ import { writeFileAtomic } from '@clt/core';
 import { runPool, type PoolProgress, type RunOutcome } from './pool.js';
 import { expandSweep, type ResolvedRun } from './resolve.js';
 import { storeUnavailableReason } from './duckdb.js';
+import { clearRunError, writeRunError } from './run-state.js';
 import { ingestRuns } from './store.js';
 import type { OptionInfo, SweepSpec } from './sweep-spec.js';
 
@@ -61,6 +62,9 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
     runs, runsDir, worker: o.worker, jobs: o.jobs, ...(o.signal ? { signal: o.signal } : {}), ...(o.onProgress ? { onProgress: o.onProgress } : {}),
     onOutcome: async (run, out) => {
       if (out.status === 'interrupted') return; // not ended: it resumes on the next invocation
+      // The run folder keeps a failed run's error (the store may be missing, or read without later).
+      if (out.status === 'failed') writeRunError(join(runsDir, run.id), out.error ?? 'the run failed');
+      else clearRunError(join(runsDir, run.id));
       if (noStore) return; // no DuckDB: the run folder is the only record
       await ingestRuns(dir, [{ id: run.id, config: run.config, status: out.status, error: out.error, runDir: join(runsDir, run.id) }]);
     },
