@@ -24,7 +24,7 @@ describe('clt-bench --suite torch', () => {
   });
 
   it('covers every workload of the issue, and the table has one row per case with clt / PyTorch ratios', () => {
-    expect(torchCases().map((c) => c.name)).toEqual(['sgd-step/n32', 'sgd-step/n128', 'sgd-step/n512', 'lenet-step/n64', 'resnet18-step/n32', 'gradient-energy/n128', 'ntk/n256', 'dense-eig/2560', 'ntk-extremes/n256']);
+    expect(torchCases().map((c) => c.name)).toEqual(['sgd-step/n32', 'sgd-step/n128', 'sgd-step/n512', 'sgd-steps/n32x8', 'lenet-step/n64', 'resnet18-step/n32', 'gradient-energy/n128', 'ntk/n256', 'dense-eig/2560', 'ntk-extremes/n256']);
     const side = { medianMs: 2, minMs: 1, maxMs: 3, cpuMedianMs: 2, samples: 5 };
     const md = torchMarkdown({ torch: '2.x', threads: 1, rows: [{ case: 'c', label: 'L', target: '≤ 1', clt: side, torch: { ...side, medianMs: 4, cpuMedianMs: 8 }, ratio: 0.5, cpuRatio: 0.25 }] }, machine);
     expect(md).toContain('| L | 2.00 [1.00–3.00] | 2.00 | 4.00 [1.00–3.00] | 8.00 | 0.50 | 0.25 | ≤ 1 |');

@@ -1,4 +1,4 @@
-import { GradientEnergyProbe, initParams, LeNet, Mlp, ResNet, Rng, StructureMatrixProbe, symmetricEigen, type Backend, type DeviceTensor } from '@clt/core';
+import { GradientEnergyProbe, initParams, LeNet, Mlp, ResNet, Rng, sgdStepGraph, stepNames, StructureMatrixProbe, symmetricEigen, type Backend, type DeviceTensor } from '@clt/core';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -140,6 +140,41 @@ export function torchCases(options: { quick?: boolean } = {}): Case[] {
       return { run: s.run, dispose: s.dispose };
     },
   }));
+  // The same small-batch step as the trainer runs it with `fuseSteps: 8` (clt train --fuse-steps 8):
+  // 8 steps on 8 batches in one backend run, the 8 losses read after it; PyTorch runs the same 8
+  // steps in its loop, reading each loss. Per call: 8 steps on both sides.
+  cases.push({
+    name: 'sgd-steps/n32x8', label: 'SGD steps, MLP 784-256-256-10, batch 32, 8 per call', target: '≤ 0.9',
+    reps: 3, rounds: q ? 3 : 20, torchArgs: { sizes, batch: 32, steps: 8 }, note: 'clt: fused into one run, as fuseSteps: 8',
+    async setup(backend: Backend) {
+      const K = 8, batch = 32, model = mlp(), rng = new Rng(1), init = f32Params(model);
+      const exe = await backend.compile(sgdStepGraph(model, { batch, momentum: 0.9, steps: K }));
+      const state: Record<string, DeviceTensor> = {};
+      for (const p of model.params) {
+        state[stepNames.param(p.name)] = backend.upload({ data: init[p.name]!, shape: p.shape, dtype: 'f32' });
+        state[stepNames.velocity(p.name)] = backend.upload({ data: new Float32Array(init[p.name]!.length), shape: p.shape, dtype: 'f32' });
+      }
+      const feeds: Record<string, DeviceTensor> = {};
+      for (let k = 0; k < K; k++) {
+        feeds[stepNames.at('x', k)] = backend.upload({ data: Float32Array.from(rng.normals(batch * 784)), shape: [batch, 784], dtype: 'f32' });
+        feeds[stepNames.at('y', k)] = backend.upload({ data: Int32Array.from({ length: batch }, () => rng.int(10)), shape: [batch], dtype: 'i32' });
+        feeds[stepNames.at('lr', k)] = backend.upload({ data: Float32Array.of(1e-3), shape: [], dtype: 'f32' });
+      }
+      const outputs = [...model.params.flatMap((p) => [stepNames.newParam(p.name), stepNames.newVelocity(p.name)]), ...Array.from({ length: K }, (_, k) => stepNames.at('loss', k))];
+      return {
+        run: async () => {
+          const res = await exe.run({ ...state, ...feeds }, { outputs });
+          for (let k = 0; k < K; k++) { await res[stepNames.at('loss', k)]!.download(); res[stepNames.at('loss', k)]!.dispose(); } // what the trainer reads
+          for (const p of model.params) {
+            state[stepNames.param(p.name)]!.dispose(); state[stepNames.velocity(p.name)]!.dispose();
+            state[stepNames.param(p.name)] = res[stepNames.newParam(p.name)]!;
+            state[stepNames.velocity(p.name)] = res[stepNames.newVelocity(p.name)]!;
+          }
+        },
+        dispose: () => { for (const t of [...Object.values(state), ...Object.values(feeds)]) t.dispose(); exe.dispose(); },
+      };
+    },
+  });
   // Conv models (issue 19): LeNet-5 on MNIST shapes at batch 64, ResNet-18 with GroupNorm(1, C) on
   // CIFAR shapes at batch 32 (seconds per step on a 2-core CPU: full run only). Same layouts on both
   // sides (benchmarks/torch/side_by_side.py mirrors packages/core/src/models).

@@ -69,6 +69,30 @@ def sgd_step(sizes, batch):
     return step
 
 
+def sgd_steps(sizes, batch, steps):
+    """`steps` SGD steps per call, each on its own batch, reading every step's loss (clt: one fused run)."""
+    ps = mlp_params(sizes)
+    vs = [torch.zeros_like(p) for p in ps]
+    g = torch.Generator().manual_seed(2)
+    xs = [torch.randn(batch, sizes[0], generator=g) for _ in range(steps)]
+    ys = [torch.randint(0, sizes[-1], (batch,), generator=g) for _ in range(steps)]
+    lr, mu = 1e-3, 0.9
+
+    def run():
+        losses = []
+        for x, y in zip(xs, ys):
+            loss = torch.nn.functional.cross_entropy(forward(ps, x), y)
+            gs = torch.autograd.grad(loss, ps)
+            with torch.no_grad():
+                for p, v, gr in zip(ps, vs, gs):
+                    v.mul_(mu).add_(gr)
+                    p.sub_(lr * v)
+            losses.append(loss.item())
+        return losses
+
+    return run
+
+
 class LeNet(torch.nn.Module):
     """clt's LeNet: conv 5×5 (6, padded by 2 below 32×32) → relu → max-pool 2 → conv 5×5 (16) → relu →
     max-pool 2 → dense 120 → relu → 84 → relu → classes."""
@@ -233,7 +257,7 @@ def dense_eig(size):
     return lambda: torch.linalg.eigvalsh(a)[0].item()
 
 
-CASES = {"sgd-step": sgd_step, "lenet-step": lenet_step, "resnet18-step": resnet18_step, "gradient-energy": gradient_energy, "ntk": ntk, "ntk-extremes": ntk_extremes, "dense-eig": dense_eig}
+CASES = {"sgd-step": sgd_step, "sgd-steps": sgd_steps, "lenet-step": lenet_step, "resnet18-step": resnet18_step, "gradient-energy": gradient_energy, "ntk": ntk, "ntk-extremes": ntk_extremes, "dense-eig": dense_eig}
 
 
 def main():

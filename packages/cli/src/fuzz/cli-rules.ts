@@ -55,6 +55,7 @@ export const RULES: Record<string, Record<string, Rule>> = {
     '--lr': positive, '--schedule': STRING, '--momentum': halfOpen, '--weight-decay': real((x) => x >= 0, '>= 0'), '--seed': integer(0),
     '--test-fraction': unit, '--standardize': FLAG, '--limit': integer(1), '--dtype': { kind: 'choice', values: ['f32', 'f64'] },
     '--probe-every': integer(1), '--probe-size': integer(1), '--budget': real((x) => x > 0 && x <= 1, 'in (0, 1]'), '--checkpoint-every': integer(1),
+    '--fuse-steps': { kind: 'number', ok: (x) => Number.isInteger(x) && x >= 1 && x <= 64, integer: true, what: 'a whole number from 1 to 64' },
     '--no-probes': FLAG, '--stall-probes': integer(0), '--stall-fraction': halfOpen, '--backend': BACKEND, '--backend-module': BACKEND_MODULE, '--name': { kind: 'string', valid: isSafeName }, '--out': STRING, '--resume': FLAG,
     '--overwrite': FLAG, '--no-report': FLAG, '--json': FLAG, ...MODEL_AND_DATA,
   },

@@ -171,6 +171,9 @@ export class ProbeMonitor {
 
   get secondsSpent(): number { return this.spent; }
 
+  /** Whether the next step must be followed by `afterStep`'s measurement (a probe ran after the last one). */
+  get awaitsFollowup(): boolean { return this.pending !== undefined; }
+
   /**
    * JSON state for checkpoints. It includes the probe losses awaiting the next step's M update and
    * the time spent, so a run resumed right after a probe measures the same M and skips the same

@@ -29,6 +29,14 @@ export interface SgdStepOptions {
    * per-sample gradient formed; spec theory.md §3.2). Default false.
    */
   readonly monitors?: boolean;
+  /**
+   * SGD steps fused into one graph (default 1): the steps run one after the other inside one
+   * backend run, each on its own batch and learning rate, so a run's fixed cost — and on ONNX
+   * Runtime the copy of every new weight and velocity back into JavaScript — is paid once per
+   * `steps` steps. Inputs and outputs of step k (0-based) get the suffix `stepNames.at(k)`; the
+   * weights and velocities are inputs and outputs once, before the first and after the last step.
+   */
+  readonly steps?: number;
 }
 
 /** Per-sample softmax cross-entropy of logits η [n, d] against one-hot (or probability) targets y [n, d]: logsumexp(η) − ⟨η, y⟩ in nats, shape [n]. */
@@ -40,6 +48,8 @@ export const stepNames = {
   velocity: (p: string) => `v_${p}`,
   newParam: (p: string) => `new_${p}`,
   newVelocity: (p: string) => `new_v_${p}`,
+  /** The name of step k's input or output `name` (x, y, lr, loss, …) in a graph of several fused steps. */
+  at: (name: string, k: number) => `${name}_s${k}`,
 } as const;
 
 /**
@@ -55,66 +65,84 @@ export const stepNames = {
  * Update: v ← μ v + (∇ + λ w);  w ← w − lr · v   (μ = 0: w ← w − lr (∇ + λ w)).
  */
 export function sgdStepGraph(model: Model, options: SgdStepOptions): Graph {
-  const dt = options.dtype ?? 'f32', mu = options.momentum ?? 0, wd = options.weightDecay ?? 0, n = options.batch;
+  const dt = options.dtype ?? 'f32', mu = options.momentum ?? 0, wd = options.weightDecay ?? 0, n = options.batch, K = options.steps ?? 1;
   if (!(mu >= 0 && mu < 1)) throw new Error(`sgd: momentum must be in [0, 1), got ${mu}`);
   if (!(wd >= 0)) throw new Error(`sgd: weightDecay must be >= 0, got ${wd}`);
   if (!Number.isInteger(n) || n < 1) throw new Error(`sgd: batch must be a positive integer, got ${n}`);
+  if (!Number.isInteger(K) || K < 1 || K > 64) throw new Error(`sgd: steps must be a whole number from 1 to 64, got ${K}`);
   const lossFn = options.loss ?? softmaxCrossEntropy;
   const b = new GraphBuilder();
-  const params: Record<string, Tensor> = {};
+  let params: Record<string, Tensor> = {};
   for (const p of model.params) params[p.name] = b.input(stepNames.param(p.name), p.shape, dt);
-  const vel: Record<string, Tensor> = {};
+  let vel: Record<string, Tensor> = {};
   if (mu > 0) for (const p of model.params) vel[p.name] = b.input(stepNames.velocity(p.name), p.shape, dt);
-  const x = b.input('x', [n, model.inputDim], dt);
-  const y = b.input('y', [n], 'i32');
-  const lr = b.input('lr', [], dt);
-
-  const layerTaps: LayerTap[] = [];
-  const logits = model.apply(params, x, layerTaps);
-  // The in-step energy uses dense taps only (‖a_i‖²‖δ_i‖², no per-sample gradient); conv models go without it.
-  const taps = layerTaps.filter((t): t is DenseTap => !isConvTap(t));
-  const target = oneHot(y, model.outputDim, dt);
-  const loss = lossFn(logits, target).mean();
   const names = model.params.map((p) => p.name);
   const monitors = options.monitors ?? false;
   const withEnergy = monitors && uncoveredParams(model, { denseOnly: true }).length === 0;
-  // One backward sweep: the cotangents of the logits and pre-activations are intermediate
-  // values of the parameter gradients anyway, so asking for them adds no work.
-  const extra = monitors ? [logits, ...(withEnergy ? taps.map((t) => t.preactivation) : [])] : [];
-  const all = gradients([loss], [...extra, ...names.map((k) => params[k]!)], [b.fill(1, [], dt)]);
-  const grads = all.slice(extra.length);
+  const at = (name: string, k: number) => (K === 1 ? name : stepNames.at(name, k));
+  const out: Record<string, Tensor> = {};
+  for (let k = 0; k < K; k++) {
+    const x = b.input(at('x', k), [n, model.inputDim], dt);
+    const y = b.input(at('y', k), [n], 'i32');
+    const lr = b.input(at('lr', k), [], dt);
 
-  const out: Record<string, Tensor> = { loss };
-  let sq: Tensor | undefined;
-  names.forEach((k, i) => {
-    let g = grads[i]!;
-    const s = g.square().sum();
-    sq = sq ? sq.add(s) : s;
-    if (wd > 0) g = g.add(params[k]!.mul(wd));
-    if (mu > 0) {
-      g = vel[k]!.mul(mu).add(g);
-      out[stepNames.newVelocity(k)] = g;
+    const layerTaps: LayerTap[] = [];
+    const logits = model.apply(params, x, layerTaps);
+    // The in-step energy uses dense taps only (‖a_i‖²‖δ_i‖², no per-sample gradient); conv models go without it.
+    const taps = layerTaps.filter((t): t is DenseTap => !isConvTap(t));
+    const target = oneHot(y, model.outputDim, dt);
+    const loss = lossFn(logits, target).mean();
+    // One backward sweep: the cotangents of the logits and pre-activations are intermediate
+    // values of the parameter gradients anyway, so asking for them adds no work.
+    const extra = monitors ? [logits, ...(withEnergy ? taps.map((t) => t.preactivation) : [])] : [];
+    const all = gradients([loss], [...extra, ...names.map((nm) => params[nm]!)], [b.fill(1, [], dt)]);
+    const grads = all.slice(extra.length);
+
+    out[at('loss', k)] = loss;
+    let sq: Tensor | undefined;
+    const nextParams: Record<string, Tensor> = {}, nextVel: Record<string, Tensor> = {};
+    names.forEach((nm, i) => {
+      let g = grads[i]!;
+      const s2 = g.square().sum();
+      sq = sq ? sq.add(s2) : s2;
+      if (wd > 0) g = g.add(params[nm]!.mul(wd));
+      if (mu > 0) {
+        g = vel[nm]!.mul(mu).add(g);
+        nextVel[nm] = g;
+      }
+      nextParams[nm] = params[nm]!.sub(g.mul(lr));
+    });
+    out[at('gradSqNorm', k)] = sq!;
+    if (monitors) {
+      // ∂(mean loss)/∂η_i = r_i / N, so r = N · cotangent.
+      out[at('residualSq', k)] = all[0]!.square().sum().mul(n * n);
+      if (withEnergy) {
+        let e: Tensor | undefined;
+        taps.forEach((tap, j) => {
+          const d2 = all[1 + j]!.square(), a2 = tap.input.square();
+          let t = tap.mask ? d2.mul(a2.matmul(b.constant(tap.mask, [d2.shape[1]!, a2.shape[1]!], dt).T)).sum(-1) : d2.sum(-1).mul(a2.sum(-1));
+          if (tap.bias) t = t.add(d2.sum(-1));
+          e = e ? e.add(t) : t;
+        });
+        // Σ_i ‖g_i‖² = N² Σ_i ‖a_i‖²‖δ̄_i‖² with δ̄ the mean-loss cotangent; E = that / N.
+        out[at('energy', k)] = e!.sum().mul(n);
+      }
     }
-    out[stepNames.newParam(k)] = params[k]!.sub(g.mul(lr));
-  });
-  out.gradSqNorm = sq!;
-  if (monitors) {
-    // ∂(mean loss)/∂η_i = r_i / N, so r = N · cotangent.
-    out.residualSq = all[0]!.square().sum().mul(n * n);
-    if (withEnergy) {
-      let e: Tensor | undefined;
-      taps.forEach((tap, k) => {
-        const d2 = all[1 + k]!.square(), a2 = tap.input.square();
-        let t = tap.mask ? d2.mul(a2.matmul(b.constant(tap.mask, [d2.shape[1]!, a2.shape[1]!], dt).T)).sum(-1) : d2.sum(-1).mul(a2.sum(-1));
-        if (tap.bias) t = t.add(d2.sum(-1));
-        e = e ? e.add(t) : t;
-      });
-      // Σ_i ‖g_i‖² = N² Σ_i ‖a_i‖²‖δ̄_i‖² with δ̄ the mean-loss cotangent; E = that / N.
-      out.energy = e!.sum().mul(n);
-    }
+    // Argmax hits without an argmax op: the label's logit equals the row max.
+    const labelLogit = logits.mul(target).sum(-1);
+    out[at('correct', k)] = labelLogit.greaterEqual(logits.max(-1)).cast(dt).sum();
+    params = nextParams;
+    if (mu > 0) vel = nextVel;
   }
-  // Argmax hits without an argmax op: the label's logit equals the row max.
-  const labelLogit = logits.mul(target).sum(-1);
-  out.correct = labelLogit.greaterEqual(logits.max(-1)).cast(dt).sum();
-  return b.build(out);
+  const state: Record<string, Tensor> = {};
+  for (const nm of names) {
+    if (mu > 0) state[stepNames.newVelocity(nm)] = vel[nm]!;
+    state[stepNames.newParam(nm)] = params[nm]!;
+  }
+  // One step keeps the outputs' long-standing order: loss, the new state, then the monitors.
+  if (K === 1) {
+    const { loss, ...rest } = out;
+    return b.build({ loss: loss!, ...state, ...rest });
+  }
+  return b.build({ ...out, ...state });
 }

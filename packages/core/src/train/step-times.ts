@@ -119,6 +119,9 @@ export class StepClock {
   private readonly gcs: { start: number; ms: number }[] = [];
   private observer: PerformanceObserver | undefined;
   private i = -1;
+  /** Steps the current timing covers (a fused run of several steps), ending at index i. */
+  private span = 1;
+  private computeMs = 0;
   private count = 0;
   private t = 0;
   private wait = 0;
@@ -143,20 +146,26 @@ export class StepClock {
     }
   }
 
-  /** Start timing `step` (1-based: the step about to run). */
-  begin(step: number): void {
+  /**
+   * Start timing `step` (1-based: the step about to run). `steps` > 1: one backend run that does
+   * the steps `step − steps + 1` … `step` (fused); its time is shared equally by them, and work
+   * marked meanwhile goes to `step`, the last.
+   */
+  begin(step: number, steps = 1): void {
     this.i = step - this.first - 1;
+    this.span = Math.max(1, Math.floor(steps));
+    this.computeMs = 0;
     this.t = performance.now();
-    // The scheduler counters are read once per step: at its end, which is the next step's start.
-    if (this.sched && this.ended !== this.i - 1) this.wait = this.sched.read();
-    if (this.faultStat && this.ended !== this.i - 1) this.fault = this.faultStat.read();
-    if (this.pressure && this.ended !== this.i - 1) this.stall = this.pressure.read();
-    if (this.i >= 0 && this.i < this.begins.length) this.begins[this.i] = this.t;
+    // The counters are read once per timing: at its end, which is the next one's start.
+    const before = this.i - this.span;
+    if (this.sched && this.ended !== before) this.wait = this.sched.read();
+    if (this.faultStat && this.ended !== before) this.fault = this.faultStat.read();
+    if (this.pressure && this.ended !== before) this.stall = this.pressure.read();
   }
 
   /** Milliseconds of the SGD step itself in the current step. */
   compute(ms: number): void {
-    if (this.i >= 0 && this.i < this.computes.length) this.computes[this.i] = ms;
+    this.computeMs = ms;
   }
 
   /** Work besides the SGD step done in the current step, in milliseconds. */
@@ -169,21 +178,30 @@ export class StepClock {
 
   end(): void {
     if (this.i < 0 || this.i >= this.walls.length) return;
-    this.walls[this.i] = performance.now() - this.t;
+    const k = this.span, first = Math.max(0, this.i - k + 1), wall = performance.now() - this.t;
+    let wait = 0, faults = 0, stall = 0;
     if (this.sched) {
       const w = this.sched.read();
-      this.waits[this.i] = Number.isFinite(w - this.wait) ? w - this.wait : 0;
+      wait = Number.isFinite(w - this.wait) ? w - this.wait : 0;
       this.wait = w;
     }
     if (this.faultStat) {
       const f = this.faultStat.read();
-      this.faults[this.i] = Number.isFinite(f - this.fault) ? f - this.fault : 0;
+      faults = Number.isFinite(f - this.fault) ? f - this.fault : 0;
       this.fault = f;
     }
     if (this.pressure) {
       const p = this.pressure.read();
-      this.stalls[this.i] = Number.isFinite(p - this.stall) ? p - this.stall : 0;
+      stall = Number.isFinite(p - this.stall) ? p - this.stall : 0;
       this.stall = p;
+    }
+    for (let j = first; j <= this.i; j++) {
+      this.begins[j] = this.t + ((j - first) * wall) / k;
+      this.walls[j] = wall / k;
+      this.computes[j] = this.computeMs / k;
+      this.waits[j] = wait / k;
+      this.faults[j] = faults / k;
+      this.stalls[j] = stall / k;
     }
     this.ended = this.i;
     this.count = Math.max(this.count, this.i + 1);

@@ -91,6 +91,16 @@ export interface TrainerOptions {
   readonly haltAfter?: number;
   /** Testing aid: the checkpoint writer sleeps this long before each write. */
   readonly checkpointWriteDelayMs?: number;
+  /**
+   * SGD steps fused into one backend run (1 to 64; default 1): runs of `fuseSteps` steps between
+   * the steps after which something happens (a probe, the step after it, an evaluation, a
+   * checkpoint, the end), single steps elsewhere; the same updates in the same order, each step
+   * still checked for divergence and logged. It pays where a run's fixed cost is a large part of a
+   * step — small batches on ONNX Runtime, which copies every new weight and velocity back into
+   * JavaScript after each run. Part of the configuration: a run resumes with the value it started
+   * with. Step times are then per fused run, shared equally by its steps.
+   */
+  readonly fuseSteps?: number;
 }
 
 /**
@@ -157,6 +167,8 @@ export async function train(o: TrainerOptions): Promise<TrainResult> {
   validateLabelSets('train', { train: o.train.labels, test: o.test?.labels }, d, o.loss); // always: dataFloor skips riskFloor's check
   validateSchedule(o.schedule);
   validateStallOptions(o.stall);
+  const fuse = o.fuseSteps ?? 1;
+  if (!(Number.isInteger(fuse) && fuse >= 1 && fuse <= 64)) throw new Error(`train: fuseSteps must be a whole number from 1 to 64 (got ${fuse})`);
   const order = new BatchOrder(n, o.batch, seed);
   const total = o.steps ?? (o.epochs ?? 1) * order.stepsPerEpoch;
   if (!(Number.isInteger(total) && total >= 1)) throw new Error(`train: the run must have at least one step (got ${total})`);
@@ -167,7 +179,7 @@ export async function train(o: TrainerOptions): Promise<TrainResult> {
   const dataFloor = o.dataFloor ?? riskFloor(floorLoss, { data: o.train.x, dim: w }, o.train.labels, { numClasses: d }).value;
   const config = {
     model: model.describe(), parameters: parameterCount(model), batch: o.batch, steps: total, schedule: o.schedule, momentum: mu,
-    weightDecay: wd, seed, dtype: dt, backend: backend.name, trainRows: n, ...(o.meta ?? {}),
+    weightDecay: wd, seed, dtype: dt, backend: backend.name, trainRows: n, ...(fuse > 1 ? { fuseSteps: fuse } : {}), ...(o.meta ?? {}),
   };
 
   if (o.resume && !o.runDir) throw new Error('train: resume needs runDir, the folder holding the checkpoint to continue from');
@@ -184,7 +196,7 @@ export async function train(o: TrainerOptions): Promise<TrainResult> {
   }
   try {
     if (o.runDir) removeStaleTempFiles(o.runDir);
-    return await run(o, { config, dataFloor, order, total, lossIr, dt, seed, mu });
+    return await run(o, { config, dataFloor, order, total, lossIr, dt, seed, mu, fuse });
   } finally {
     lock?.release();
   }
@@ -199,13 +211,17 @@ interface RunSetup {
   readonly dt: 'f32' | 'f64';
   readonly seed: number;
   readonly mu: number;
+  readonly fuse: number;
 }
 
-async function run(o: TrainerOptions, { config, dataFloor, order, total, lossIr, dt, seed, mu }: RunSetup): Promise<TrainResult> {
+async function run(o: TrainerOptions, { config, dataFloor, order, total, lossIr, dt, seed, mu, fuse }: RunSetup): Promise<TrainResult> {
   const { model, backend } = o, wd = o.weightDecay ?? 0;
   const n = o.train.labels.length, w = model.inputDim, d = model.outputDim;
   const evalEvery = o.evalEvery ?? order.stepsPerEpoch, logEvery = o.logEvery ?? 1, ckptEvery = o.checkpointEvery ?? order.stepsPerEpoch;
-  const step = await backend.compile(sgdStepGraph(model, { batch: o.batch, momentum: mu, weightDecay: wd, dtype: dt, loss: lossIr, monitors: true }));
+  const stepOptions = { batch: o.batch, momentum: mu, weightDecay: wd, dtype: dt, loss: lossIr, monitors: true };
+  const step = await backend.compile(sgdStepGraph(model, stepOptions));
+  // The fused graph, compiled on its first use (a run shorter than one fused span never needs it).
+  let fusedStep: Executable | undefined;
   const hasEnergy = step.graph.outputs.some((x) => x.name === 'energy');
   const evalChunk = Math.min(512, Math.max(n, o.test?.labels.length ?? 0));
   let evalExe: Executable | undefined;
@@ -324,7 +340,19 @@ async function run(o: TrainerOptions, { config, dataFloor, order, total, lossIr,
   emit(resumed ? { type: 'resume', step: start } : { type: 'start', step: 0, config, dataFloor });
   if (!resumed && monitor) emit(await monitor.measure(0, params));
 
-  const xb = new Arr(o.batch * w), yb = new Int32Array(o.batch), lrBuf = new Arr(1);
+  const xbs = Array.from({ length: fuse }, () => new Arr(o.batch * w)), ybs = Array.from({ length: fuse }, () => new Int32Array(o.batch));
+  const lrBufs = Array.from({ length: fuse }, () => new Arr(1));
+  const [xb, yb, lrBuf] = [xbs[0]!, ybs[0]!, lrBufs[0]!];
+  // The first step after `s` at which more than logging happens: a probe, an evaluation, a
+  // checkpoint, a halt or the end. A fused run may end there, never pass it.
+  const nextEvent = (s: number): number => {
+    const up = (every: number) => (Math.floor(s / every) + 1) * every;
+    let e = Math.min(total, up(evalEvery));
+    if (ckptPath) e = Math.min(e, up(ckptEvery));
+    if (monitor) e = Math.min(e, up(monitor.probeEvery));
+    if (o.haltAfter !== undefined && o.haltAfter > s) e = Math.min(e, o.haltAfter);
+    return e;
+  };
   let s = start, last: StepValues | undefined;
   const clock = new StepClock(start, total);
   try {
@@ -336,14 +364,26 @@ async function run(o: TrainerOptions, { config, dataFloor, order, total, lossIr,
         return { status: 'halted', steps: s, totalSteps: total, seconds: elapsed(), final: await evalRecord(s), dataFloor, parameterCount: parameterCount(model), effectiveParameterCount: parameterCounts(model).effective, params: await downloadAll(params), records, probeSeconds: monitor?.secondsSpent ?? 0, skippedProbes: monitor?.skipped ?? 0, stepTimes: clock.summary() };
       }
       if (writer?.error) throw writer.error;
-      clock.begin(s + 1);
-      const rows = order.rows(s);
-      gatherRows(o.train.x, w, rows, xb);
-      for (let k = 0; k < rows.length; k++) yb[k] = o.train.labels[rows[k]!]!;
-      const lr = learningRate(o.schedule, s, total);
-      lrBuf[0] = lr;
+      // Fused: `fuse` steps in one run when none of them but the last is followed by other work.
+      const k = fuse > 1 && !monitor?.awaitsFollowup && nextEvent(s) - s >= fuse ? fuse : 1;
+      clock.begin(s + k, k);
+      let rows = order.rows(s);
+      const feeds: Record<string, HostTensor | DeviceTensor> = { ...params, ...prefixed(vel) };
+      const lrs: number[] = [];
+      for (let j = 0; j < k; j++) {
+        rows = order.rows(s + j);
+        gatherRows(o.train.x, w, rows, xbs[j]!);
+        for (let r = 0; r < rows.length; r++) ybs[j]![r] = o.train.labels[rows[r]!]!;
+        lrs.push(learningRate(o.schedule, s + j, total));
+        lrBufs[j]![0] = lrs[j]!;
+        const at = (name: string) => (k === 1 ? name : stepNames.at(name, j));
+        feeds[at('x')] = host(xbs[j]!, [o.batch, w], dt);
+        feeds[at('y')] = host(ybs[j]!, [o.batch], 'i32');
+        feeds[at('lr')] = host(lrBufs[j]!, [], dt);
+      }
       const tc = performance.now();
-      const out = await step.run({ ...params, ...prefixed(vel), x: host(xb, [o.batch, w], dt), y: host(yb, [o.batch], 'i32'), lr: host(lrBuf, [], dt) });
+      const exe = k === 1 ? step : (fusedStep ??= await backend.compile(sgdStepGraph(model, { ...stepOptions, steps: fuse })));
+      const out = await exe.run(feeds);
       const next: Record<string, DeviceTensor> = {}, nextV: Record<string, DeviceTensor> = {};
       for (const p of model.params) {
         next[p.name] = out[stepNames.newParam(p.name)]!;
@@ -351,20 +391,26 @@ async function run(o: TrainerOptions, { config, dataFloor, order, total, lossIr,
       }
       for (const t of [...Object.values(params), ...Object.values(vel)]) t.dispose();
       params = next; vel = nextV;
-      const loss = await scalar(out.loss!), gradSq = await scalar(out.gradSqNorm!);
-      const correct = await scalar(out.correct!), residualSq = await scalar(out.residualSq!);
-      const energy = hasEnergy ? await scalar(out.energy!) : null;
+      const values: { loss: number; gradSq: number; correct: number; residualSq: number; energy: number | null }[] = [];
+      for (let j = 0; j < k; j++) {
+        const at = (name: string) => out[k === 1 ? name : stepNames.at(name, j)]!;
+        values.push({ loss: await scalar(at('loss')), gradSq: await scalar(at('gradSqNorm')), correct: await scalar(at('correct')), residualSq: await scalar(at('residualSq')), energy: hasEnergy ? await scalar(at('energy')) : null });
+      }
       const computeMs = performance.now() - tc;
       clock.compute(computeMs);
-      s++;
-      if (s === start + 1) clock.mark('warmup', computeMs);
-      last = { step: s, loss, gradSqNorm: gradSq, lr };
-      divergence.check(last);
-      let t = performance.now();
-      // this step's loss was that of the pending state: it is healthy
-      if (await commit(last)) clock.mark('checkpoint', performance.now() - t);
-      if (s % logEvery === 0 || s === total)
-        emit({ type: 'step', step: s, epoch: order.epochOf(s - 1), lr, loss, acc: correct / o.batch, gradSq, energy, residualSq, rayleigh: residualSq > 0 ? (o.batch * o.batch * gradSq) / residualSq : null, time: elapsed() });
+      if (s === start) clock.mark('warmup', computeMs);
+      let t = 0;
+      for (let j = 0; j < k; j++) {
+        const { loss, gradSq, correct, residualSq, energy } = values[j]!, lr = lrs[j]!;
+        s++;
+        last = { step: s, loss, gradSqNorm: gradSq, lr };
+        divergence.check(last);
+        t = performance.now();
+        // this step's loss was that of the pending state: it is healthy
+        if (await commit(last)) clock.mark('checkpoint', performance.now() - t);
+        if (s % logEvery === 0 || s === total)
+          emit({ type: 'step', step: s, epoch: order.epochOf(s - 1), lr, loss, acc: correct / o.batch, gradSq, energy, residualSq, rayleigh: residualSq > 0 ? (o.batch * o.batch * gradSq) / residualSq : null, time: elapsed() });
+      }
       if (monitor) {
         t = performance.now();
         if (await monitor.afterStep(params, rows)) clock.mark('probe-followup', performance.now() - t);
