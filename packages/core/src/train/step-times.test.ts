@@ -102,6 +102,30 @@ describe('StepClock', () => {
     }
   });
 
+  it('a fused span of 4 steps shares its time and its marked work among them; only its last step carried the work', () => {
+    const clock = new StepClock(0, 12);
+    for (let s = 1; s <= 4; s++) { clock.begin(s); spin(1); clock.compute(1); clock.end(); }
+    clock.begin(8, 4); // steps 5–8 in one run, then a probe after step 8
+    spin(4);
+    clock.compute(4);
+    spin(40);
+    clock.mark('probe', 40);
+    clock.end();
+    for (let s = 9; s <= 12; s++) { clock.begin(s); spin(1); clock.compute(1); clock.end(); }
+    const t = clock.summary();
+    expect(t.steps).toBe(12);
+    expect(t.carried.probe).toEqual([8]);
+    const span = t.slowest.filter((x) => x.step >= 5 && x.step <= 8).sort((a, b) => a.step - b.step);
+    expect(span.map((x) => x.step)).toEqual([5, 6, 7, 8]);
+    for (const x of span) {
+      expect(x.ms).toBeGreaterThan(10); // ≈ 44 ms / 4 each
+      expect(x.computeMs).toBeCloseTo(1, 5);
+      expect(x.causes.probe).toBe(40);
+      expect(x.unexplained).toBe(false);
+    }
+    expect(Math.max(...span.map((x) => x.ms)) - Math.min(...span.map((x) => x.ms))).toBeLessThan(0.02);
+  });
+
   it('summarizes no steps as zeros', () => {
     const t = new StepClock(4, 4).summary();
     expect(t).toMatchObject({ steps: 0, medianMs: 0, slow: 0, unexplained: 0, slowest: [] });

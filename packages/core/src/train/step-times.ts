@@ -106,6 +106,8 @@ export class StepClock {
   private readonly sched = ProcStat.open('/proc/thread-self/schedstat', 64, schedWaitMs);
   /** Page faults of the process over each step. */
   private readonly faults: Float64Array;
+  /** Index of the last step of each step's timing (itself, or the end of its fused span): its marks are the span's. */
+  private readonly spanEnds: Int32Array;
   private readonly faultStat = ProcStat.open('/proc/self/stat', 1024, processFaults);
   private fault = 0;
   /** Time some runnable thread of the machine waited for a CPU (ms) over each step. */
@@ -136,6 +138,7 @@ export class StepClock {
     this.waits = new Float64Array(m);
     this.faults = new Float64Array(m);
     this.stalls = new Float64Array(m);
+    this.spanEnds = new Int32Array(m);
     try {
       this.observer = new PerformanceObserver((list) => {
         for (const e of list.getEntries()) this.gcs.push({ start: e.startTime, ms: e.duration });
@@ -202,6 +205,7 @@ export class StepClock {
       this.waits[j] = wait / k;
       this.faults[j] = faults / k;
       this.stalls[j] = stall / k;
+      this.spanEnds[j] = this.i;
     }
     this.ended = this.i;
     this.count = Math.max(this.count, this.i + 1);
@@ -249,7 +253,8 @@ export class StepClock {
       const ms = walls[k]!;
       if (!(ms > threshold)) continue;
       const step = this.first + k + 1, excess = ms - median;
-      const causes: Partial<Record<StepCause, number>> = { ...(this.marks.get(step) ?? {}) };
+      // A step of a fused span shares the span's time, so also the work marked on it (at its last step).
+      const causes: Partial<Record<StepCause, number>> = { ...(this.marks.get(this.first + this.spanEnds[k]! + 1) ?? {}) };
       // The observed delays: GC pauses, and waiting for a CPU (the training thread's own wait is
       // part of the machine's stall time, so the larger of the two counts). They explain the step
       // when together they make up half its excess; each is named when it is a quarter of it.
