@@ -126,6 +126,26 @@ describe('StepClock', () => {
     expect(Math.max(...span.map((x) => x.ms)) - Math.min(...span.map((x) => x.ms))).toBeLessThan(0.02);
   });
 
+  it('lists the 50 slowest steps, then the unexplained ones among the shorter slow steps', () => {
+    const clock = new StepClock(0, 400);
+    for (let s = 1; s <= 400; s++) {
+      clock.begin(s);
+      spin(0.2);
+      clock.compute(0.2);
+      // 60 probe steps of 8 ms and, shorter, 3 slow steps with nothing marked.
+      if (s % 6 === 0 && s <= 360) { spin(8); clock.mark('probe', 8); }
+      if (s === 100 || s === 200 || s === 301) spin(3);
+      clock.end();
+    }
+    const t = clock.summary();
+    expect(t.slow).toBeGreaterThan(50);
+    const head = t.slowest.slice(0, 50), tail = t.slowest.slice(50);
+    for (let i = 1; i < head.length; i++) expect(head[i]!.ms).toBeLessThanOrEqual(head[i - 1]!.ms);
+    // After the 50 slowest come only unexplained steps; whatever the machine added, each one is listed.
+    expect(tail.every((x) => x.unexplained)).toBe(true);
+    expect(t.slowest.filter((x) => x.unexplained).length).toBe(t.unexplained);
+  });
+
   it('summarizes no steps as zeros', () => {
     const t = new StepClock(4, 4).summary();
     expect(t).toMatchObject({ steps: 0, medianMs: 0, slow: 0, unexplained: 0, slowest: [] });

@@ -79,7 +79,7 @@ export interface StepTimeSummary {
    * machine with few cores is what `contention` steps are made of.
    */
   readonly threadCpuSeconds: { readonly training: number; readonly others: number } | null;
-  /** The slow steps, slowest first (at most `SLOW_STEPS_LISTED`). */
+  /** The slow steps, slowest first: at most `SLOW_STEPS_LISTED`, then the unexplained ones among the rest (at most as many again), so none without a cause goes unlisted for being short. */
   readonly slowest: SlowStep[];
 }
 
@@ -280,7 +280,7 @@ export class StepClock {
       preemptedSeconds: this.sched ? round(this.waits.subarray(0, m).reduce((a, b) => a + b, 0) / 1000, 3) : null,
       contentionSeconds: this.pressure ? round(this.stalls.subarray(0, m).reduce((a, b) => a + b, 0) / 1000, 3) : null,
       threadCpuSeconds: this.threadCpu(),
-      slowest: slow.slice(0, SLOW_STEPS_LISTED),
+      slowest: [...slow.slice(0, SLOW_STEPS_LISTED), ...slow.slice(SLOW_STEPS_LISTED).filter((x) => x.unexplained).slice(0, SLOW_STEPS_LISTED)],
     };
   }
 
