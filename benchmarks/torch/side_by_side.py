@@ -49,28 +49,9 @@ def forward(ps, x, keep=None):
     return h
 
 
-def sgd_step(sizes, batch):
-    ps = mlp_params(sizes)
-    vs = [torch.zeros_like(p) for p in ps]
-    g = torch.Generator().manual_seed(2)
-    x = torch.randn(batch, sizes[0], generator=g)
-    y = torch.randint(0, sizes[-1], (batch,), generator=g)
-    lr, mu = 1e-3, 0.9
-
-    def step():
-        loss = torch.nn.functional.cross_entropy(forward(ps, x), y)
-        gs = torch.autograd.grad(loss, ps)
-        with torch.no_grad():
-            for p, v, gr in zip(ps, vs, gs):
-                v.mul_(mu).add_(gr)
-                p.sub_(lr * v)
-        return loss.item()  # what a trainer reads each step, as clt does
-
-    return step
-
-
-def sgd_steps(sizes, batch, steps):
-    """`steps` SGD steps per call, each on its own batch, reading every step's loss (clt: one fused run)."""
+def sgd_steps(sizes, batch, steps=1):
+    """`steps` SGD steps of the MLP per call, each on its own batch, reading every step's loss, as a
+    trainer does (clt: one step per run, or `steps` fused into one run)."""
     ps = mlp_params(sizes)
     vs = [torch.zeros_like(p) for p in ps]
     g = torch.Generator().manual_seed(2)
@@ -156,7 +137,7 @@ class ResNet18LN(torch.nn.Module):
 
 
 def model_step(model, input_shape, classes, batch):
-    """The SGD step of a torch module, as `sgd_step`: forward, backward, momentum update, read the loss."""
+    """The SGD step of a torch module, as `sgd_steps`: forward, backward, momentum update, read the loss."""
     torch.manual_seed(1)
     ps = list(model.parameters())
     vs = [torch.zeros_like(p) for p in ps]
@@ -257,7 +238,7 @@ def dense_eig(size):
     return lambda: torch.linalg.eigvalsh(a)[0].item()
 
 
-CASES = {"sgd-step": sgd_step, "sgd-steps": sgd_steps, "lenet-step": lenet_step, "resnet18-step": resnet18_step, "gradient-energy": gradient_energy, "ntk": ntk, "ntk-extremes": ntk_extremes, "dense-eig": dense_eig}
+CASES = {"sgd-step": sgd_steps, "sgd-steps": sgd_steps, "lenet-step": lenet_step, "resnet18-step": resnet18_step, "gradient-energy": gradient_energy, "ntk": ntk, "ntk-extremes": ntk_extremes, "dense-eig": dense_eig}
 
 
 def main():
