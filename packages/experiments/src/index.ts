@@ -1,6 +1,6 @@
 export { checkSpec, NON_CONFIG_KEYS, parseGridArg, parseSweepSpec, readSweepSpec, withOverrides, type CompareAt, type OptionInfo, type SweepSpec } from './sweep-spec.js';
 export { canonicalJson, expandSweep, resolveConfig, RUN_ID_LENGTH, RUN_ID_VERSION, runId, seedList, sweptKeys, type ResolvedRun } from './resolve.js';
-export { clearRunError, FINAL_STATUSES, readRunError, readSummary, RUN_ERROR_FILE, runState, writeRunError, type FinalStatus, type RunState } from './run-state.js';
+export { FINAL_STATUSES, readRunError, readSummary, recordRunError, RUN_ERROR_FILE, runState, type FinalStatus, type RunState } from './run-state.js';
 export { runPool, type PoolOptions, type PoolProgress, type RunOutcome } from './pool.js';
 export { serveWorker, type WorkerReply, type WorkerRequest } from './worker-protocol.js';
 export { columnName, exportStore, flatten, ingestRuns, query, STORE_FILE, withStore, type QueryResult, type RunResult } from './store.js';

@@ -10,8 +10,16 @@ import { RUN_LOCK_FILE, writeFileAtomic } from '@clt/core';
  */
 export const RUN_ERROR_FILE = 'error.json';
 
-/** Record why a run failed in its folder (atomically; the folder is created when the run never started). */
-export function writeRunError(runDir: string, error: string): void {
+/**
+ * Keep a run's {@link RUN_ERROR_FILE} in step with how its attempt ended: with `error` (it failed),
+ * write it atomically, creating the folder when the run never started; without (it ended), remove
+ * the one an earlier failed attempt left.
+ */
+export function recordRunError(runDir: string, error: string | undefined): void {
+  if (error === undefined) {
+    rmSync(join(runDir, RUN_ERROR_FILE), { force: true });
+    return;
+  }
   mkdirSync(runDir, { recursive: true });
   writeFileAtomic(join(runDir, RUN_ERROR_FILE), `${JSON.stringify({ status: 'failed', error, time: new Date().toISOString() }, null, 2)}\n`);
 }
@@ -24,11 +32,6 @@ export function readRunError(runDir: string): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** Remove the error of an earlier failed attempt once the run has ended (a final summary is in its folder). */
-export function clearRunError(runDir: string): void {
-  rmSync(join(runDir, RUN_ERROR_FILE), { force: true });
 }
 
 /** Statuses a run ends with that are final: the run is never started again. */

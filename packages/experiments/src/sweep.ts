@@ -4,7 +4,7 @@ import { writeFileAtomic } from '@clt/core';
 import { runPool, type PoolProgress, type RunOutcome } from './pool.js';
 import { expandSweep, type ResolvedRun } from './resolve.js';
 import { storeUnavailableReason } from './duckdb.js';
-import { clearRunError, writeRunError } from './run-state.js';
+import { recordRunError } from './run-state.js';
 import { ingestRuns } from './store.js';
 import type { OptionInfo, SweepSpec } from './sweep-spec.js';
 
@@ -63,8 +63,7 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
     onOutcome: async (run, out) => {
       if (out.status === 'interrupted') return; // not ended: it resumes on the next invocation
       // The run folder keeps a failed run's error (the store may be missing, or read without later).
-      if (out.status === 'failed') writeRunError(join(runsDir, run.id), out.error ?? 'the run failed');
-      else clearRunError(join(runsDir, run.id));
+      recordRunError(join(runsDir, run.id), out.status === 'failed' ? (out.error ?? 'the run failed') : undefined);
       if (noStore) return; // no DuckDB: the run folder is the only record
       await ingestRuns(dir, [{ id: run.id, config: run.config, status: out.status, error: out.error, runDir: join(runsDir, run.id) }]);
     },

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { writeFileAtomic } from '@clt/core';
 import {
-  clearRunError, expandSweep, ingestRuns, query, runState, STORE_FILE, storeUnavailableReason, writeRunError,
+  expandSweep, ingestRuns, query, recordRunError, runState, STORE_FILE, storeUnavailableReason,
   type OptionInfo, type PoolProgress, type ResolvedRun, type RunOutcome, type SweepResult, type SweepSpec,
 } from '@clt/experiments';
 import type { JobView, QueueEngine } from './engine.js';
@@ -142,10 +142,7 @@ export async function runDistributedSweep(o: DistributedSweepOptions): Promise<S
     if (ended.length > 0) {
       // One writer, one transaction per look; a run is taken off `pending` only once it is in the store,
       // and a run already final here is never recorded again (a restarted coordinator skips it above).
-      for (const e of ended) {
-        if (e.status === 'failed') writeRunError(join(runsDir, e.run.id), e.error ?? 'the run failed');
-        else clearRunError(join(runsDir, e.run.id));
-      }
+      for (const e of ended) recordRunError(join(runsDir, e.run.id), e.status === 'failed' ? (e.error ?? 'the run failed') : undefined);
       await record(dir, ended.map((e) => ({ id: e.run.id, config: e.run.config, status: e.status, error: e.error, runDir: join(runsDir, e.run.id) })));
       for (const e of ended) {
         outcomes.push(e.outcome);
