@@ -367,6 +367,8 @@ async function run(o: TrainerOptions, { config, dataFloor, order, total, lossIr,
       // Fused: `fuse` steps in one run when none of them but the last is followed by other work.
       const k = fuse > 1 && !monitor?.awaitsFollowup && nextEvent(s) - s >= fuse ? fuse : 1;
       clock.begin(s + k, k);
+      // Step j's inputs and outputs: plain names in the single-step graph, suffixed in the fused one.
+      const at = (name: string, j: number) => (k === 1 ? name : stepNames.at(name, j));
       let rows = order.rows(s);
       const feeds: Record<string, HostTensor | DeviceTensor> = { ...params, ...prefixed(vel) };
       const lrs: number[] = [];
@@ -376,10 +378,9 @@ async function run(o: TrainerOptions, { config, dataFloor, order, total, lossIr,
         for (let r = 0; r < rows.length; r++) ybs[j]![r] = o.train.labels[rows[r]!]!;
         lrs.push(learningRate(o.schedule, s + j, total));
         lrBufs[j]![0] = lrs[j]!;
-        const at = (name: string) => (k === 1 ? name : stepNames.at(name, j));
-        feeds[at('x')] = host(xbs[j]!, [o.batch, w], dt);
-        feeds[at('y')] = host(ybs[j]!, [o.batch], 'i32');
-        feeds[at('lr')] = host(lrBufs[j]!, [], dt);
+        feeds[at('x', j)] = host(xbs[j]!, [o.batch, w], dt);
+        feeds[at('y', j)] = host(ybs[j]!, [o.batch], 'i32');
+        feeds[at('lr', j)] = host(lrBufs[j]!, [], dt);
       }
       if (k > 1 && !fusedStep) {
         // Compiled on the first fused span: its time is that span's warm-up, not its compute.
@@ -398,8 +399,8 @@ async function run(o: TrainerOptions, { config, dataFloor, order, total, lossIr,
       params = next; vel = nextV;
       const values: { loss: number; gradSq: number; correct: number; residualSq: number; energy: number | null }[] = [];
       for (let j = 0; j < k; j++) {
-        const at = (name: string) => out[k === 1 ? name : stepNames.at(name, j)]!;
-        values.push({ loss: await scalar(at('loss')), gradSq: await scalar(at('gradSqNorm')), correct: await scalar(at('correct')), residualSq: await scalar(at('residualSq')), energy: hasEnergy ? await scalar(at('energy')) : null });
+        const get = (name: string) => scalar(out[at(name, j)]!);
+        values.push({ loss: await get('loss'), gradSq: await get('gradSqNorm'), correct: await get('correct'), residualSq: await get('residualSq'), energy: hasEnergy ? await get('energy') : null });
       }
       const computeMs = performance.now() - tc;
       clock.compute(computeMs);
