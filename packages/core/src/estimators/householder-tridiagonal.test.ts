@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../util/random.js';
 import { reflectorBasis, tridiagonalize } from './householder-tridiagonal.js';
-import { simdKernels } from './simd-kernels.js';
+import { simdKernels, simdKernelsUseFma } from './simd-kernels.js';
 import { symmetricEigen } from './symmetric-eigen.js';
 import { withSpectrum } from './test-matrices.js';
 
@@ -75,5 +75,12 @@ describe('WebAssembly SIMD kernels', () => {
     const x = tridiagonalize(a, n, { simd: true }), y = tridiagonalize(a, n, { simd: false });
     for (let i = 0; i < n; i++) expect(Math.abs(x.diag[i]! - y.diag[i]!)).toBeLessThan(1e-11);
     for (let i = 0; i + 1 < n; i++) expect(Math.abs(Math.abs(x.off[i]!) - Math.abs(y.off[i]!))).toBeLessThan(1e-11);
+  });
+
+  it('use fused multiply-add on every supported Node (20 through its V8 flag, ≥ 22 by default)', () => {
+    // The relaxed-SIMD opcode is valid whether or not the CPU fuses (it then multiplies and adds),
+    // so this holds on any machine; it fails if Node 20 stopped taking the flag at run time.
+    expect(simdKernels(1 << 16)).toBeDefined();
+    expect(simdKernelsUseFma()).toBe(true);
   });
 });

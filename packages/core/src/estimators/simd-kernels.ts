@@ -181,10 +181,27 @@ export function simdKernelsUseFma(): boolean | undefined {
   return compiled === undefined ? undefined : fmaKernels;
 }
 
+/**
+ * Node 20's V8 (11.3) implements relaxed SIMD behind a flag that V8 reads when it validates a
+ * module, so setting it at run time is enough: fused multiply-add makes the dense eigensolver's
+ * reduction ≈ 10% faster there (Node ≥ 22 has it by default). The flag only widens what
+ * WebAssembly validation accepts (the opcodes are standard); nothing else in the process changes.
+ */
+function enableRelaxedSimdOnNode20(): void {
+  const proc = (globalThis as { process?: { versions?: { node?: string }; getBuiltinModule?: (id: string) => unknown } }).process;
+  if (proc?.versions?.node?.split('.')[0] !== '20' || typeof proc.getBuiltinModule !== 'function') return;
+  try {
+    (proc.getBuiltinModule('node:v8') as { setFlagsFromString(flag: string): void }).setFlagsFromString('--experimental-wasm-relaxed-simd');
+  } catch {
+    // keep the plain f64x2 kernels
+  }
+}
+
 function compiledModule(): WebAssembly.Module | null {
   if (compiled === undefined) {
     compiled = null;
-    // Fused multiply-add (relaxed SIMD: Node ≥ 22, current browsers) where the engine has it, else plain f64x2.
+    if (typeof WebAssembly === 'object' && !WebAssembly.validate(moduleBytes(true))) enableRelaxedSimdOnNode20();
+    // Fused multiply-add (relaxed SIMD: Node ≥ 22, Node 20 with its flag, current browsers) where the engine has it, else plain f64x2.
     for (const withFma of [true, false]) {
       try {
         const wasm = moduleBytes(withFma);
