@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { providerAvailability } from './availability.js';
 import { OnnxRuntimeBackend, OrtExecutable } from './backend.js';
+import { OrtDeviceTensor } from './device-tensor.js';
 import { exportOnnx } from './export.js';
 import { fallbackNodes, parsePlacement } from './placement.js';
 import { createOnnxRuntimeBackend } from './index.js';
@@ -126,6 +127,28 @@ describe('sessions and device tensors', () => {
     await expect(x.download()).rejects.toThrow(/after dispose/);
     exe.dispose(); w.dispose();
     await b.dispose();
+  });
+
+  it('take() hands over the output array onnxruntime-node made (no second copy) and disposes; f64 computed as f32 comes back widened', async () => {
+    const b = new OnnxRuntimeBackend();
+    const exe = await b.compile(g);
+    const r = await exe.run({ x: { data: Float32Array.of(0.1, 0.2, 0.3), shape: [3], dtype: 'f32' }, w: { data: Float32Array.of(1, 2, 3), shape: [3], dtype: 'f32' } });
+    const y = r.y! as OrtDeviceTensor;
+    const own = y.tensor.data, copy = await y.download();
+    expect(copy).not.toBe(own);
+    const taken = await y.take();
+    expect(taken).toBe(own);
+    expect(Array.from(taken)).toEqual(Array.from(copy));
+    await expect(y.download()).rejects.toThrow(/after dispose/);
+    exe.dispose();
+    await b.dispose();
+    // f64 computed as float32 (WebGPU): the ORT value holds float32, so take() widens a copy.
+    const ort = await import('onnxruntime-node');
+    const w = new OrtDeviceTensor('test', new ort.Tensor('float32', Float32Array.of(0.5, -1.25), [2]), [2], 'f64');
+    const got = await w.take();
+    expect(got).toBeInstanceOf(Float64Array);
+    expect(Array.from(got)).toEqual([0.5, -1.25]);
+    await expect(w.download()).rejects.toThrow(/after dispose/);
   });
 
   it('bad inputs give errors that say what is expected', async () => {

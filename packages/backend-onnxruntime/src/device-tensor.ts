@@ -47,6 +47,22 @@ export class OrtDeviceTensor implements DeviceTensor {
     return toIrArray(this.dtype, data);
   }
 
+  /**
+   * download() + dispose() without the copy where it can: a host value's array is already this
+   * tensor's own (onnxruntime-node copies every output into a fresh buffer; uploads are copied in),
+   * so when it is the IR dtype's array over a whole buffer it is handed over as it is.
+   */
+  async take(): Promise<TypedArray> {
+    const t = this.tensor;
+    const data = t.location === 'cpu' ? (t.data as OrtData) : undefined;
+    const own = data !== undefined && data.byteOffset === 0 && data.byteLength === data.buffer.byteLength && data instanceof IR_ARRAY[this.dtype];
+    try {
+      return own ? data : await this.download();
+    } finally {
+      this.dispose();
+    }
+  }
+
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
@@ -54,6 +70,8 @@ export class OrtDeviceTensor implements DeviceTensor {
     if (this.value.location !== 'cpu') this.value.dispose();
   }
 }
+
+const IR_ARRAY = { f32: Float32Array, f64: Float64Array, i32: Int32Array, bool: Uint8Array } as const;
 
 /** A copy of ORT data as the host array of an IR dtype (f64 computed as f32 comes back widened). */
 export function toIrArray(d: DType, data: OrtData): TypedArray {

@@ -33,6 +33,23 @@ export interface DeviceTensor {
   download(): Promise<TypedArray>;
   /** Free device memory. Using the tensor afterwards throws. */
   dispose(): void;
+  /**
+   * Optional: `download()` and `dispose()` in one call, for values read once (NTK blocks, losses).
+   * A backend whose host array already belongs to the tensor hands that array over instead of
+   * copying it (ONNX Runtime CPU: the copy it saves is ≈ 7% of an NTK). Callers use
+   * {@link takeHost}, which falls back to download + dispose.
+   */
+  take?(): Promise<TypedArray>;
+}
+
+/** The values of a tensor read once: `take()` where the backend has it, else `download()` then `dispose()`. */
+export async function takeHost(t: DeviceTensor): Promise<TypedArray> {
+  if (t.take) return t.take();
+  try {
+    return await t.download();
+  } finally {
+    t.dispose();
+  }
 }
 
 /** Options of `Executable.run`: which outputs to return (default all); a backend may skip materializing the others. */

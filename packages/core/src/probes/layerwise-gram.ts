@@ -4,7 +4,7 @@ import type { Graph } from '../ir/graph.js';
 import type { Tensor } from '../ir/tensor.js';
 import { concat } from '../ir/tensor.js';
 import { isConvTap, type ConvTap, type DenseTap, type LayerTap, type Model } from '../models/model.js';
-import type { DeviceTensor } from '../backend/contract.js';
+import { takeHost, type DeviceTensor } from '../backend/contract.js';
 import type { TypedArray } from '../ir/dtype.js';
 import { paramTensors, ProbeOverflowError, type FloatDType, type ParamValues, type ProbeRuntime } from './runtime.js';
 
@@ -412,7 +412,7 @@ async function assembleRowBlocks(rt: ProbeRuntime, model: Model, params: ParamVa
   try {
     // Conv taps have no G (their share J_l J_lᵀ is unweighted).
     const G: (TypedArray | undefined)[] = [];
-    for (let l = 0; l < plan.length; l++) G.push(plan[l]!.kind === 'conv' ? undefined : await parts[`G${l}`]!.download());
+    for (let l = 0; l < plan.length; l++) G.push(plan[l]!.kind === 'conv' ? undefined : await takeHost(parts[`G${l}`]!));
     const Gw = [...widths.keys()].map((l) => G[l]), Gid = identity.map((l) => G[l]!);
     const B: Record<string, DeviceTensor> = Object.fromEntries([...widths.keys()].map((l) => [`B${l}`, parts[`B${l}`]!]));
     for (const blocks of groups) {
@@ -423,7 +423,7 @@ async function assembleRowBlocks(rt: ProbeRuntime, model: Model, params: ParamVa
       try {
         for (const [k, [i0, i1]] of blocks.entries()) {
           const C: TypedArray[] = [];
-          for (const l of widths.keys()) C.push(await res[`C${l}_${k}`]!.download());
+          for (const l of widths.keys()) C.push(await takeHost(res[`C${l}_${k}`]!));
           const bad = writeRowBlock(out, N, n, d, i0, i1, Gw, C, Gid);
           if (bad !== undefined) throw new ProbeOverflowError('lw', 'K', bad, Math.max(...Object.values(params).map((v) => (ArrayBuffer.isView(v) ? maxAbs(v) : 0)), maxAbs(x)), rt.dtype);
         }
@@ -467,8 +467,11 @@ function writeRowBlock(out: Float64Array | Float32Array, N: number, n: number, d
     const i = (r / d) | 0, k = r - i * d, o = r * N, c = (r - r0) * cols - r0, gi = i * n;
     if (C.length === 0) out.fill(0, o + r, o + N);
     for (let l = 0; l < C.length; l++) {
-      const Gl = G[l];
-      if (Gl) weightedRow(out, o, C[l]!, c, Gl, gi, i, n, d, r, l === 0);
+      const Gl = G[l], Gm = G[l + 1];
+      // Two weighted layers in one pass over the row (an MLP's two hidden layers): the row is read
+      // and written once for both, ≈ 1/3 less time here than a pass per layer.
+      if (Gl && Gm && l + 1 < C.length) { weightedRow2(out, o, C[l]!, C[l + 1]!, c, Gl, Gm, gi, i, n, d, r, l === 0); l++; }
+      else if (Gl) weightedRow(out, o, C[l]!, c, Gl, gi, i, n, d, r, l === 0);
       else plainRow(out, o, C[l]!, c, r, N, l === 0);
     }
     for (const Gl of Gid) identityRow(out, o + k, Gl, gi, i, n, d);
@@ -488,6 +491,16 @@ function weightedRow(out: Float64Array | Float32Array, o: number, C: TypedArray,
     const g = G[gi + j]!, end = (j + 1) * d;
     if (first) for (; s < end; s++) out[o + s] = g * C[c + s]!;
     else for (; s < end; s++) out[o + s]! += g * C[c + s]!;
+  }
+}
+
+/** weightedRow for two layers at once: out[o + s] (=, or +=) G[gi + j]·C[c + s] + H[gi + j]·D[c + s]. */
+function weightedRow2(out: Float64Array | Float32Array, o: number, C: TypedArray, D: TypedArray, c: number, G: TypedArray, H: TypedArray, gi: number, i: number, n: number, d: number, r: number, first: boolean): void {
+  let s = r;
+  for (let j = i; j < n; j++) {
+    const g = G[gi + j]!, h = H[gi + j]!, end = (j + 1) * d;
+    if (first) for (; s < end; s++) out[o + s] = g * C[c + s]! + h * D[c + s]!;
+    else for (; s < end; s++) out[o + s]! += g * C[c + s]! + h * D[c + s]!;
   }
 }
 

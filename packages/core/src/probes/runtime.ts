@@ -1,4 +1,4 @@
-import { isDeviceTensor, type Backend, type CompileOptions, type DeviceTensor, type Executable, type HostTensor } from '../backend/contract.js';
+import { isDeviceTensor, takeHost, type Backend, type CompileOptions, type DeviceTensor, type Executable, type HostTensor } from '../backend/contract.js';
 import type { TypedArray } from '../ir/dtype.js';
 import type { Graph } from '../ir/graph.js';
 import type { Tensor } from '../ir/tensor.js';
@@ -52,8 +52,7 @@ export class ProbeRuntime {
     const res = await exe.run(inputs, outputs ? { outputs } : undefined);
     const out: Record<string, Float64Array> = {};
     for (const [name, t] of Object.entries(res)) {
-      out[name] = toF64(await t.download());
-      t.dispose();
+      out[name] = toF64(await takeHost(t));
     }
     for (const [name, v] of Object.entries(out)) {
       const bad = v.findIndex((x) => !Number.isFinite(x));

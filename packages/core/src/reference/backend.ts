@@ -78,8 +78,8 @@ export class ReferenceBackend implements Backend {
           if (isDeviceTensor(t) && !(t instanceof RefTensor)) throw new BackendError(this.name, `input "${name}" lives on backend "${t.backend}"; download it first`);
           if (t.dtype !== s.dtype || t.shape.length !== s.shape.length || t.shape.some((d, i) => d !== s.shape[i]))
             throw new BackendError(this.name, `input "${name}" is ${fmt(t.dtype, t.shape)}, the graph expects ${fmt(s.dtype, s.shape)}`);
-          if (!isDeviceTensor(t)) checkHostData(this.name, `input "${name}"`, t);
-          const data = isDeviceTensor(t) ? (t as RefTensor).values : t.data;
+          if (!(t instanceof RefTensor)) checkHostData(this.name, `input "${name}"`, t);
+          const data = t instanceof RefTensor ? t.values : t.data;
           if (data.length !== size(s.shape)) throw new BackendError(this.name, `input "${name}" has ${data.length} values for shape [${s.shape.join(',')}] (expected ${size(s.shape)})`);
           // f32 host data given in another array type is rounded to float32, as a float32 backend reads it.
           host[name] = s.dtype === 'f32' && !(data instanceof Float32Array) ? Float32Array.from(data) : data;

@@ -10,7 +10,8 @@ import type { CaseResult } from './check.js';
  * - `contract/upload-download`: a host tensor survives upload → download unchanged (f32 values);
  * - `contract/device-inputs`: an output device tensor fed back into `run` (weights stay on device);
  * - `contract/requested-outputs`: `run(…, { outputs })` returns the requested outputs;
- * - `contract/dispose`: downloading a disposed tensor fails;
+ * - `contract/dispose`: downloading a disposed tensor fails; where the backend has `take()`, it
+ *   returns the uploaded values and leaves the tensor disposed;
  * - `contract/input-validation`: `run` rejects a missing input and an input of the wrong shape
  *   (`[3,2]` for `[2,3]`, host or device) or dtype (i32 for a float input), with an error that names
  *   the input, instead of computing something from misread memory; and i32 host data holding 1.5 or
@@ -85,7 +86,15 @@ export async function checkContract(backend: Backend, check: ContractCheck, dtyp
         t.dispose();
         let threw = false;
         try { await t.download(); } catch { threw = true; }
-        return threw ? pass(check) : fail(check, 'download() after dispose() succeeded; the contract says it throws');
+        if (!threw) return fail(check, 'download() after dispose() succeeded; the contract says it throws');
+        const u = backend.upload({ data: toTyped(dtype, [4, -5, 6]), shape: [3], dtype });
+        if (!u.take) return pass(check);
+        held.push(u);
+        const got = await u.take();
+        if (!same(got, toTyped(dtype, [4, -5, 6]))) return fail(check, `take() gave [${Array.from(got).join(', ')}], uploaded [4, -5, 6]`);
+        let after = false;
+        try { await u.download(); } catch { after = true; }
+        return after ? pass(check) : fail(check, 'download() after take() succeeded; take() disposes the tensor');
       }
       case 'contract/input-validation': {
         // An input name unlikely to appear in a message by chance, so "names the input" means something.

@@ -31,7 +31,8 @@ describe('StepClock', () => {
     expect(t.slow).toBe(t.slowest.length);
     expect(t.unexplained).toBe(t.slowest.filter((x) => x.unexplained).length);
     for (const x of t.slowest) {
-      expect(x.ms).toBeGreaterThan(3 * t.medianMs);
+      // Both figures are rounded to 0.01 ms: a step just past 3× the median may print at or below it.
+      expect(x.ms).toBeGreaterThan(3 * t.medianMs - 0.02);
       expect(x.unexplained).toBe(Object.keys(x.causes).length === 0);
       for (const c of Object.keys(x.causes)) expect(STEP_CAUSES).toContain(c);
     }

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { Backend, DeviceTensor, Executable, HostTensor } from '../backend/contract.js';
+import { takeHost, type Backend, type DeviceTensor, type Executable, type HostTensor } from '../backend/contract.js';
 import type { Tensor } from '../ir/tensor.js';
 import { initParams, parameterCount, parameterCounts, type Model } from '../models/model.js';
 import { perSampleLoss, type LossLike } from '../probes/gradient-energy.js';
@@ -504,9 +504,7 @@ function prefixed(vel: Record<string, DeviceTensor>): Record<string, DeviceTenso
 }
 
 async function scalar(t: DeviceTensor): Promise<number> {
-  const v = (await t.download())[0]!;
-  t.dispose();
-  return Number(v);
+  return Number((await takeHost(t))[0]!);
 }
 
 async function downloadAll(ts: Record<string, DeviceTensor>): Promise<Record<string, Float32Array | Float64Array>> {
