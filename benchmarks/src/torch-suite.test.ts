@@ -24,22 +24,23 @@ describe('clt-bench --suite torch', () => {
   });
 
   it('covers every workload of the issue, and the table has one row per case with clt / PyTorch ratios', () => {
-    expect(torchCases().map((c) => c.name)).toEqual(['sgd-step/n32', 'sgd-step/n128', 'sgd-step/n512', 'sgd-steps/n32x8', 'lenet-step/n64', 'resnet18-step/n32', 'gradient-energy/n128', 'ntk/n256', 'dense-eig/2560', 'ntk-extremes/n256']);
+    expect(torchCases().map((c) => c.name)).toEqual(['sgd-step/n32', 'sgd-step/n128', 'sgd-step/n512', 'gemm-floor/n32', 'gemm-floor/n128', 'gemm-floor/n512', 'sgd-steps/n32x8', 'sgd-steps/n128x8', 'sgd-steps/n512x8', 'lenet-step/n64', 'resnet18-step/n32', 'gradient-energy/n128', 'ntk/n256', 'dense-eig/2560', 'ntk-extremes/n256']);
     const side = { medianMs: 2, minMs: 1, maxMs: 3, cpuMedianMs: 2, samples: 5 };
     const md = torchMarkdown({ torch: '2.x', threads: 1, rows: [{ case: 'c', label: 'L', target: '≤ 1', clt: side, torch: { ...side, medianMs: 4, cpuMedianMs: 8 }, ratio: 0.5, cpuRatio: 0.25 }] }, machine);
     expect(md).toContain('| L | 2.00 [1.00–3.00] | 2.00 | 4.00 [1.00–3.00] | 8.00 | 0.50 | 0.25 | ≤ 1 |');
   });
 
   // The PyTorch mirrors of clt's conv models must be the same networks: same parameter counts, and a step that runs.
-  it.skipIf(!hasTorch)('the PyTorch LeNet-5 and ResNet-18-LN have clt\'s parameter counts, and their SGD steps run (skipped: no PyTorch for this Python)', () => {
+  it.skipIf(!hasTorch)(`the PyTorch LeNet-5 and ResNet-18-LN have clt's parameter counts, and their SGD steps run${hasTorch ? '' : ' (skipped: no PyTorch for this Python)'}`, () => {
     const code = [
       'import sys, json', `sys.path.insert(0, ${JSON.stringify(dirname(TORCH_SCRIPT))})`, 'import side_by_side as s',
       'n = lambda m: sum(p.numel() for p in m.parameters())',
-      'print(json.dumps([n(s.LeNet((1, 28, 28), 10)), n(s.LeNet((3, 32, 32), 100)), n(s.ResNet18LN((3, 32, 32), 10)), n(s.ResNet18LN((1, 28, 28), 10, 16)), s.lenet_step(4)(), s.resnet18_step(2, width=4)()]))',
+      'print(json.dumps([n(s.LeNet((1, 28, 28), 10)), n(s.LeNet((3, 32, 32), 100)), n(s.ResNet18LN((3, 32, 32), 10)), n(s.ResNet18LN((1, 28, 28), 10, 16)), s.lenet_step(4)(), s.resnet18_step(2, width=4)(), s.gemm_floor([6, 5, 3], 4)()]))',
     ].join('\n');
     const r = spawnSync(python, ['-c', code], { encoding: 'utf8' });
     expect(r.status, r.stderr).toBe(0);
-    const [lenet, lenet100, resnet, resnet16, l1, l2] = JSON.parse(r.stdout) as number[];
+    const [lenet, lenet100, resnet, resnet16, l1, l2, floor] = JSON.parse(r.stdout) as number[];
+    expect(Number.isFinite(floor)).toBe(true); // the GEMM-floor row's PyTorch side runs
     expect([lenet, lenet100, resnet, resnet16]).toEqual([
       parameterCount(new LeNet({ input: [1, 28, 28], classes: 10 })), parameterCount(new LeNet({ input: [3, 32, 32], classes: 100 })),
       parameterCount(new ResNet({ input: [3, 32, 32], classes: 10 })), parameterCount(new ResNet({ input: [1, 28, 28], classes: 10, width: 16 })),

@@ -2,7 +2,7 @@ import { GradientEnergyProbe, initParams, LeNet, Mlp, ResNet, Rng, sgdStepGraph,
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { modelStepCase, sgdStepCase } from './throughput/workloads.js';
+import { gemmFloorCase, modelStepCase, sgdStepCase } from './throughput/workloads.js';
 
 /**
  * `clt-bench --suite torch`: clt beside PyTorch (CPU) on the workloads of issue 22, in one run.
@@ -140,14 +140,27 @@ export function torchCases(options: { quick?: boolean } = {}): Case[] {
       return { run: s.run, dispose: s.dispose };
     },
   }));
+  // Diagnostic rows: the step's matrix products alone (ONNX Runtime's MLAS against PyTorch's BLAS),
+  // same shapes, each product summed to a scalar. A step cannot be faster than its own floor, so
+  // these say how far below PyTorch's step the SGD rows can go on this machine.
+  if (!q) cases.push(...[32, 128, 512].map((batch): Case => ({
+    name: `gemm-floor/n${batch}`, label: `GEMM floor of that step (its matrix products alone), batch ${batch}`, target: 'diagnostic',
+    reps: batch >= 512 ? 5 : 10, rounds: 10, torchArgs: { sizes, batch },
+    async setup(backend: Backend) {
+      const s = await gemmFloorCase(sizes, batch).setup(backend);
+      return { run: s.run, dispose: s.dispose };
+    },
+  })));
   // The same small-batch step as the trainer runs it with `fuseSteps: 8` (clt train --fuse-steps 8):
   // 8 steps on 8 batches in one backend run, the 8 losses read after it; PyTorch runs the same 8
   // steps in its loop, reading each loss. Per call: 8 steps on both sides.
-  cases.push({
-    name: 'sgd-steps/n32x8', label: 'SGD steps, MLP 784-256-256-10, batch 32, 8 per call', target: '≤ 0.9',
-    reps: 3, rounds: q ? 3 : 20, torchArgs: { sizes, batch: 32, steps: 8 }, note: 'clt: fused into one run, as fuseSteps: 8',
+  // The fused rows at 128 and 512 show what is left once the output copies are amortised: the
+  // matrix products, against the GEMM floor rows above.
+  cases.push(...(q ? [32] : [32, 128, 512]).map((batch): Case => ({
+    name: `sgd-steps/n${batch}x8`, label: `SGD steps, MLP 784-256-256-10, batch ${batch}, 8 per call`, target: '≤ 0.9',
+    reps: batch >= 512 ? 1 : 3, rounds: q ? 3 : batch >= 512 ? 10 : 20, torchArgs: { sizes, batch, steps: 8 }, note: 'clt: fused into one run, as fuseSteps: 8',
     async setup(backend: Backend) {
-      const K = 8, batch = 32, model = mlp(), rng = new Rng(1), init = f32Params(model);
+      const K = 8, model = mlp(), rng = new Rng(1), init = f32Params(model);
       const exe = await backend.compile(sgdStepGraph(model, { batch, momentum: 0.9, steps: K }));
       const state: Record<string, DeviceTensor> = {};
       for (const p of model.params) {
@@ -174,7 +187,7 @@ export function torchCases(options: { quick?: boolean } = {}): Case[] {
         dispose: () => { for (const t of [...Object.values(state), ...Object.values(feeds)]) t.dispose(); exe.dispose(); },
       };
     },
-  });
+  })));
   // Conv models (issue 19): LeNet-5 on MNIST shapes at batch 64, ResNet-18 with GroupNorm(1, C) on
   // CIFAR shapes at batch 32 (seconds per step on a 2-core CPU: full run only). Same layouts on both
   // sides (benchmarks/torch/side_by_side.py mirrors packages/core/src/models).

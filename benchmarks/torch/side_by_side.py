@@ -231,6 +231,28 @@ def ntk_extremes(sizes, n):
     return run
 
 
+def gemm_floor(sizes, batch):
+    """The MLP step's matrix products alone (forward a W^T, backward d^T a and d W), same shapes, each
+    summed to a scalar read at the end, as clt's gemm-floor graph."""
+    g = torch.Generator().manual_seed(2)
+    mats = []
+    for l in range(len(sizes) - 1):
+        a = torch.randn(batch, sizes[l], generator=g) * 0.1
+        w = torch.randn(sizes[l + 1], sizes[l], generator=g) * 0.1
+        d = torch.randn(batch, sizes[l + 1], generator=g) * 0.1
+        mats.append((l, a, w, d))
+
+    def run():
+        with torch.no_grad():
+            total = 0.0
+            for l, a, w, d in mats:
+                total = total + (a @ w.T).sum() + (d.T @ a).sum()
+                if l > 0:
+                    total = total + (d @ w).sum()
+            return float(total)
+    return run
+
+
 def dense_eig(size):
     g = torch.Generator().manual_seed(4)
     a = torch.randn(size, size, generator=g, dtype=torch.float64)
@@ -238,7 +260,7 @@ def dense_eig(size):
     return lambda: torch.linalg.eigvalsh(a)[0].item()
 
 
-CASES = {"sgd-step": sgd_steps, "sgd-steps": sgd_steps, "lenet-step": lenet_step, "resnet18-step": resnet18_step, "gradient-energy": gradient_energy, "ntk": ntk, "ntk-extremes": ntk_extremes, "dense-eig": dense_eig}
+CASES = {"sgd-step": sgd_steps, "sgd-steps": sgd_steps, "lenet-step": lenet_step, "resnet18-step": resnet18_step, "gradient-energy": gradient_energy, "ntk": ntk, "ntk-extremes": ntk_extremes, "dense-eig": dense_eig, "gemm-floor": gemm_floor}
 
 
 def main():
