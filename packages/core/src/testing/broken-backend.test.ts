@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { DeviceTensor, Executable, HostTensor } from '../backend/contract.js';
-import { isDeviceTensor } from '../backend/contract.js';
+import { isDeviceTensor, takeHost } from '../backend/contract.js';
 import type { DType, TypedArray } from '../ir/dtype.js';
 import { inputSpecs, size, type Graph, type Node } from '../ir/graph.js';
 import { ALL_OPS, isBinary } from '../ir/ops.js';
@@ -113,6 +113,26 @@ describe('the conformance suite can fail', () => {
     const failed = results.filter((r) => !r.ok).map((r) => r.name);
     expect(failed).toEqual(['contract/requested-outputs', 'contract/dispose']);
     expect(results.filter((r) => r.skipped === 'contract only')).toHaveLength(conformanceCases('f32').length);
+  });
+
+  it('catches a take() that does not dispose, and one that returns other values', async () => {
+    const withTake = (take: (t: DeviceTensor) => () => Promise<TypedArray>) => class extends ReferenceBackend {
+      override upload(t: HostTensor): DeviceTensor {
+        const d = super.upload(t);
+        return Object.assign(d, { take: take(d) });
+      }
+    };
+    const skip = { skip: { forward: 'contract only', vjp: 'contract only', composite: 'contract only' } };
+    const keeps = await runConformance(new (withTake((d) => () => d.download()))(), skip); // forgets to dispose
+    expect(keeps.find((r) => r.name === 'contract/dispose')?.message).toMatch(/download\(\) after take\(\) succeeded/);
+    const wrong = await runConformance(new (withTake((d) => async () => { const v = await d.download(); d.dispose(); return v.map((x) => x + 1); }))(), skip);
+    expect(wrong.find((r) => r.name === 'contract/dispose')?.message).toMatch(/take\(\) gave \[5, -4, 7\]/);
+    const good = await runConformance(new (withTake((d) => async () => { const v = await d.download(); d.dispose(); return v; }))(), skip);
+    expect(good.find((r) => r.name === 'contract/dispose')?.ok).toBe(true);
+    // takeHost without take() (the reference backend): the values, then the tensor is disposed.
+    const t = new ReferenceBackend().upload({ data: Float32Array.of(1, 2), shape: [2], dtype: 'f32' });
+    expect(Array.from(await takeHost(t))).toEqual([1, 2]);
+    await expect(t.download()).rejects.toThrow(/after dispose/);
   });
 
   it('catches a backend that accepts inputs of the wrong shape or dtype (the old, lax reference)', async () => {

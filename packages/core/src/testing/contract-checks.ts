@@ -88,8 +88,8 @@ export async function checkContract(backend: Backend, check: ContractCheck, dtyp
         try { await t.download(); } catch { threw = true; }
         if (!threw) return fail(check, 'download() after dispose() succeeded; the contract says it throws');
         const u = backend.upload({ data: toTyped(dtype, [4, -5, 6]), shape: [3], dtype });
-        if (!u.take) return pass(check);
         held.push(u);
+        if (!u.take) return pass(check);
         const got = await u.take();
         if (!same(got, toTyped(dtype, [4, -5, 6]))) return fail(check, `take() gave [${Array.from(got).join(', ')}], uploaded [4, -5, 6]`);
         let after = false;
