@@ -48,8 +48,11 @@ export const stepNames = {
   velocity: (p: string) => `v_${p}`,
   newParam: (p: string) => `new_${p}`,
   newVelocity: (p: string) => `new_v_${p}`,
-  /** The name of step k's input or output `name` (x, y, lr, loss, …) in a graph of several fused steps. */
-  at: (name: string, k: number) => `${name}_s${k}`,
+  /**
+   * The name of step k's input or output `name` (x, y, lr, loss, …) in a graph of several fused
+   * steps; given `steps` = 1 (a single-step graph), the plain name.
+   */
+  at: (name: string, k: number, steps?: number) => (steps === 1 ? name : `${name}_s${k}`),
 } as const;
 
 /**
@@ -79,12 +82,11 @@ export function sgdStepGraph(model: Model, options: SgdStepOptions): Graph {
   const names = model.params.map((p) => p.name);
   const monitors = options.monitors ?? false;
   const withEnergy = monitors && uncoveredParams(model, { denseOnly: true }).length === 0;
-  const at = (name: string, k: number) => (K === 1 ? name : stepNames.at(name, k));
   const out: Record<string, Tensor> = {};
   for (let k = 0; k < K; k++) {
-    const x = b.input(at('x', k), [n, model.inputDim], dt);
-    const y = b.input(at('y', k), [n], 'i32');
-    const lr = b.input(at('lr', k), [], dt);
+    const x = b.input(stepNames.at('x', k, K), [n, model.inputDim], dt);
+    const y = b.input(stepNames.at('y', k, K), [n], 'i32');
+    const lr = b.input(stepNames.at('lr', k, K), [], dt);
 
     const layerTaps: LayerTap[] = [];
     const logits = model.apply(params, x, layerTaps);
@@ -98,7 +100,7 @@ export function sgdStepGraph(model: Model, options: SgdStepOptions): Graph {
     const all = gradients([loss], [...extra, ...names.map((nm) => params[nm]!)], [b.fill(1, [], dt)]);
     const grads = all.slice(extra.length);
 
-    out[at('loss', k)] = loss;
+    out[stepNames.at('loss', k, K)] = loss;
     let sq: Tensor | undefined;
     const nextParams: Record<string, Tensor> = {}, nextVel: Record<string, Tensor> = {};
     names.forEach((nm, i) => {
@@ -112,10 +114,10 @@ export function sgdStepGraph(model: Model, options: SgdStepOptions): Graph {
       }
       nextParams[nm] = params[nm]!.sub(g.mul(lr));
     });
-    out[at('gradSqNorm', k)] = sq!;
+    out[stepNames.at('gradSqNorm', k, K)] = sq!;
     if (monitors) {
       // ∂(mean loss)/∂η_i = r_i / N, so r = N · cotangent.
-      out[at('residualSq', k)] = all[0]!.square().sum().mul(n * n);
+      out[stepNames.at('residualSq', k, K)] = all[0]!.square().sum().mul(n * n);
       if (withEnergy) {
         let e: Tensor | undefined;
         taps.forEach((tap, j) => {
@@ -125,12 +127,12 @@ export function sgdStepGraph(model: Model, options: SgdStepOptions): Graph {
           e = e ? e.add(t) : t;
         });
         // Σ_i ‖g_i‖² = N² Σ_i ‖a_i‖²‖δ̄_i‖² with δ̄ the mean-loss cotangent; E = that / N.
-        out[at('energy', k)] = e!.sum().mul(n);
+        out[stepNames.at('energy', k, K)] = e!.sum().mul(n);
       }
     }
     // Argmax hits without an argmax op: the label's logit equals the row max.
     const labelLogit = logits.mul(target).sum(-1);
-    out[at('correct', k)] = labelLogit.greaterEqual(logits.max(-1)).cast(dt).sum();
+    out[stepNames.at('correct', k, K)] = labelLogit.greaterEqual(logits.max(-1)).cast(dt).sum();
     params = nextParams;
     if (mu > 0) vel = nextVel;
   }

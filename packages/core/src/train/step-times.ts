@@ -109,11 +109,9 @@ export class StepClock {
   /** Index of the last step of each step's timing (itself, or the end of its fused span): its marks are the span's. */
   private readonly spanEnds: Int32Array;
   private readonly faultStat = ProcStat.open('/proc/self/stat', 1024, processFaults);
-  private fault = 0;
   /** Time some runnable thread of the machine waited for a CPU (ms) over each step. */
   private readonly stalls: Float64Array;
   private readonly pressure = ProcStat.open('/proc/pressure/cpu', 256, cpuPressureSomeMs);
-  private stall = 0;
   /** Per-thread CPU times when the clock started (ms by thread id), for threadCpuSeconds. */
   private readonly cpuAtStart = threadCpuMs();
   private cpuAtStop: Map<string, number> | undefined;
@@ -126,7 +124,6 @@ export class StepClock {
   private computeMs = 0;
   private count = 0;
   private t = 0;
-  private wait = 0;
   private ended = -2;
 
   /** Steps numbered first + 1 .. last (1-based, as in the step records). */
@@ -160,10 +157,11 @@ export class StepClock {
     this.computeMs = 0;
     this.t = performance.now();
     // The counters are read once per timing: at its end, which is the next one's start.
-    const before = this.i - this.span;
-    if (this.sched && this.ended !== before) this.wait = this.sched.read();
-    if (this.faultStat && this.ended !== before) this.fault = this.faultStat.read();
-    if (this.pressure && this.ended !== before) this.stall = this.pressure.read();
+    if (this.ended !== this.i - this.span) {
+      this.sched?.restart();
+      this.faultStat?.restart();
+      this.pressure?.restart();
+    }
   }
 
   /** Milliseconds of the SGD step itself in the current step. */
@@ -182,22 +180,7 @@ export class StepClock {
   end(): void {
     if (this.i < 0 || this.i >= this.walls.length) return;
     const k = this.span, first = Math.max(0, this.i - k + 1), wall = performance.now() - this.t;
-    let wait = 0, faults = 0, stall = 0;
-    if (this.sched) {
-      const w = this.sched.read();
-      wait = Number.isFinite(w - this.wait) ? w - this.wait : 0;
-      this.wait = w;
-    }
-    if (this.faultStat) {
-      const f = this.faultStat.read();
-      faults = Number.isFinite(f - this.fault) ? f - this.fault : 0;
-      this.fault = f;
-    }
-    if (this.pressure) {
-      const p = this.pressure.read();
-      stall = Number.isFinite(p - this.stall) ? p - this.stall : 0;
-      this.stall = p;
-    }
+    const wait = this.sched?.delta() ?? 0, faults = this.faultStat?.delta() ?? 0, stall = this.pressure?.delta() ?? 0;
     for (let j = first; j <= this.i; j++) {
       this.begins[j] = this.t + ((j - first) * wall) / k;
       this.walls[j] = wall / k;
@@ -317,6 +300,8 @@ export class StepClock {
  */
 class ProcStat {
   private readonly buf: Uint8Array;
+  /** The value at the last `restart()` or `delta()`. */
+  private last = 0;
   private constructor(private fd: number, size: number, private readonly parse: (buf: Uint8Array, n: number) => number) {
     this.buf = new Uint8Array(size);
   }
@@ -336,6 +321,18 @@ class ProcStat {
     let n: number;
     try { n = readSync(this.fd, this.buf, 0, this.buf.length, 0); } catch { return Number.NaN; }
     return this.parse(this.buf, n);
+  }
+
+  /** Take the current value as the baseline of the next `delta()`. */
+  restart(): void {
+    this.last = this.read();
+  }
+
+  /** How far the value moved since the baseline (0 when either read failed); the current value becomes the baseline. */
+  delta(): number {
+    const v = this.read(), d = v - this.last;
+    this.last = v;
+    return Number.isFinite(d) ? d : 0;
   }
 
   close(): void {

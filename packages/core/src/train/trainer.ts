@@ -368,8 +368,8 @@ async function run(o: TrainerOptions, { config, dataFloor, order, total, lossIr,
       const k = fuse > 1 && !monitor?.awaitsFollowup && nextEvent(s) - s >= fuse ? fuse : 1;
       clock.begin(s + k, k);
       // Step j's inputs and outputs: plain names in the single-step graph, suffixed in the fused one.
-      const at = (name: string, j: number) => (k === 1 ? name : stepNames.at(name, j));
-      let rows = order.rows(s);
+      const at = (name: string, j: number) => stepNames.at(name, j, k);
+      let rows!: Int32Array; // the last step's batch, for the probe's follow-up
       const feeds: Record<string, HostTensor | DeviceTensor> = { ...params, ...prefixed(vel) };
       const lrs: number[] = [];
       for (let j = 0; j < k; j++) {
