@@ -11,16 +11,17 @@ import { RUN_LOCK_FILE, writeFileAtomic } from '@clt/core';
 export const RUN_ERROR_FILE = 'error.json';
 
 /**
- * Keep a run's {@link RUN_ERROR_FILE} in step with how its attempt ended: with `error` (it failed),
- * write it atomically, creating the folder when the run never started; without (it ended), remove
+ * Keep a run's {@link RUN_ERROR_FILE} in step with how its attempt ended: `failed`, write it
+ * atomically with the error, creating the folder when the run never started; any other end, remove
  * the one an earlier failed attempt left.
  */
-export function recordRunError(runDir: string, error: string | undefined): void {
-  if (error === undefined) {
+export function recordRunError(runDir: string, outcome: { readonly status: string; readonly error?: string | null }): void {
+  if (outcome.status !== 'failed') {
     rmSync(join(runDir, RUN_ERROR_FILE), { force: true });
     return;
   }
   mkdirSync(runDir, { recursive: true });
+  const error = outcome.error ?? 'the run failed';
   writeFileAtomic(join(runDir, RUN_ERROR_FILE), `${JSON.stringify({ status: 'failed', error, time: new Date().toISOString() }, null, 2)}\n`);
 }
 

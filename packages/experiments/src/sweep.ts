@@ -63,7 +63,7 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
     onOutcome: async (run, out) => {
       if (out.status === 'interrupted') return; // not ended: it resumes on the next invocation
       // The run folder keeps a failed run's error (the store may be missing, or read without later).
-      recordRunError(join(runsDir, run.id), out.status === 'failed' ? (out.error ?? 'the run failed') : undefined);
+      recordRunError(join(runsDir, run.id), out);
       if (noStore) return; // no DuckDB: the run folder is the only record
       await ingestRuns(dir, [{ id: run.id, config: run.config, status: out.status, error: out.error, runDir: join(runsDir, run.id) }]);
     },

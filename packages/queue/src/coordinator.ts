@@ -142,7 +142,7 @@ export async function runDistributedSweep(o: DistributedSweepOptions): Promise<S
     if (ended.length > 0) {
       // One writer, one transaction per look; a run is taken off `pending` only once it is in the store,
       // and a run already final here is never recorded again (a restarted coordinator skips it above).
-      for (const e of ended) recordRunError(join(runsDir, e.run.id), e.status === 'failed' ? (e.error ?? 'the run failed') : undefined);
+      for (const e of ended) recordRunError(join(runsDir, e.run.id), e);
       await record(dir, ended.map((e) => ({ id: e.run.id, config: e.run.config, status: e.status, error: e.error, runDir: join(runsDir, e.run.id) })));
       for (const e of ended) {
         outcomes.push(e.outcome);
