@@ -151,6 +151,28 @@ describe('sessions and device tensors', () => {
     await expect(w.download()).rejects.toThrow(/after dispose/);
   });
 
+  it('upload with borrow keeps the caller array (no copy) and computes with it; take() then copies; a plain upload copies', async () => {
+    const b = new OnnxRuntimeBackend();
+    const exe = await b.compile(g);
+    const mine = Float32Array.of(1, 2, 3);
+    const lent = b.upload({ data: mine, shape: [3], dtype: 'f32' }, { borrow: true }) as OrtDeviceTensor;
+    const copied = b.upload({ data: mine, shape: [3], dtype: 'f32' }) as OrtDeviceTensor;
+    expect(lent.tensor.data).toBe(mine);
+    expect(copied.tensor.data).not.toBe(mine);
+    const y = await (await exe.run({ x: { data: Float32Array.of(0.5, 0.5, 0.5), shape: [3], dtype: 'f32' }, w: lent })).y!.download();
+    expect(Array.from(y)).toEqual(Array.from((await (await exe.run({ x: { data: Float32Array.of(0.5, 0.5, 0.5), shape: [3], dtype: 'f32' }, w: copied })).y!.download())));
+    const taken = await lent.take();
+    expect(taken).not.toBe(mine);
+    expect(Array.from(taken)).toEqual([1, 2, 3]);
+    // A float64 array given for an f32 tensor is converted, so there is nothing to borrow: a copy.
+    const f64 = Float64Array.of(1, 2);
+    const conv = b.upload({ data: f64, shape: [2], dtype: 'f32' }, { borrow: true }) as OrtDeviceTensor;
+    expect(conv.tensor.data).toBeInstanceOf(Float32Array);
+    expect(Array.from(await conv.take())).toEqual([1, 2]);
+    copied.dispose(); exe.dispose();
+    await b.dispose();
+  });
+
   it('bad inputs give errors that say what is expected', async () => {
     const exe = await backend.compile(g);
     await expect(exe.run({ x: { data: Float32Array.of(1, 2, 3), shape: [3], dtype: 'f32' } })).rejects.toThrow(/missing input "w" \(f32\[3\]\)/);

@@ -1,6 +1,6 @@
 import {
   allocate, BackendError, checkHostData, CONTRACT_VERSION, graphKey, inputSpecs, isDeviceTensor, requestedOutputs, selectOutputs, trace, where,
-  type Availability, type Backend, type CompileOptions, type DeviceTensor, type DType, type Executable, type Graph, type HostTensor, type OpName, type RunOptions,
+  type Availability, type Backend, type CompileOptions, type DeviceTensor, type DType, type Executable, type Graph, type HostTensor, type OpName, type RunOptions, type UploadOptions,
 } from '@clt/core';
 import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
 import { EXECUTION_PROVIDERS, loadOrt, providerAvailability, type ExecutionProvider, type Ort } from './availability.js';
@@ -121,9 +121,13 @@ export class OnnxRuntimeBackend implements Backend {
     return { available: true, detail: `ONNX Runtime, provider ${usable[0]}${fell}` };
   }
 
-  upload(t: HostTensor): DeviceTensor {
+  upload(t: HostTensor, options: UploadOptions = {}): DeviceTensor {
     checkHostData(this.name, 'upload', t);
-    return new OrtDeviceTensor(this.name, hostToOrt(loadOrt(), this.name, t, this.f64AsF32, true), [...t.shape], t.dtype);
+    // Borrowed: an ORT tensor over the caller's array itself (converted only where the computed
+    // type differs), marked so that take() copies instead of handing the caller's array back.
+    const borrow = options.borrow === true;
+    const value = hostToOrt(loadOrt(), this.name, t, this.f64AsF32, !borrow);
+    return new OrtDeviceTensor(this.name, value, [...t.shape], t.dtype, undefined, borrow && value.data === t.data);
   }
 
   async compile(graph: Graph, options: CompileOptions = {}): Promise<Executable> {

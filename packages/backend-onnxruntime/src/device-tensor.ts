@@ -18,6 +18,8 @@ export class OrtDeviceTensor implements DeviceTensor {
     readonly dtype: DType,
     /** Copies a GPU-buffer value to the host (see `OnnxRuntimeBackend.downloadGpu`). */
     private readonly fromGpu?: (t: OrtTensor, shape: readonly number[], dtype: DType) => Promise<OrtData>,
+    /** The host array is the caller's (an upload with `borrow`): take() copies it. */
+    private readonly borrowed = false,
   ) {}
 
   /** The ORT value, for feeding a session. Throws after dispose(). */
@@ -55,7 +57,7 @@ export class OrtDeviceTensor implements DeviceTensor {
   async take(): Promise<TypedArray> {
     const t = this.tensor;
     const data = t.location === 'cpu' ? (t.data as OrtData) : undefined;
-    const own = data !== undefined && data.byteOffset === 0 && data.byteLength === data.buffer.byteLength && data instanceof IR_ARRAY[this.dtype];
+    const own = data !== undefined && !this.borrowed && data.byteOffset === 0 && data.byteLength === data.buffer.byteLength && data instanceof IR_ARRAY[this.dtype];
     try {
       return own ? data : await this.download();
     } finally {

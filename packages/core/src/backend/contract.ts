@@ -81,6 +81,17 @@ export interface CompileOptions {
   readonly transient?: boolean;
 }
 
+/** Hints for {@link Backend.upload}. A backend may ignore them; results never depend on them. */
+export interface UploadOptions {
+  /**
+   * The caller leaves `t.data` unchanged for as long as the device tensor lives, so a backend
+   * whose device memory is host memory may keep the array as it is instead of copying it (ONNX
+   * Runtime CPU does: the NTK that `extremes` forms, 26 MB at 2560², is not copied a second time).
+   * `download()` and `take()` still return arrays of their own, never the caller's. Default false.
+   */
+  readonly borrow?: boolean;
+}
+
 /** What every backend implements. Core never imports a backend; backends import core. */
 export interface Backend {
   readonly contractVersion: typeof CONTRACT_VERSION;
@@ -93,7 +104,8 @@ export interface Backend {
   availability(): Promise<Availability>;
   /** Compile `graph` once; `options` are hints a backend may ignore. */
   compile(graph: Graph, options?: CompileOptions): Promise<Executable>;
-  upload(t: HostTensor): DeviceTensor;
+  /** Copy `t` to the backend (see {@link UploadOptions.borrow} for sharing it instead). */
+  upload(t: HostTensor, options?: UploadOptions): DeviceTensor;
   /** Release everything the backend holds (sessions, buffers). */
   dispose(): Promise<void>;
 }

@@ -6,26 +6,48 @@ import type { DenseMatrix } from './linear-operator.js';
  * strict upper triangle zero. Returns undefined when a pivot is not positive (A not numerically
  * SPD, relative to its diagonal), so callers can shift and retry or say what is wrong.
  *
- * Cost: n³/3 flops, one n × n array. The inner products run four partial sums (independent
- * chains: about twice the speed of one running sum in JavaScript; the rounding differs from a
- * single sum by O(n·ε) relative, as any summation order does).
+ * Cost: n³/3 flops, one n × n array. Rows are computed four at a time: each entry L_ij (j below
+ * the four rows' diagonal block) is a dot product of row i with row j of L, and the four rows
+ * share every load of row j — four independent sums, ≈ 1.4× the speed of one row at a time in
+ * JavaScript (n = 256). The rounding differs from any other summation order by O(n·ε) relative.
  */
 export function cholesky(m: DenseMatrix): Float64Array | undefined {
   const n = m.size, a = m.data;
   if (a.length !== n * n) throw new Error(`cholesky: ${a.length} values for a ${n}×${n} matrix`);
   const L = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) {
-    const ri = i * n;
-    for (let j = 0; j <= i; j++) {
+  let i = 0;
+  for (; i + 3 < n; i += 4) {
+    const r0 = i * n, r1 = r0 + n, r2 = r1 + n, r3 = r2 + n;
+    for (let j = 0; j < i; j++) {
       const rj = j * n;
-      const s = a[ri + j]! - dotRows(L, ri, L, rj, j);
-      if (i === j) {
-        if (!(s > 1e-14 * Math.abs(a[ri + i]!))) return undefined;
-        L[ri + i] = Math.sqrt(s);
-      } else L[ri + j] = s / L[rj + j]!;
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      for (let t = 0; t < j; t++) {
+        const l = L[rj + t]!;
+        s0 += L[r0 + t]! * l; s1 += L[r1 + t]! * l; s2 += L[r2 + t]! * l; s3 += L[r3 + t]! * l;
+      }
+      const d = L[rj + j]!;
+      L[r0 + j] = (a[r0 + j]! - s0) / d; L[r1 + j] = (a[r1 + j]! - s1) / d;
+      L[r2 + j] = (a[r2 + j]! - s2) / d; L[r3 + j] = (a[r3 + j]! - s3) / d;
     }
+    // The four rows' own 4 × 4 diagonal block, entry by entry.
+    for (let q = i; q < i + 4; q++) if (!choleskyRowTail(a, L, n, q, i)) return undefined;
   }
+  for (; i < n; i++) if (!choleskyRowTail(a, L, n, i, 0)) return undefined;
   return L;
+}
+
+/** Row i of L from column `from` to the diagonal; false when the pivot is not positive. */
+function choleskyRowTail(a: Float64Array, L: Float64Array, n: number, i: number, from: number): boolean {
+  const ri = i * n;
+  for (let j = from; j <= i; j++) {
+    const rj = j * n;
+    const s = a[ri + j]! - dotRows(L, ri, L, rj, j);
+    if (i === j) {
+      if (!(s > 1e-14 * Math.abs(a[ri + i]!))) return false;
+      L[ri + i] = Math.sqrt(s);
+    } else L[ri + j] = s / L[rj + j]!;
+  }
+  return true;
 }
 
 /**

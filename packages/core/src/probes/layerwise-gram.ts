@@ -444,9 +444,12 @@ function maxAbs(a: ArrayLike<number>): number {
 
 /** A non-finite value among out[from, to), if any. */
 function nonFinite(out: Float64Array | Float32Array, from: number, to: number): number | undefined {
-  let z = 0;
-  for (let s = from; s < to; s++) z += out[s]! * 0; // NaN as soon as one entry is NaN or ±∞
-  if (z === 0) return undefined;
+  // x·0 is NaN exactly when x is NaN or ±∞; four independent sums, not one chain of dependent adds
+  // (≈ 10% of the NTK's host assembly at n = 256 with one).
+  let z0 = 0, z1 = 0, z2 = 0, z3 = 0, s = from;
+  for (; s + 3 < to; s += 4) { z0 += out[s]! * 0; z1 += out[s + 1]! * 0; z2 += out[s + 2]! * 0; z3 += out[s + 3]! * 0; }
+  for (; s < to; s++) z0 += out[s]! * 0;
+  if (z0 + z1 + z2 + z3 === 0) return undefined;
   for (let s = from; s < to; s++) if (!Number.isFinite(out[s]!)) return out[s]!;
   return undefined;
 }

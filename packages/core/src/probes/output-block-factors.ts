@@ -24,8 +24,9 @@ export function factorOutputBlocks(blocks: NtkOutputBlocks, who: string): { fact
     if (!(meanDiag > 0)) throw new Error(`${who}: output ${k} has a non-positive NTK diagonal (a dead output?); nothing to precondition`);
     let shift = 0, L: Float64Array | undefined;
     for (let attempt = 0; attempt < 16 && !L; attempt++) {
-      const m = Float64Array.from(block);
-      for (let i = 0; i < n; i++) m[i * n + i]! += shift;
+      // cholesky() only reads its input: a copy is needed only to shift the diagonal.
+      const m = shift === 0 ? block : Float64Array.from(block);
+      if (shift !== 0) for (let i = 0; i < n; i++) m[i * n + i]! += shift;
       L = cholesky({ size: n, data: m });
       if (!L) shift = shift > 0 ? shift * 10 : 1e-12 * meanDiag;
     }
@@ -41,16 +42,43 @@ export function factorOutputBlocks(blocks: NtkOutputBlocks, who: string): { fact
  * in a fresh array) into `out` at `offset`. With Y = L⁻ᵀ, Y_ci = (L⁻¹)_ic = −(Σ_{c≤t<i} L_it Y_ct) / L_ii
  * for c < i and Y_ii = 1 / L_ii: an inner product of row i of L with row c of Y, both contiguous,
  * and row c of Y is final past column i − 1 when column i is computed. n³/6 multiply-adds.
+ *
+ * Columns are computed four at a time (i … i+3): their inner products over t < i share each load
+ * of row c of Y (four independent sums, ≈ 1.4× the speed of one column at a time), and the few
+ * terms with t in [i, i+3) follow in order as row c of Y fills in.
  */
 export function invertLowerTransposedInto(L: Float64Array, n: number, out: Float64Array, offset = 0): void {
-  for (let i = 0; i < n; i++) {
-    const ri = i * n, inv = 1 / L[ri + i]!;
+  let i = 0;
+  for (; i + 3 < n; i += 4) {
+    const r0 = i * n, r1 = r0 + n, r2 = r1 + n, r3 = r2 + n;
+    const v0 = 1 / L[r0 + i]!, v1 = 1 / L[r1 + i + 1]!, v2 = 1 / L[r2 + i + 2]!, v3 = 1 / L[r3 + i + 3]!;
     for (let c = 0; c < i; c++) {
       const rc = offset + c * n;
-      out[rc + i] = -dotRows(L, ri + c, out, rc + c, i - c) * inv;
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      for (let t = c; t < i; t++) {
+        const y = out[rc + t]!;
+        s0 += L[r0 + t]! * y; s1 += L[r1 + t]! * y; s2 += L[r2 + t]! * y; s3 += L[r3 + t]! * y;
+      }
+      const y0 = -s0 * v0;
+      const y1 = -(s1 + L[r1 + i]! * y0) * v1;
+      const y2 = -(s2 + L[r2 + i]! * y0 + L[r2 + i + 1]! * y1) * v2;
+      out[rc + i] = y0; out[rc + i + 1] = y1; out[rc + i + 2] = y2;
+      out[rc + i + 3] = -(s3 + L[r3 + i]! * y0 + L[r3 + i + 1]! * y1 + L[r3 + i + 2]! * y2) * v3;
     }
-    out[offset + i * n + i] = inv;
+    // Rows i … i+3 of Y within the four columns: the inner products start at the diagonal.
+    for (let q = i; q < i + 4; q++) invertColumnTail(L, n, out, offset, q, i);
   }
+  for (; i < n; i++) invertColumnTail(L, n, out, offset, i, 0);
+}
+
+/** Column i of Y = L⁻ᵀ for the rows c in [from, i], one inner product each. */
+function invertColumnTail(L: Float64Array, n: number, out: Float64Array, offset: number, i: number, from: number): void {
+  const ri = i * n, inv = 1 / L[ri + i]!;
+  for (let c = from; c < i; c++) {
+    const rc = offset + c * n;
+    out[rc + i] = -dotRows(L, ri + c, out, rc + c, i - c) * inv;
+  }
+  out[offset + i * n + i] = inv;
 }
 
 /**

@@ -433,7 +433,8 @@ export class StructureMatrixProbe {
   private async formedOperator(params: ParamValues, x: ArrayValue): Promise<FormedOperator> {
     const n = rowsOf(x, this.model.inputDim), d = this.d, N = n * d, P = this.parameterCount, rt = this.runtime;
     const K = await this.ntk(params, x, { dtype: rt.dtype });
-    const dev = rt.backend.upload({ data: K.data, shape: [N, N], dtype: rt.dtype });
+    // Borrowed: K is never written while dev lives, so a host-memory backend keeps one copy of Θ.
+    const dev = rt.backend.upload({ data: K.data, shape: [N, N], dtype: rt.dtype }, { borrow: true });
     // Θ Vᵀ (Θ symmetric, so its transpose is V Θ): with Θ on the left the backend's GEMM streams Θ
     // once against k packed columns; V·Θ packs all of Θ for k ≥ 2 (ONNX Runtime CPU, float32, 2560²:
     // 4 vectors 3.0 ms against 4.7, 1 vector 1.65 either way).

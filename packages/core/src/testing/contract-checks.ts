@@ -7,7 +7,8 @@ import type { CaseResult } from './check.js';
 /**
  * Checks of the backend contract beyond numerics, each a named result like a case:
  * - `contract/metadata`: contract version, name, dtypes and ops declared;
- * - `contract/upload-download`: a host tensor survives upload → download unchanged (f32 values);
+ * - `contract/upload-download`: a host tensor survives upload → download unchanged (f32 values), also
+ *   uploaded with `borrow`, whose download() and take() never return the caller's array;
  * - `contract/device-inputs`: an output device tensor fed back into `run` (weights stay on device);
  * - `contract/requested-outputs`: `run(…, { outputs })` returns the requested outputs;
  * - `contract/dispose`: downloading a disposed tensor fails; where the backend has `take()`, it
@@ -50,6 +51,18 @@ export async function checkContract(backend: Backend, check: ContractCheck, dtyp
         const back = await t.download();
         if (t.shape.join(',') !== '2,3') return fail(check, `uploaded tensor has shape [${t.shape.join(',')}], expected [2,3]`);
         if (!same(back, toTyped(dtype, values))) return fail(check, `download gave [${Array.from(back).join(', ')}], uploaded [${values.join(', ')}]`);
+        // A borrowed upload holds the same values; what download() and take() return is never the caller's array.
+        const mine = toTyped(dtype, values);
+        const b = backend.upload({ data: mine, shape: [2, 3], dtype }, { borrow: true });
+        held.push(b);
+        const got = await b.download();
+        if (!same(got, mine)) return fail(check, `download of a borrowed upload gave [${Array.from(got).join(', ')}], uploaded [${values.join(', ')}]`);
+        if (got === mine) return fail(check, "download() of a borrowed upload returned the caller's own array");
+        if (b.take) {
+          const taken = await b.take();
+          if (taken === mine) return fail(check, "take() of a borrowed upload returned the caller's own array");
+          if (!same(taken, mine)) return fail(check, `take() of a borrowed upload gave [${Array.from(taken).join(', ')}]`);
+        }
         return pass(check);
       }
       case 'contract/device-inputs': {
