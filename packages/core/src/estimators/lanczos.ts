@@ -1,4 +1,5 @@
 import { asOperator } from '../linop/dense.js';
+import { dotRows } from '../linop/dot.js';
 import type { OperatorLike } from '../linop/linear-operator.js';
 import { DEFAULT_MEMORY_BUDGET, denseBytes, guardMemory } from '../linop/memory.js';
 import { Rng } from '../util/random.js';
@@ -190,12 +191,7 @@ function start(n: number, rng: Rng, given?: Float64Array): Float64Array {
 }
 
 function orthogonalize(w: Float64Array, Q: Float64Array, k: number, n: number, c: Float64Array): void {
-  for (let j = 0; j < k; j++) {
-    let s = 0;
-    const o = j * n;
-    for (let i = 0; i < n; i++) s += Q[o + i]! * w[i]!;
-    c[j] = s;
-  }
+  for (let j = 0; j < k; j++) c[j] = dotRows(Q, j * n, w, 0, n);
   for (let j = 0; j < k; j++) {
     const s = c[j]!, o = j * n;
     if (s !== 0) for (let i = 0; i < n; i++) w[i]! -= s * Q[o + i]!;

@@ -1,5 +1,7 @@
 import { asOperator } from '../linop/dense.js';
+import { dotRows } from '../linop/dot.js';
 import type { OperatorLike } from '../linop/linear-operator.js';
+import { firstNonFiniteIndex } from '../util/finite.js';
 import { Rng } from '../util/random.js';
 import { symmetricEigen } from './symmetric-eigen.js';
 
@@ -110,7 +112,7 @@ export async function lobpcg(a: OperatorLike, options: LobpcgOptions = {}): Prom
   const apply = async (v: Float64Array, k: number) => {
     matvecs += k;
     const out = Float64Array.from(await op.matmat(v, k)); // the operator may hand back a buffer it reuses
-    for (const x of out) if (!Number.isFinite(x)) throw new Error(`lobpcg: ${op.label} returned a non-finite value after ${matvecs} products; check the operator's inputs (parameters, data) for NaN/Inf`);
+    if (firstNonFiniteIndex(out) >= 0) throw new Error(`lobpcg: ${op.label} returned a non-finite value after ${matvecs} products; check the operator's inputs (parameters, data) for NaN/Inf`);
     return out;
   };
 
@@ -120,7 +122,7 @@ export async function lobpcg(a: OperatorLike, options: LobpcgOptions = {}): Prom
     if (options.start.length !== n * m) throw new Error(`lobpcg: start has length ${options.start.length}, expected blockSize × size = ${m * n}`);
     X = Float64Array.from(options.start);
   } else X = new Rng(options.seed ?? 0).normals(n * m);
-  for (const v of X) if (!Number.isFinite(v)) throw new Error('lobpcg: start block has non-finite entries');
+  if (firstNonFiniteIndex(X) >= 0) throw new Error('lobpcg: start block has non-finite entries');
   const kept = orthonormalize(X, m, n, [], 1e-12);
   if (kept.length < m) throw new Error(`lobpcg: start block has rank ${kept.length} < blockSize ${m}; pass independent vectors`);
   let AX = await apply(X, m);
@@ -211,13 +213,13 @@ function orthonormalize(V: Float64Array, k: number, n: number, against: readonly
       against.forEach((B, b) => {
         const cols = B.length / n;
         for (let c = 0; c < cols; c++) {
-          const s = dotAt(B, c * n, V, o, n);
+          const s = dotRows(B, c * n, V, o, n);
           axpyAt(-s, B, c * n, V, o, n);
           if (AV) axpyAt(-s, Aagainst![b]!, c * n, AV, o, n);
         }
       });
       for (const c of kept) {
-        const s = dotAt(V, c * n, V, o, n);
+        const s = dotRows(V, c * n, V, o, n);
         axpyAt(-s, V, c * n, V, o, n);
         if (AV) axpyAt(-s, AV, c * n, AV, o, n);
       }
@@ -257,7 +259,7 @@ function rayleighRitz(blocks: readonly Float64Array[], Ablocks: readonly Float64
       const [Sj, oj2] = col(blocks, j);
       const [ASi, oi2] = col(Ablocks, i);
       // Symmetrized: (sᵢ·A sⱼ + sⱼ·A sᵢ)/2 cancels the asymmetry of carried products.
-      const g = 0.5 * (dotAt(Si, oi, ASj, oj, n) + dotAt(Sj, oj2, ASi, oi2, n));
+      const g = 0.5 * (dotRows(Si, oi, ASj, oj, n) + dotRows(Sj, oj2, ASi, oi2, n));
       G[i * s + j] = g;
       G[j * s + i] = g;
     }
@@ -281,16 +283,11 @@ function rayleighRitz(blocks: readonly Float64Array[], Ablocks: readonly Float64
   return { theta, X, AX, P, AP };
 }
 
-function dotAt(a: Float64Array, ao: number, b: Float64Array, bo: number, n: number): number {
-  let s = 0;
-  for (let i = 0; i < n; i++) s += a[ao + i]! * b[bo + i]!;
-  return s;
-}
 
 function axpyAt(alpha: number, x: Float64Array, xo: number, y: Float64Array, yo: number, n: number): void {
   for (let i = 0; i < n; i++) y[yo + i]! += alpha * x[xo + i]!;
 }
 
 function normAt(a: Float64Array, o: number, n: number): number {
-  return Math.sqrt(dotAt(a, o, a, o, n));
+  return Math.sqrt(dotRows(a, o, a, o, n));
 }

@@ -4,6 +4,7 @@ import type { Graph } from '../ir/graph.js';
 import type { Tensor } from '../ir/tensor.js';
 import { concat } from '../ir/tensor.js';
 import type { Model } from '../models/model.js';
+import { firstNonFiniteIndex } from '../util/finite.js';
 
 /** Parameter values by name: host arrays (uploaded per call) or device tensors (used in place). */
 export type ParamValues = Readonly<Record<string, Float64Array | Float32Array | DeviceTensor>>;
@@ -55,7 +56,7 @@ export class ProbeRuntime {
       out[name] = toF64(await takeHost(t));
     }
     for (const [name, v] of Object.entries(out)) {
-      const bad = v.findIndex((x) => !Number.isFinite(x));
+      const bad = firstNonFiniteIndex(v);
       if (bad >= 0) throw new ProbeOverflowError(key.split(':')[0]!, name, v[bad]!, largestInput(inputs), this.dtype);
     }
     return out;
@@ -70,9 +71,7 @@ export class ProbeRuntime {
     }
     if (value.length !== n) throw new Error(`${name}: ${value.length} values, expected ${n} for shape [${shape.join(', ')}]`);
     const data = this.dtype === 'f64' ? (value instanceof Float64Array ? value : Float64Array.from(value)) : value instanceof Float32Array ? value : Float32Array.from(value);
-    // A plain loop: every probe passes all parameters through here, and findIndex's callback costs ~4x.
-    let bad = -1;
-    for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i]!)) { bad = i; break; }
+    const bad = firstNonFiniteIndex(data);
     if (bad >= 0) {
       const given = value[bad]!;
       throw new ProbeInputError(Number.isFinite(given)

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { firstNonFiniteIndex } from '../util/finite.js';
 import { writeFileAtomic } from './files.js';
 
 export const MAGIC = 'CLTCKPT1';
@@ -143,10 +144,8 @@ export function decodeCheckpoint(bytes: Uint8Array, source = 'checkpoint'): Chec
 /** The first non-finite value among the tensors, as "NaN in W0[3]", or undefined when all are finite. */
 export function firstNonFinite(tensors: Record<string, ArrayLike<number>>): string | undefined {
   for (const [name, t] of Object.entries(tensors)) {
-    // The usual all-finite float array is cleared by native scans (includes finds NaN too), fast
-    // even the first few times this runs, when a plain loop would still be interpreted.
-    if ((t instanceof Float32Array || t instanceof Float64Array) && !(t.includes(NaN) || t.includes(Infinity) || t.includes(-Infinity))) continue;
-    for (let i = 0; i < t.length; i++) if (!Number.isFinite(t[i]!)) return `${t[i]} in ${name}[${i}]`;
+    const i = firstNonFiniteIndex(t);
+    if (i >= 0) return `${t[i]} in ${name}[${i}]`;
   }
   return undefined;
 }
