@@ -136,13 +136,8 @@ export async function lobpcg(a: OperatorLike, options: LobpcgOptions = {}): Prom
   const R = new Float64Array(n * m);
   const resid = new Float64Array(m);
   const residuals = () => {
-    for (let j = 0; j < m; j++) {
-      let s = 0;
-      const o = j * n, t = theta[j]!;
-      for (let i = 0; i < n; i++) { const r = AX[o + i]! - t * X[o + i]!; R[o + i] = r; s += r * r; }
-      resid[j] = Math.sqrt(s);
-      if (!Number.isFinite(resid[j]!)) throw new Error(`lobpcg: the residual became ${resid[j]} after ${matvecs} products; the operator (or preconditioner) returned non-finite values`);
-    }
+    const bad = residualsInto(R, resid, X, AX, theta, m, n);
+    if (bad >= 0) throw new Error(`lobpcg: the residual became ${resid[bad]} after ${matvecs} products; the operator (or preconditioner) returned non-finite values`);
   };
   let scale = 0; // largest |Ritz value| seen: the floor of the relative test when θ ≈ 0
   const isDone = () => {
@@ -198,6 +193,23 @@ function preconditionerOf(p: Preconditioner | undefined, n: number): ((b: Float6
 }
 
 /**
+ * R = A X − X diag(θ) for the m vectors (columns j·n … j·n + n − 1) and their norms into `resid`;
+ * returns the first j whose norm is not finite, else −1. A module-level function, not a closure
+ * inside `lobpcg`: V8 optimized a fresh closure anew on every call (two background compilations
+ * per call), where this one stays optimized from call to call.
+ */
+function residualsInto(R: Float64Array, resid: Float64Array, X: Float64Array, AX: Float64Array, theta: Float64Array, m: number, n: number): number {
+  for (let j = 0; j < m; j++) {
+    let s = 0;
+    const o = j * n, t = theta[j]!;
+    for (let i = 0; i < n; i++) { const r = AX[o + i]! - t * X[o + i]!; R[o + i] = r; s += r * r; }
+    resid[j] = Math.sqrt(s);
+    if (!Number.isFinite(resid[j]!)) return j;
+  }
+  return -1;
+}
+
+/**
  * Orthonormalize the k vectors of V (in place) against the orthonormal blocks `against` and among
  * themselves, two Gram–Schmidt passes each. A vector whose norm falls below `drop` of its norm
  * before the passes is dependent and dropped. When AV is given (with A·against), the same
@@ -210,14 +222,14 @@ function orthonormalize(V: Float64Array, k: number, n: number, against: readonly
     const before = normAt(V, o, n);
     if (!(before > 0)) continue;
     for (let pass = 0; pass < 2; pass++) {
-      against.forEach((B, b) => {
-        const cols = B.length / n;
+      for (let b = 0; b < against.length; b++) {
+        const B = against[b]!, cols = B.length / n;
         for (let c = 0; c < cols; c++) {
           const s = dotRows(B, c * n, V, o, n);
           axpyAt(-s, B, c * n, V, o, n);
           if (AV) axpyAt(-s, Aagainst![b]!, c * n, AV, o, n);
         }
-      });
+      }
       for (const c of kept) {
         const s = dotRows(V, c * n, V, o, n);
         axpyAt(-s, V, c * n, V, o, n);
@@ -240,17 +252,20 @@ function gather(V: Float64Array, kept: readonly number[], n: number): Float64Arr
   return out;
 }
 
+/** Column c of the blocks laid side by side (block b holds sizes[b] columns of length n): its array and offset. */
+function blockColumn(list: readonly Float64Array[], sizes: readonly number[], c: number, n: number): [Float64Array, number] {
+  let b = 0;
+  while (c >= sizes[b]!) { c -= sizes[b]!; b++; }
+  return [list[b]!, c * n];
+}
+
 /**
  * Rayleigh–Ritz on the orthonormal basis S = [blocks]: G = Sᵀ(A S), eigenpairs of G, the m from
  * the wanted end. X = S C, and P = (the non-X part of S) C — the new search directions.
  */
 function rayleighRitz(blocks: readonly Float64Array[], Ablocks: readonly Float64Array[], sizes: readonly number[], n: number, m: number, sign: number) {
   const s = sizes.reduce((p, q) => p + q, 0);
-  const col = (list: readonly Float64Array[], c: number): [Float64Array, number] => {
-    let b = 0;
-    while (c >= sizes[b]!) { c -= sizes[b]!; b++; }
-    return [list[b]!, c * n];
-  };
+  const col = (list: readonly Float64Array[], c: number) => blockColumn(list, sizes, c, n);
   const G = new Float64Array(s * s);
   for (let i = 0; i < s; i++) {
     const [Si, oi] = col(blocks, i);
