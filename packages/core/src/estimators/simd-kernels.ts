@@ -32,6 +32,11 @@ export interface SimdKernels {
   gemv2(dst: number, v: number, w: number, stride: number, count: number, cv: number, cw: number, rowBytes: number): void;
   /** out[2p] = Σ_r V_p(r) x(r), out[2p+1] = Σ_r W_p(r) x(r), p < count, over `rowBytes` bytes (a multiple of 16). */
   dot2(v: number, w: number, stride: number, count: number, x: number, rowBytes: number, out: number): void;
+  /**
+   * out[q] = Σ_r a_q(r) x(r) for four rows a0…a3 sharing every load of x, over `bytes` bytes (a
+   * multiple of 16): the inner products of the four-row Cholesky factorization and triangular inverse.
+   */
+  dot4(a0: number, a1: number, a2: number, a3: number, x: number, bytes: number, out: number): void;
 }
 
 const I32 = 0x7f, F64 = 0x7c, V128 = 0x7b;
@@ -154,6 +159,20 @@ function dot2Body(): number[] {
   return [...vec([[4, I32], [3, V128]].map(([c, t]) => [...uleb(c!), t!])), ...code, op.end];
 }
 
+function dot4Body(): number[] {
+  // params 0..3 a0..a3, 4 x, 5 bytes, 6 out; locals 7 k, 8..11 S (v128), 12 X (v128)
+  const K = 7, S = 8, X = 12;
+  const zero = [...simd(0x0c), ...new Array<number>(16).fill(0)];
+  const code: number[] = [];
+  for (let q = 0; q < 4; q++) code.push(...zero, ...set(S + q));
+  const body: number[] = [...addI(4, K), ...v128load(), ...set(X)];
+  for (let q = 0; q < 4; q++) body.push(...macc(get(S + q), [...addI(q, K), ...v128load()], get(X)), ...set(S + q));
+  body.push(...incr(K, 16));
+  code.push(...forLoop(K, 5, body));
+  for (let q = 0; q < 4; q++) code.push(...get(6), ...get(S + q), ...lane(0), ...get(S + q), ...lane(1), op.f64add, op.f64store, 3, ...uleb(8 * q));
+  return [...vec([[1, I32], [5, V128]].map(([c, t]) => [...uleb(c!), t!])), ...code, op.end];
+}
+
 function moduleBytes(withFma: boolean): Uint8Array<ArrayBuffer> {
   fma = withFma;
   const t1 = [0x60, ...vec([I32, I32, I32, I32, I32, I32, I32, F64, F64, F64, F64, I32].map((t) => [t])), 0];
@@ -161,14 +180,14 @@ function moduleBytes(withFma: boolean): Uint8Array<ArrayBuffer> {
   const name = (s: string) => [...uleb(s.length), ...Array.from(s, (ch) => ch.charCodeAt(0))];
   const t3 = [0x60, ...vec(new Array<number>(8).fill(I32).map((t) => [t])), 0];
   const t4 = [0x60, ...vec(new Array<number>(7).fill(I32).map((t) => [t])), 0];
-  const bodies = [symv4Body(), rank2k4Body(), gemv2Body(), dot2Body()];
+  const bodies = [symv4Body(), rank2k4Body(), gemv2Body(), dot2Body(), dot4Body()];
   fma = false;
   return new Uint8Array([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, vec([t1, t2, t3, t4])),
+    ...section(1, vec([t1, t2, t3, t4])), // dot4 shares t4 (seven i32 parameters) with dot2
     ...section(2, vec([[...name('e'), ...name('m'), 0x02, 0x00, 0x01]])),
-    ...section(3, vec([[0], [1], [2], [3]])),
-    ...section(7, vec([[...name('symv4'), 0x00, 0], [...name('rank2k4'), 0x00, 1], [...name('gemv2'), 0x00, 2], [...name('dot2'), 0x00, 3]])),
+    ...section(3, vec([[0], [1], [2], [3], [3]])),
+    ...section(7, vec([[...name('symv4'), 0x00, 0], [...name('rank2k4'), 0x00, 1], [...name('gemv2'), 0x00, 2], [...name('dot2'), 0x00, 3], [...name('dot4'), 0x00, 4]])),
     ...section(10, vec(bodies.map((b) => [...uleb(b.length), ...b]))),
   ]);
 }
@@ -216,7 +235,7 @@ function compiledModule(): WebAssembly.Module | null {
 
 function instantiate(memory: WebAssembly.Memory): SimdKernels {
   const exports = new WebAssembly.Instance(compiledModule()!, { e: { m: memory } }).exports as unknown as Omit<SimdKernels, 'memory'>;
-  return { memory, symv4: exports.symv4, rank2k4: exports.rank2k4, gemv2: exports.gemv2, dot2: exports.dot2 };
+  return { memory, symv4: exports.symv4, rank2k4: exports.rank2k4, gemv2: exports.gemv2, dot2: exports.dot2, dot4: exports.dot4 };
 }
 
 /** Kernels over a fresh memory of at least `bytes` bytes, or undefined without WebAssembly SIMD or past 4 GiB. */

@@ -31,8 +31,9 @@ function textbookCholesky(A: Float64Array, n: number): Float64Array {
 
 describe('cholesky', () => {
   // Sizes around the four-row blocks: no block, whole blocks, and remainders of 1–3 rows.
-  it.each([1, 2, 3, 4, 5, 8, 11, 37, 64])('matches the textbook factorization and reproduces A (n = %i)', (n) => {
-    const A = spd(n, n), L = cholesky({ size: n, data: A })!, ref = textbookCholesky(A, n);
+  // Both paths: the inner products in WebAssembly (from n = 32 on, where it runs) and in JavaScript.
+  it.each([1, 2, 3, 4, 5, 8, 11, 32, 37, 64, 67].flatMap((n) => [[n, true], [n, false]] as const))('matches the textbook factorization and reproduces A (n = %i, simd %s)', (n, simd) => {
+    const A = spd(n, n), L = cholesky({ size: n, data: A }, { simd })!, ref = textbookCholesky(A, n);
     let scale = 0;
     for (const v of A) scale = Math.max(scale, Math.abs(v));
     for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
@@ -44,17 +45,26 @@ describe('cholesky', () => {
     }
   });
 
-  it('returns undefined for a matrix that is not positive definite, wherever the bad pivot is', () => {
-    for (const [n, at] of [[6, 0], [9, 5], [9, 8], [12, 10]] as const) {
+  it.each([true, false])('returns undefined for a matrix that is not positive definite, wherever the bad pivot is (simd %s)', (simd) => {
+    for (const [n, at] of [[6, 0], [9, 5], [9, 8], [12, 10], [40, 0], [40, 33], [40, 39]] as const) {
       const A = spd(n, 3);
       // Make the leading (at+1) × (at+1) block indefinite: a negative pivot appears at row `at`.
       A[at * n + at] = -1;
-      expect(cholesky({ size: n, data: A })).toBeUndefined();
+      expect(cholesky({ size: n, data: A }, { simd })).toBeUndefined();
     }
     // Positive semi-definite (rank 1): the second pivot is zero up to round-off.
     const n = 5, v = [1, 2, 3, 4, 5], R = new Float64Array(n * n);
     for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) R[i * n + j] = v[i]! * v[j]!;
     expect(cholesky({ size: n, data: R })).toBeUndefined();
+  });
+
+  it('gives the same factor in WebAssembly and JavaScript up to the rounding of the sums, call after call', () => {
+    for (const n of [33, 50, 100, 50]) {
+      const A = spd(n, 2 * n), x = cholesky({ size: n, data: A }, { simd: true })!, y = cholesky({ size: n, data: A }, { simd: false })!;
+      let big = 0;
+      for (const v of y) big = Math.max(big, Math.abs(v));
+      for (let i = 0; i < n * n; i++) expect(Math.abs(x[i]! - y[i]!)).toBeLessThanOrEqual(1e-11 * big);
+    }
   });
 
   it('leaves its input unchanged (callers factor views of their data)', () => {

@@ -13,12 +13,12 @@ const backend = new ReferenceBackend();
 describe('output-block preconditioner on the backend', () => {
   // Sizes below, at and past the four-column blocks, with a remainder of 0–3 columns; at an offset
   // into a larger buffer (the d blocks side by side), whose other entries must stay untouched.
-  it.each([1, 3, 4, 7, 8, 13, 34])('invertLowerTransposedInto gives (L⁻¹)ᵀ of a Cholesky factor (n = %i)', (n) => {
+  it.each([1, 3, 4, 7, 8, 13, 34, 35, 64].flatMap((n) => [[n, true], [n, false]] as const))('invertLowerTransposedInto gives (L⁻¹)ᵀ of a Cholesky factor (n = %i, simd %s)', (n, simd) => {
     const rng = new Rng(5 + n), B = rng.normals(n * n), A = new Float64Array(n * n);
     for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) { let s = i === j ? 0.5 : 0; for (let t = 0; t < n; t++) s += B[i * n + t]! * B[j * n + t]!; A[i * n + j] = s; }
     const L = cholesky({ size: n, data: A })!, off = 5, buf = new Float64Array(off + n * n + 3).fill(7);
     for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) buf[off + i * n + j] = 0;
-    invertLowerTransposedInto(L, n, buf, off);
+    invertLowerTransposedInto(L, n, buf, off, { simd });
     const Y = buf.subarray(off, off + n * n);
     // L · Yᵀ = I (forward substitution is the independent check), and Y is upper triangular.
     for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {

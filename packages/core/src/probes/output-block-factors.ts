@@ -1,7 +1,7 @@
 import type { DeviceTensor } from '../backend/contract.js';
 import { spec, trace } from '../ir/builder.js';
 import { cholesky } from '../linop/cholesky.js';
-import { dotRows } from '../linop/dot.js';
+import { dotRows, withDot4 } from '../linop/dot.js';
 import { defineOperator } from '../linop/linear-operator.js';
 import type { NtkOutputBlocks, NtkPreconditioner } from './ntk-preconditioner.js';
 import type { ProbeRuntime } from './runtime.js';
@@ -44,41 +44,44 @@ export function factorOutputBlocks(blocks: NtkOutputBlocks, who: string): { fact
  * and row c of Y is final past column i − 1 when column i is computed. n³/6 multiply-adds.
  *
  * Columns are computed four at a time (i … i+3): their inner products over t < i share each load
- * of row c of Y (four independent sums, ≈ 1.4× the speed of one column at a time), and the few
- * terms with t in [i, i+3) follow in order as row c of Y fills in.
+ * of row c of Y (in WebAssembly from n = 32 on, as in `cholesky`; `simd: false` keeps
+ * JavaScript), and the few terms with t in [i, i+3) follow in order as row c of Y fills in.
  */
-export function invertLowerTransposedInto(L: Float64Array, n: number, out: Float64Array, offset = 0): void {
-  let i = 0;
-  for (; i + 3 < n; i += 4) {
-    const r0 = i * n, r1 = r0 + n, r2 = r1 + n, r3 = r2 + n;
-    const v0 = 1 / L[r0 + i]!, v1 = 1 / L[r1 + i + 1]!, v2 = 1 / L[r2 + i + 2]!, v3 = 1 / L[r3 + i + 3]!;
-    for (let c = 0; c < i; c++) {
-      const rc = offset + c * n;
-      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-      for (let t = c; t < i; t++) {
-        const y = out[rc + t]!;
-        s0 += L[r0 + t]! * y; s1 += L[r1 + t]! * y; s2 += L[r2 + t]! * y; s3 += L[r3 + t]! * y;
+export function invertLowerTransposedInto(L: Float64Array, n: number, out: Float64Array, offset = 0, options: { simd?: boolean } = {}): void {
+  const nn = n * n;
+  withDot4(n, 2 * nn, options.simd, (work, dot4) => {
+    // L and Y side by side in the work array (WebAssembly memory when the kernel runs).
+    const Lw = work.subarray(0, nn), Y = work.subarray(nn), s = new Float64Array(4);
+    Lw.set(L.subarray(0, nn));
+    let i = 0;
+    for (; i + 3 < n; i += 4) {
+      const r0 = i * n, r1 = r0 + n, r2 = r1 + n, r3 = r2 + n;
+      const v0 = 1 / Lw[r0 + i]!, v1 = 1 / Lw[r1 + i + 1]!, v2 = 1 / Lw[r2 + i + 2]!, v3 = 1 / Lw[r3 + i + 3]!;
+      for (let c = 0; c < i; c++) {
+        const rc = c * n;
+        dot4(Lw, r0 + c, r1 + c, r2 + c, r3 + c, Y, rc + c, i - c, s);
+        const y0 = -s[0]! * v0;
+        const y1 = -(s[1]! + Lw[r1 + i]! * y0) * v1;
+        const y2 = -(s[2]! + Lw[r2 + i]! * y0 + Lw[r2 + i + 1]! * y1) * v2;
+        Y[rc + i] = y0; Y[rc + i + 1] = y1; Y[rc + i + 2] = y2;
+        Y[rc + i + 3] = -(s[3]! + Lw[r3 + i]! * y0 + Lw[r3 + i + 1]! * y1 + Lw[r3 + i + 2]! * y2) * v3;
       }
-      const y0 = -s0 * v0;
-      const y1 = -(s1 + L[r1 + i]! * y0) * v1;
-      const y2 = -(s2 + L[r2 + i]! * y0 + L[r2 + i + 1]! * y1) * v2;
-      out[rc + i] = y0; out[rc + i + 1] = y1; out[rc + i + 2] = y2;
-      out[rc + i + 3] = -(s3 + L[r3 + i]! * y0 + L[r3 + i + 1]! * y1 + L[r3 + i + 2]! * y2) * v3;
+      // Rows i … i+3 of Y within the four columns: the inner products start at the diagonal.
+      for (let q = i; q < i + 4; q++) invertColumnTail(Lw, n, Y, q, i);
     }
-    // Rows i … i+3 of Y within the four columns: the inner products start at the diagonal.
-    for (let q = i; q < i + 4; q++) invertColumnTail(L, n, out, offset, q, i);
-  }
-  for (; i < n; i++) invertColumnTail(L, n, out, offset, i, 0);
+    for (; i < n; i++) invertColumnTail(Lw, n, Y, i, 0);
+    for (let c = 0; c < n; c++) out.set(Y.subarray(c * n + c, c * n + n), offset + c * n + c);
+  });
 }
 
 /** Column i of Y = L⁻ᵀ for the rows c in [from, i], one inner product each. */
-function invertColumnTail(L: Float64Array, n: number, out: Float64Array, offset: number, i: number, from: number): void {
+function invertColumnTail(L: Float64Array, n: number, Y: Float64Array, i: number, from: number): void {
   const ri = i * n, inv = 1 / L[ri + i]!;
   for (let c = from; c < i; c++) {
-    const rc = offset + c * n;
-    out[rc + i] = -dotRows(L, ri + c, out, rc + c, i - c) * inv;
+    const rc = c * n;
+    Y[rc + i] = -dotRows(L, ri + c, Y, rc + c, i - c) * inv;
   }
-  out[offset + i * n + i] = inv;
+  Y[i * n + i] = inv;
 }
 
 /**
