@@ -57,18 +57,16 @@ export function dot4Simd(k: SimdKernels, scratch: number): Dot4 {
 const SIMD_MIN_SIZE = 32;
 
 /**
- * Run `f` with `doubles` float64 values of WebAssembly memory (a view, zeroed) and the SIMD
- * {@link Dot4} over it, or — without WebAssembly SIMD, for small n, or with `simd` false — with
- * a plain array and `dot4Js`. The memory is the shared kernel instance's: `f` must copy out what
- * it returns.
+ * Run `f` with `doubles` float64 values of WebAssembly memory (a view; its contents are left from
+ * earlier use, so `f` reads only what it wrote) and the SIMD {@link Dot4} over it, or — without
+ * WebAssembly SIMD, for small n, or with `simd` false — with a plain array and `dot4Js`. The
+ * memory is the shared kernel instance's: `f` must copy out what it returns.
  */
 export function withDot4<T>(n: number, doubles: number, simd: boolean | undefined, f: (work: Float64Array, dot4: Dot4) => T): T {
   const k = simd !== false && n >= SIMD_MIN_SIZE ? sharedSimdKernels(8 * doubles + 32) : undefined;
   if (!k) return f(new Float64Array(doubles), dot4Js);
   try {
-    const work = new Float64Array(k.memory.buffer, 0, doubles);
-    work.fill(0);
-    return f(work, dot4Simd(k, 8 * doubles));
+    return f(new Float64Array(k.memory.buffer, 0, doubles), dot4Simd(k, 8 * doubles));
   } finally {
     sharedSimdKernelsDone();
   }

@@ -1,6 +1,6 @@
 import type { DeviceTensor } from '../backend/contract.js';
 import { spec, trace } from '../ir/builder.js';
-import { cholesky } from '../linop/cholesky.js';
+import { cholesky, transposeSquareInto } from '../linop/cholesky.js';
 import { dotRows, withDot4 } from '../linop/dot.js';
 import { defineOperator } from '../linop/linear-operator.js';
 import type { NtkOutputBlocks, NtkPreconditioner } from './ntk-preconditioner.js';
@@ -99,12 +99,13 @@ export function deviceOutputBlockPreconditioner(rt: ProbeRuntime, blocks: NtkOut
   const nn = n * n, Li = new Float64Array(d * nn), LiT = new Float64Array(d * nn);
   for (let k = 0; k < d; k++) {
     invertLowerTransposedInto(factors[k]!, n, LiT, k * nn);
-    transposeInto(LiT, Li, n, k * nn);
+    transposeSquareInto(LiT, Li, n, k * nn);
   }
   const Q = rotation ?? identity(d), Qt = new Float64Array(d * d);
   for (let a = 0; a < d; a++) for (let b = 0; b < d; b++) Qt[b * d + a] = Q[a * d + b]!;
   const owned: DeviceTensor[] = [];
-  const upload = (name: string, v: Float64Array, shape: readonly number[]) => rt.device(name, v, shape, owned);
+  // Borrowed: these arrays are this function's own and never change while the operator lives.
+  const upload = (name: string, v: Float64Array, shape: readonly number[]) => rt.device(name, v, shape, owned, { borrow: true });
   const fixed = { L: upload('L', Li, [d, n, n]), Lt: upload('Lt', LiT, [d, n, n]), Q: upload('Q', Q, [d, d]), Qt: upload('Qt', Qt, [d, d]) };
   const N = n * d, dt = rt.dtype;
   const solve = async (v: Float64Array, k: number) =>
@@ -115,11 +116,6 @@ export function deviceOutputBlockPreconditioner(rt: ProbeRuntime, blocks: NtkOut
     ), { ...fixed, V: rt.input('V', v, [k, n, d]) })).y!;
   const op = defineOperator({ size: N, symmetric: true, label: `output-block preconditioner (${d} × ${n}×${n}${rotation ? ', rotated outputs' : ''}, on the backend)`, matvec: (v) => solve(v, 1), matmat: solve });
   return { ...op, shifts, ...(rotation ? { rotation: Float64Array.from(rotation) } : {}), dispose: () => { for (const t of owned.splice(0)) t.dispose(); } };
-}
-
-/** dst = srcᵀ for the n × n matrix at `offset` of both. */
-function transposeInto(src: Float64Array, dst: Float64Array, n: number, offset: number): void {
-  for (let i = 0; i < n; i++) { const r = offset + i * n; for (let j = 0; j < n; j++) dst[offset + j * n + i] = src[r + j]!; }
 }
 
 function identity(d: number): Float64Array {

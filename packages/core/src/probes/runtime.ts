@@ -1,4 +1,4 @@
-import { isDeviceTensor, takeHost, type Backend, type CompileOptions, type DeviceTensor, type Executable, type HostTensor } from '../backend/contract.js';
+import { isDeviceTensor, takeHost, type Backend, type CompileOptions, type DeviceTensor, type Executable, type HostTensor, type UploadOptions } from '../backend/contract.js';
 import type { TypedArray } from '../ir/dtype.js';
 import type { Graph } from '../ir/graph.js';
 import type { Tensor } from '../ir/tensor.js';
@@ -85,14 +85,17 @@ export class ProbeRuntime {
    * {@link ProbeRuntime.input} kept on the device for repeated runs: a host value is checked,
    * uploaded and pushed onto `owned` (the caller disposes those); a device tensor passes through.
    */
-  device(name: string, value: ArrayValue, shape: readonly number[], owned: DeviceTensor[]): DeviceTensor {
-    return this.keep(this.input(name, value, shape), owned);
+  device(name: string, value: ArrayValue, shape: readonly number[], owned: DeviceTensor[], options?: UploadOptions): DeviceTensor {
+    return this.keep(this.input(name, value, shape), owned, options);
   }
 
-  /** A checked input on the device: uploaded (and pushed onto `owned`) when it is a host tensor. */
-  keep(t: HostTensor | DeviceTensor, owned: DeviceTensor[]): DeviceTensor {
+  /**
+   * A checked input on the device: uploaded (and pushed onto `owned`) when it is a host tensor.
+   * `borrow` only for arrays nobody changes while the tensor lives (never a user's parameters).
+   */
+  keep(t: HostTensor | DeviceTensor, owned: DeviceTensor[], options?: UploadOptions): DeviceTensor {
     if (isDeviceTensor(t)) return t;
-    const dev = this.backend.upload(t);
+    const dev = this.backend.upload(t, options);
     owned.push(dev);
     return dev;
   }
