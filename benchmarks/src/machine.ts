@@ -3,12 +3,27 @@ import os from 'node:os';
 
 const require = createRequire(import.meta.url);
 
-function version(pkg: string): string | undefined {
+/**
+ * Where to look a package up: from here, then from each backend package, since with pnpm's strict
+ * layout a backend's own dependencies (onnxruntime-node, the tfjs packages) resolve only from it.
+ */
+const lookups = [require, ...['@clt/backend-onnxruntime', '@clt/backend-tfjs', '@clt/backend-tfjs-node'].flatMap((p) => {
   try {
-    return (require(`${pkg}/package.json`) as { version: string }).version;
+    return [createRequire(require.resolve(`${p}/package.json`))];
   } catch {
-    return undefined;
+    return [];
   }
+})];
+
+function version(pkg: string): string | undefined {
+  for (const r of lookups) {
+    try {
+      return (r(`${pkg}/package.json`) as { version: string }).version;
+    } catch {
+      // not reachable from this package
+    }
+  }
+  return undefined;
 }
 
 /** What the figures were measured on, stored beside every result. */
