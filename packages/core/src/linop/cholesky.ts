@@ -116,21 +116,10 @@ export function transposeFactor(L: Float64Array, n: number): Float64Array {
   return Lt;
 }
 
-/**
- * dst = srcᵀ for the n × n row-major matrix at `offset` of both, by 32 × 32 tiles: walking a
- * whole row of src writes a column of dst, one cache miss per entry once n·8 bytes exceed a few
- * cache lines (10 blocks of 256²: ≈ 9 ms that way, ≈ 2 ms by tiles).
- */
+/** dst = srcᵀ for the n × n row-major matrix at `offset` of both. */
 export function transposeSquareInto(src: Float64Array, dst: Float64Array, n: number, offset = 0): void {
-  const T = 32;
-  for (let i0 = 0; i0 < n; i0 += T) {
-    const i1 = Math.min(n, i0 + T);
-    for (let j0 = 0; j0 < n; j0 += T) {
-      const j1 = Math.min(n, j0 + T);
-      for (let i = i0; i < i1; i++) {
-        const r = offset + i * n;
-        for (let j = j0; j < j1; j++) dst[offset + j * n + i] = src[r + j]!;
-      }
-    }
+  for (let i = 0; i < n; i++) {
+    const r = offset + i * n;
+    for (let j = 0; j < n; j++) dst[offset + j * n + i] = src[r + j]!;
   }
 }
