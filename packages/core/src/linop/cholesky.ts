@@ -117,7 +117,7 @@ export function transposeFactor(L: Float64Array, n: number): Float64Array {
 }
 
 /** dst = srcᵀ for the n × n row-major matrix at `offset` of both. */
-export function transposeSquareInto(src: Float64Array, dst: Float64Array, n: number, offset = 0): void {
+export function transposeSquareInto<T extends Float64Array | Float32Array>(src: T, dst: T, n: number, offset = 0): void {
   for (let i = 0; i < n; i++) {
     const r = offset + i * n;
     for (let j = 0; j < n; j++) dst[offset + j * n + i] = src[r + j]!;

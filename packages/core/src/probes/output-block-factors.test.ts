@@ -53,6 +53,22 @@ describe('output-block preconditioner on the backend', () => {
     await rt.dispose();
   });
 
+  it('in float32 graphs (factors held as float32 from the start) applies the float64 operator to float32 accuracy', async () => {
+    // n = 40 samples: blocks past the size where the inverse runs in WebAssembly.
+    const { model, params, x, n } = mlpCase({ sizes: [3, 12, 2], activation: 'tanh' }, 40);
+    const d = 2, N = n * d, probe = new StructureMatrixProbe(model, backend), rt = new ProbeRuntime(backend, 'f32');
+    const host = await probe.preconditioner(params, x, { rotate: true });
+    const blocks = await probe.outputBlocks(params, x, { rotation: host.rotation! });
+    const dev = deviceOutputBlockPreconditioner(rt, blocks);
+    const v = Float64Array.from({ length: N }, (_, i) => Math.cos(0.7 * i));
+    const a = await dev.matvec(v), b = await host.matvec(v);
+    let scale = 0;
+    for (const y of b) scale = Math.max(scale, Math.abs(y));
+    for (let i = 0; i < N; i++) expect(Math.abs(a[i]! - b[i]!)).toBeLessThan(1e-5 * scale);
+    dev.dispose();
+    await rt.dispose();
+  });
+
   it("extremes' preconditioner with Θ formed (output Gram read off Θ) is the one from the layer-wise graphs", async () => {
     const { model, params, x } = mlpCase({ sizes: [3, 6, 3], activation: 'tanh' }, 5);
     const probe = new StructureMatrixProbe(model, backend);

@@ -47,7 +47,7 @@ export function factorOutputBlocks(blocks: NtkOutputBlocks, who: string): { fact
  * of row c of Y (in WebAssembly from n = 32 on, as in `cholesky`; `simd: false` keeps
  * JavaScript), and the few terms with t in [i, i+3) follow in order as row c of Y fills in.
  */
-export function invertLowerTransposedInto(L: Float64Array, n: number, out: Float64Array, offset = 0, options: { simd?: boolean } = {}): void {
+export function invertLowerTransposedInto(L: Float64Array, n: number, out: Float64Array | Float32Array, offset = 0, options: { simd?: boolean } = {}): void {
   const nn = n * n;
   withDot4(n, 2 * nn, options.simd, (work, dot4) => {
     // L and Y side by side in the work array (WebAssembly memory when the kernel runs).
@@ -96,7 +96,10 @@ function invertColumnTail(L: Float64Array, n: number, Y: Float64Array, i: number
 export function deviceOutputBlockPreconditioner(rt: ProbeRuntime, blocks: NtkOutputBlocks, who = 'preconditioner'): NtkPreconditioner & { dispose(): void } {
   const { n, d, rotation } = blocks;
   const { factors, shifts } = factorOutputBlocks(blocks, who);
-  const nn = n * n, Li = new Float64Array(d * nn), LiT = new Float64Array(d * nn);
+  // In the probe's dtype from the start: float64 arrays converted on upload were two more fresh
+  // d·n² buffers per call (page faults and garbage), for the same float32 values.
+  const Arr = rt.dtype === 'f32' ? Float32Array : Float64Array;
+  const nn = n * n, Li = new Arr(d * nn), LiT = new Arr(d * nn);
   for (let k = 0; k < d; k++) {
     invertLowerTransposedInto(factors[k]!, n, LiT, k * nn);
     transposeSquareInto(LiT, Li, n, k * nn);
@@ -105,7 +108,7 @@ export function deviceOutputBlockPreconditioner(rt: ProbeRuntime, blocks: NtkOut
   for (let a = 0; a < d; a++) for (let b = 0; b < d; b++) Qt[b * d + a] = Q[a * d + b]!;
   const owned: DeviceTensor[] = [];
   // Borrowed: these arrays are this function's own and never change while the operator lives.
-  const upload = (name: string, v: Float64Array, shape: readonly number[]) => rt.device(name, v, shape, owned, { borrow: true });
+  const upload = (name: string, v: Float64Array | Float32Array, shape: readonly number[]) => rt.device(name, v, shape, owned, { borrow: true });
   const fixed = { L: upload('L', Li, [d, n, n]), Lt: upload('Lt', LiT, [d, n, n]), Q: upload('Q', Q, [d, d]), Qt: upload('Qt', Qt, [d, d]) };
   const N = n * d, dt = rt.dtype;
   const solve = async (v: Float64Array, k: number) =>
