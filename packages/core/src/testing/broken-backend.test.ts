@@ -135,6 +135,40 @@ describe('the conformance suite can fail', () => {
     await expect(t.download()).rejects.toThrow(/after dispose/);
   });
 
+  it("catches a take() of run outputs whose array a later run overwrites (a reused output buffer)", async () => {
+    // Run outputs get a take() that hands out one buffer per output name, rewritten by every run.
+    const withOutputTake = (reuse: boolean) => class extends ReferenceBackend {
+      override async compile(graph: Graph): Promise<Executable> {
+        const exe = await super.compile(graph), buffers = new Map<string, TypedArray>();
+        return {
+          ...exe,
+          run: async (inputs, options) => {
+            const out = await exe.run(inputs, options);
+            for (const [name, t] of Object.entries(out)) {
+              const values = await t.download();
+              const take = async () => {
+                t.dispose();
+                if (!reuse) return values;
+                const buf = buffers.get(name) ?? values.slice();
+                buffers.set(name, buf);
+                buf.set(values);
+                return buf;
+              };
+              out[name] = Object.assign(t, { take });
+              if (reuse && buffers.has(name)) buffers.get(name)!.set(values); // the next run writes into the handed-out array
+            }
+            return out;
+          },
+        };
+      }
+    };
+    const skip = { skip: { forward: 'contract only', vjp: 'contract only', composite: 'contract only' } };
+    const reused = await runConformance(new (withOutputTake(true))(), skip);
+    expect(reused.find((r) => r.name === 'contract/dispose')?.message).toMatch(/take\(\) of a run output gave \[20, 40, 60\].*later run write into it/);
+    const fresh = await runConformance(new (withOutputTake(false))(), skip);
+    expect(fresh.find((r) => r.name === 'contract/dispose')?.ok).toBe(true);
+  });
+
   it('catches a backend that accepts inputs of the wrong shape or dtype (the old, lax reference)', async () => {
     // Reads whatever it is given as if it had the graph's shape and dtype, as a lowering that
     // hands raw buffers to its kernels would.

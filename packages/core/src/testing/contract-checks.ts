@@ -12,7 +12,8 @@ import type { CaseResult } from './check.js';
  * - `contract/device-inputs`: an output device tensor fed back into `run` (weights stay on device);
  * - `contract/requested-outputs`: `run(…, { outputs })` returns the requested outputs;
  * - `contract/dispose`: downloading a disposed tensor fails; where the backend has `take()`, it
- *   returns the uploaded values and leaves the tensor disposed;
+ *   returns the uploaded values and leaves the tensor disposed, and an array taken from a run's
+ *   output keeps its values through the next run (it is the caller's from then on);
  * - `contract/input-validation`: `run` rejects a missing input and an input of the wrong shape
  *   (`[3,2]` for `[2,3]`, host or device) or dtype (i32 for a float input), with an error that names
  *   the input, instead of computing something from misread memory; and i32 host data holding 1.5 or
@@ -102,12 +103,28 @@ export async function checkContract(backend: Backend, check: ContractCheck, dtyp
         if (!threw) return fail(check, 'download() after dispose() succeeded; the contract says it throws');
         const u = backend.upload({ data: toTyped(dtype, [4, -5, 6]), shape: [3], dtype });
         held.push(u);
-        if (!u.take) return pass(check);
-        const got = await u.take();
-        if (!same(got, toTyped(dtype, [4, -5, 6]))) return fail(check, `take() gave [${Array.from(got).join(', ')}], uploaded [4, -5, 6]`);
-        let after = false;
-        try { await u.download(); } catch { after = true; }
-        return after ? pass(check) : fail(check, 'download() after take() succeeded; take() disposes the tensor');
+        if (u.take) {
+          const got = await u.take();
+          if (!same(got, toTyped(dtype, [4, -5, 6]))) return fail(check, `take() gave [${Array.from(got).join(', ')}], uploaded [4, -5, 6]`);
+          let after = false;
+          try { await u.download(); } catch { after = true; }
+          if (!after) return fail(check, 'download() after take() succeeded; take() disposes the tensor');
+        }
+        // A run output taken is the caller's from then on: a later run must not write into it.
+        const g = trace({ x: spec([3], dtype) }, ({ x }) => ({ y: x!.mul(2) }));
+        const exe = await backend.compile(g);
+        try {
+          const run = async (v: number[]) => (await exe.run({ x: { data: toTyped(dtype, v), shape: [3], dtype } })).y!;
+          const first = await run([1, 2, 3]);
+          held.push(first);
+          if (!first.take) return pass(check);
+          const taken = await first.take();
+          const second = await run([10, 20, 30]);
+          held.push(second);
+          if (!same(taken, toTyped(dtype, [2, 4, 6]))) return fail(check, `take() of a run output gave [${Array.from(taken).join(', ')}], expected [2, 4, 6] — did a later run write into it?`);
+          if (!same(await second.download(), toTyped(dtype, [20, 40, 60]))) return fail(check, 'the run after a take() gave wrong values');
+          return pass(check);
+        } finally { exe.dispose(); }
       }
       case 'contract/input-validation': {
         // An input name unlikely to appear in a message by chance, so "names the input" means something.
