@@ -1,4 +1,4 @@
-import { dotRows, withDot4 } from './dot.js';
+import { dotRows, transposeSquareInto, withDot4 } from './dot.js';
 import type { DenseMatrix } from './linear-operator.js';
 
 /**
@@ -114,12 +114,4 @@ export function transposeFactor(L: Float64Array, n: number): Float64Array {
   const Lt = new Float64Array(n * n);
   transposeSquareInto(L, Lt, n);
   return Lt;
-}
-
-/** dst = srcᵀ for the n × n row-major matrix at `offset` of both. */
-export function transposeSquareInto<T extends Float64Array | Float32Array>(src: T, dst: T, n: number, offset = 0): void {
-  for (let i = 0; i < n; i++) {
-    const r = offset + i * n;
-    for (let j = 0; j < n; j++) dst[offset + j * n + i] = src[r + j]!;
-  }
 }

@@ -1,4 +1,4 @@
-/** Dense inner-product kernels shared by the linear-algebra code (internal, not exported from the package). */
+/** Dense kernels shared by the linear-algebra code — inner products, a transpose (internal, not exported from the package). */
 import { sharedSimdKernels, sharedSimdKernelsDone, type SimdKernels } from '../estimators/simd-kernels.js';
 
 /** Σ_{t<len} a[ao + t]·b[bo + t] in four partial sums. */
@@ -69,5 +69,13 @@ export function withDot4<T>(n: number, doubles: number, simd: boolean | undefine
     return f(new Float64Array(k.memory.buffer, 0, doubles), dot4Simd(k, 8 * doubles));
   } finally {
     sharedSimdKernelsDone();
+  }
+}
+
+/** dst = srcᵀ for the n × n row-major matrix at `offset` of both. */
+export function transposeSquareInto<T extends Float64Array | Float32Array>(src: T, dst: T, n: number, offset = 0): void {
+  for (let i = 0; i < n; i++) {
+    const r = offset + i * n;
+    for (let j = 0; j < n; j++) dst[offset + j * n + i] = src[r + j]!;
   }
 }

@@ -1,7 +1,7 @@
 import type { DeviceTensor } from '../backend/contract.js';
 import { spec, trace } from '../ir/builder.js';
-import { cholesky, transposeSquareInto } from '../linop/cholesky.js';
-import { dotRows, withDot4 } from '../linop/dot.js';
+import { cholesky } from '../linop/cholesky.js';
+import { dotRows, transposeSquareInto, withDot4 } from '../linop/dot.js';
 import { defineOperator } from '../linop/linear-operator.js';
 import type { NtkOutputBlocks, NtkPreconditioner } from './ntk-preconditioner.js';
 import type { ProbeRuntime } from './runtime.js';
