@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, w
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadCheckpoint } from '@clt/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // The redis-server fixture of @clt/queue (src/redis-server-fixture.ts), copied: a test here may not
@@ -121,6 +122,14 @@ const query = (dir: string, sql: string, cwd: string) => {
 };
 /** Runs of a worker folder that are mid-run: a checkpoint and no final summary. */
 const midRun = (dir: string) => existsSync(join(dir, 'runs')) ? readdirSync(join(dir, 'runs')).filter((id) => existsSync(join(dir, 'runs', id, 'checkpoint')) && !existsSync(join(dir, 'runs', id, 'summary.json'))) : [];
+/** The step of a checkpoint file, or Infinity while it cannot be read (being replaced, say). */
+const checkpointStep = (path: string) => {
+  try {
+    return loadCheckpoint(path).step;
+  } catch {
+    return Number.POSITIVE_INFINITY;
+  }
+};
 /** Every file under a folder, recursively. */
 const files = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => e.isDirectory() ? files(join(dir, e.name)) : [join(dir, e.name)]);
 
@@ -140,13 +149,17 @@ describe.skipIf(WHY !== undefined)(`clt sweep --queue and clt worker on a real r
     try {
       const local = start(['sweep', 'tiny.yaml', '--jobs', '2', '--out', 'local', '--json', '--no-report'], work);
       const coord = start(['sweep', 'tiny.yaml', '--queue', url, '--json', '--no-report'], work);
-      // SIGKILL the first worker seen mid-run (a checkpoint written, no summary yet).
+      // SIGKILL the first worker seen early in a run (a checkpoint at step ≤ 12 of 20, no summary
+      // yet). A run caught at its last checkpoint can write its summary before its next event-loop
+      // turn, where it would read that its worker died — then it finishes in the dead worker's
+      // folder (seen once in a fresh clone on a loaded machine), which is not what this tests.
+      const early = (i: number) => midRun(join(work, `w${i}`)).filter((id) => checkpointStep(join(work, `w${i}`, 'runs', id, 'checkpoint')) <= 12);
       let victim = -1, victimRun = '';
       await until(() => {
-        victim = [0, 1, 2].findIndex((i) => midRun(join(work, `w${i}`)).length > 0);
+        victim = [0, 1, 2].findIndex((i) => early(i).length > 0);
         return victim >= 0;
       });
-      victimRun = midRun(join(work, `w${victim}`))[0]!;
+      victimRun = early(victim)[0]!;
       workers[victim]!.child.kill('SIGKILL');
       expect(await coord.exited, coord.out()).toBe(0);
       expect(await local.exited, local.out()).toBe(0);
