@@ -1,3 +1,5 @@
+import { firstNonFiniteIndex } from '../util/finite.js';
+
 /**
  * Thrown for bad inputs to the bounds: empty data, NaN, negative energies or eigenvalues, shapes
  * that do not match, a confidence δ outside (0, 1). The message names the argument and what to do.
@@ -43,8 +45,6 @@ export function checkUnit(where: string, what: string, q: number): void {
 
 /** Throw unless every entry of `a` is finite; names the first offending index. */
 export function checkFiniteArray(where: string, what: string, a: ArrayLike<number>): void {
-  for (let i = 0; i < a.length; i++) {
-    const v = a[i]!;
-    if (!Number.isFinite(v)) throw new BoundsInputError(where, `${what}[${i}] is ${v}; every entry must be finite (NaN/∞ inputs have no group or bound)`);
-  }
+  const i = firstNonFiniteIndex(a);
+  if (i >= 0) throw new BoundsInputError(where, `${what}[${i}] is ${a[i]}; every entry must be finite (NaN/∞ inputs have no group or bound)`);
 }

@@ -265,14 +265,13 @@ function blockColumn(list: readonly Float64Array[], sizes: readonly number[], c:
  */
 function rayleighRitz(blocks: readonly Float64Array[], Ablocks: readonly Float64Array[], sizes: readonly number[], n: number, m: number, sign: number) {
   const s = sizes.reduce((p, q) => p + q, 0);
-  const col = (list: readonly Float64Array[], c: number) => blockColumn(list, sizes, c, n);
   const G = new Float64Array(s * s);
   for (let i = 0; i < s; i++) {
-    const [Si, oi] = col(blocks, i);
+    const [Si, oi] = blockColumn(blocks, sizes, i, n);
     for (let j = i; j < s; j++) {
-      const [ASj, oj] = col(Ablocks, j);
-      const [Sj, oj2] = col(blocks, j);
-      const [ASi, oi2] = col(Ablocks, i);
+      const [ASj, oj] = blockColumn(Ablocks, sizes, j, n);
+      const [Sj, oj2] = blockColumn(blocks, sizes, j, n);
+      const [ASi, oi2] = blockColumn(Ablocks, sizes, i, n);
       // Symmetrized: (sᵢ·A sⱼ + sⱼ·A sᵢ)/2 cancels the asymmetry of carried products.
       const g = 0.5 * (dotRows(Si, oi, ASj, oj, n) + dotRows(Sj, oj2, ASi, oi2, n));
       G[i * s + j] = g;
@@ -289,7 +288,7 @@ function rayleighRitz(blocks: readonly Float64Array[], Ablocks: readonly Float64
     for (let t = 0; t < s; t++) {
       const w = c[t]!;
       if (w === 0) continue;
-      const [St, ot] = col(blocks, t), [ASt, aot] = col(Ablocks, t);
+      const [St, ot] = blockColumn(blocks, sizes, t, n), [ASt, aot] = blockColumn(Ablocks, sizes, t, n);
       axpyAt(w, St, ot, X, j * n, n);
       axpyAt(w, ASt, aot, AX, j * n, n);
       if (t >= sizes[0]!) { axpyAt(w, St, ot, P, j * n, n); axpyAt(w, ASt, aot, AP, j * n, n); }
@@ -297,7 +296,6 @@ function rayleighRitz(blocks: readonly Float64Array[], Ablocks: readonly Float64
   }
   return { theta, X, AX, P, AP };
 }
-
 
 function axpyAt(alpha: number, x: Float64Array, xo: number, y: Float64Array, yo: number, n: number): void {
   for (let i = 0; i < n; i++) y[yo + i]! += alpha * x[xo + i]!;

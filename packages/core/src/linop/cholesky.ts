@@ -9,7 +9,7 @@ import type { DenseMatrix } from './linear-operator.js';
  * Cost: n³/3 flops, one n × n array. Rows are computed four at a time: each entry L_ij (j below
  * the four rows' diagonal block) is a dot product of row i with row j of L, and the four rows
  * share every load of row j. From n = 32 on, those products run in WebAssembly (f64x2, fused
- * multiply-add where the engine has it; `simd: false` keeps JavaScript): 10 blocks of 256² in 4–5
+ * multiply-add where the engine has it; `simd: false` keeps JavaScript): 10 blocks of 256² in ≈ 9
  * ms against 15 ms for the four-row JavaScript loop and 22 ms for one row at a time. The rounding
  * differs from any other summation order by O(n·ε) relative.
  */

@@ -3,6 +3,7 @@ import { spec, trace } from '../ir/builder.js';
 import { cholesky } from '../linop/cholesky.js';
 import { dotRows, transposeSquareInto, withDot4 } from '../linop/dot.js';
 import { defineOperator } from '../linop/linear-operator.js';
+import { firstNonFiniteIndex } from '../util/finite.js';
 import type { NtkOutputBlocks, NtkPreconditioner } from './ntk-preconditioner.js';
 import type { ProbeRuntime } from './runtime.js';
 
@@ -15,7 +16,7 @@ export function factorOutputBlocks(blocks: NtkOutputBlocks, who: string): { fact
   if (rotation && rotation.length !== d * d) throw new Error(`${who}: rotation has ${rotation.length} values, expected d·d = ${d * d}`);
   if (!Number.isInteger(n) || n < 1 || !Number.isInteger(d) || d < 1) throw new Error(`${who}: n and d must be positive integers, got n=${n}, d=${d}`);
   if (data.length !== d * n * n) throw new Error(`${who}: ${data.length} values, expected d·n·n = ${d * n * n}`);
-  for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i]!)) throw new Error(`${who}: the NTK blocks have non-finite entries; check the parameters and inputs for NaN/Inf`);
+  if (firstNonFiniteIndex(data) >= 0) throw new Error(`${who}: the NTK blocks have non-finite entries; check the parameters and inputs for NaN/Inf`);
   const factors: Float64Array[] = [], shifts = new Float64Array(d);
   for (let k = 0; k < d; k++) {
     const block = data.subarray(k * n * n, (k + 1) * n * n);
